@@ -1,0 +1,45 @@
+# learncity: two commands.
+#   make run   - set everything up and serve on http://127.0.0.1:8000 (SQLite, demo content)
+#   make test  - set everything up and run lint, formatting, types, layer contracts, tests
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test setup lint typecheck contracts pytest clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || command -v python3 >/dev/null 2>&1 || { \
+	  echo "learncity needs Python 3.11: install it (Debian: apt-get install python3.11 python3.11-venv)"; exit 1; }
+	@PY=$$(command -v $(PYTHON) || command -v python3); \
+	  $$PY -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)' || { \
+	  echo "learncity needs Python 3.11, found $$($$PY --version)"; exit 1; }; \
+	  $$PY -m venv $(VENV) || { echo "cannot create a virtual environment: apt-get install python3.11-venv"; exit 1; }
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/learncity migrate
+	$(BIN)/learncity demo
+	$(BIN)/learncity serve --host 127.0.0.1 --port 8000
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy src
+
+contracts: $(STAMP)
+	$(BIN)/lint-imports
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+test: lint typecheck contracts pytest
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

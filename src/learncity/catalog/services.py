@@ -1,0 +1,113 @@
+"""Writes of the catalog context (the foundation's part: create by hand or from demo data)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+
+from learncity.catalog.models import Institution, Programme, Schedule, Venue
+from learncity.regions.models import Region
+
+
+def institution_create(
+    *, name: str, kind: str, district_code: str | None, source: str, **extra: Any
+) -> Institution:
+    district = Region.objects.filter(code=district_code).first() if district_code else None
+    institution, _ = Institution.objects.update_or_create(
+        name=name, district=district, defaults={"kind": kind, "source": source, **extra}
+    )
+    return institution
+
+
+def venue_create(
+    *,
+    institution: Institution,
+    name: str,
+    road_address: str,
+    neighbourhood_code: str | None,
+    coordinates: tuple[float, float] | None,
+    accessibility_notes: str = "",
+) -> Venue:
+    neighbourhood = (
+        Region.objects.filter(code=neighbourhood_code).select_related("parent").first()
+        if neighbourhood_code
+        else None
+    )
+    latitude: float | None
+    longitude: float | None
+    if coordinates is not None:
+        latitude, longitude, precision = coordinates[0], coordinates[1], Venue.Precision.EXACT
+    elif neighbourhood is not None and neighbourhood.centroid_lat is not None:
+        latitude, longitude = neighbourhood.centroid_lat, neighbourhood.centroid_lon
+        precision = Venue.Precision.NEIGHBOURHOOD
+    else:
+        latitude = longitude = None
+        precision = Venue.Precision.UNKNOWN
+    venue, _ = Venue.objects.update_or_create(
+        institution=institution,
+        name=name,
+        defaults={
+            "road_address": road_address,
+            "neighbourhood": neighbourhood,
+            "district": neighbourhood.parent if neighbourhood else institution.district,
+            "latitude": latitude,
+            "longitude": longitude,
+            "precision": precision,
+            "accessibility_notes": accessibility_notes,
+        },
+    )
+    return venue
+
+
+@transaction.atomic
+def programme_create(
+    *,
+    institution: Institution,
+    venue: Venue | None,
+    title: str,
+    description: str,
+    category: str,
+    target_groups: list[str],
+    fee_krw: int,
+    source: str,
+    start_date: dt.date,
+    end_date: dt.date,
+    weekdays: list[int],
+    start_time: dt.time,
+    end_time: dt.time,
+    capacity: int | None,
+    registration_start: dt.date | None,
+    registration_end: dt.date | None,
+    selection: str,
+    mode: str = Programme.Mode.OFFLINE,
+) -> Programme:
+    programme, _ = Programme.objects.update_or_create(
+        institution=institution,
+        title=title,
+        defaults={
+            "venue": venue,
+            "display_title": title,
+            "description": description,
+            "category": category,
+            "target_groups": target_groups,
+            "fee_krw": fee_krw,
+            "source": source,
+            "mode": mode,
+        },
+    )
+    programme.schedules.all().delete()
+    Schedule.objects.create(
+        programme=programme,
+        start_date=start_date,
+        end_date=end_date,
+        weekdays=weekdays,
+        start_time=start_time,
+        end_time=end_time,
+        capacity=capacity,
+        registration_start=registration_start,
+        registration_end=registration_end,
+        selection=selection,
+    )
+    return programme

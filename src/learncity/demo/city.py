@@ -1,0 +1,374 @@
+"""데모 배움시 (Baeum, a demo city): invented, deterministic, labelled as demo everywhere.
+
+It exists so that `make run` shows a working platform on a machine without the real
+public data. Every area code starts with 99, a province code no real area uses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+from learncity.algorithms.korean_regions import Level
+from learncity.algorithms.population_file import (
+    OLDEST_AGE,
+    PopulationFile,
+    PopulationRow,
+    link_hierarchy,
+)
+from learncity.catalog import services as catalog_services
+from learncity.catalog.models import Category, Programme, Schedule
+from learncity.regions import services as region_services
+from learncity.regions.models import Region
+
+DEMO_SOURCE = "데모 도시 (가상 데이터) / demo city (invented data)"
+PERIOD = "2025-05"
+PROVINCE = ("9900000000", "데모배움시")
+ORIGIN = (35.10, 128.90)  # south-west corner of the demo grid (lat, lon)
+CELL = (0.012, 0.015)  # about 1.3 km each way
+
+DISTRICTS: list[tuple[str, str, list[str]]] = [
+    ("9911000000", "한빛구", ["한빛1동", "한빛2동", "새벽동", "들꽃동"]),
+    ("9914000000", "누리구", ["누리동", "바다동", "솔밭동", "해오름동", "달빛동"]),
+    ("9917000000", "가람구", ["가람1동", "가람2동", "물빛동"]),
+    ("9931000000", "솔내군", ["솔내읍", "은행면", "푸른면"]),
+]
+
+
+@dataclass(frozen=True)
+class DemoProgramme:
+    title: str
+    description: str
+    category: str
+    target_groups: list[str]
+    fee_krw: int
+    weekdays: list[int]
+    start: tuple[int, int]
+    minutes: int
+    capacity: int | None
+    selection: str
+    institution: int
+    venue_neighbourhood: str
+
+
+INSTITUTIONS = [
+    ("배움시 평생학습관", "평생학습관", "9911000000", "9911051000", "데모배움시 한빛구 배움로 1"),
+    (
+        "누리구 행복학습센터",
+        "행복학습센터",
+        "9914000000",
+        "9914051100",
+        "데모배움시 누리구 바다길 22",
+    ),
+    ("가람도서관", "도서관", "9917000000", "9917051200", "데모배움시 가람구 물빛로 7"),
+    (
+        "솔내군 어르신복지관",
+        "복지관",
+        "9931000000",
+        "9931051000",
+        "데모배움시 솔내군 솔내읍 중앙로 5",
+    ),
+]
+
+PROGRAMMES = [
+    DemoProgramme(
+        "왕초보 스마트폰 활용 교실",
+        "카카오톡, 사진 보내기, 키오스크 주문까지 천천히 배웁니다.",
+        Category.HUMANITIES,
+        ["어르신"],
+        0,
+        [2, 4],
+        (10, 0),
+        90,
+        20,
+        "first_come",
+        3,
+        "9931051000",
+    ),
+    DemoProgramme(
+        "아침 힐링 요가",
+        "몸과 마음을 깨우는 아침 요가 (매트 지참).",
+        Category.CULTURE_ARTS,
+        ["성인"],
+        30000,
+        [1, 3, 5],
+        (7, 0),
+        60,
+        25,
+        "lottery",
+        0,
+        "9911051000",
+    ),
+    DemoProgramme(
+        "생활영어 회화 기초",
+        "여행과 일상에서 바로 쓰는 영어 회화.",
+        Category.HUMANITIES,
+        ["청년/직장인", "성인"],
+        50000,
+        [2],
+        (19, 0),
+        120,
+        18,
+        "first_come",
+        1,
+        "9914051100",
+    ),
+    DemoProgramme(
+        "한글교실 (성인문해)",
+        "읽고 쓰는 기쁨: 성인 문해 교육, 교재 무료.",
+        Category.LITERACY,
+        ["어르신", "외국인·다문화"],
+        0,
+        [1, 3],
+        (14, 0),
+        120,
+        15,
+        "first_come",
+        3,
+        "9931051000",
+    ),
+    DemoProgramme(
+        "바리스타 2급 자격 과정",
+        "자격 취득을 목표로 하는 실습 중심 과정.",
+        Category.VOCATIONAL,
+        ["청년/직장인", "성인"],
+        120000,
+        [6],
+        (10, 0),
+        180,
+        12,
+        "lottery",
+        0,
+        "9911051000",
+    ),
+    DemoProgramme(
+        "인권 감수성 키우기",
+        "일상 속 인권, 장애인권과 다문화 이해.",
+        Category.CIVIC,
+        ["전체"],
+        0,
+        [4],
+        (19, 0),
+        90,
+        30,
+        "first_come",
+        2,
+        "9917051200",
+    ),
+    DemoProgramme(
+        "AI와 함께하는 ChatGPT 입문",
+        "생성형 AI를 안전하게 쓰는 법.",
+        Category.HUMANITIES,
+        ["청년/직장인", "성인", "어르신"],
+        10000,
+        [5],
+        (14, 0),
+        120,
+        24,
+        "first_come",
+        2,
+        "9917051200",
+    ),
+    DemoProgramme(
+        "인생2막 설계 학교",
+        "신중년을 위한 경력 설계와 재취업 준비.",
+        Category.CAREER,
+        ["성인"],
+        0,
+        [3],
+        (10, 0),
+        120,
+        20,
+        "lottery",
+        1,
+        "9914051100",
+    ),
+    DemoProgramme(
+        "가족과 함께하는 그림책 놀이",
+        "주말 오후, 아이와 함께 읽고 만드는 그림책.",
+        Category.CULTURE_ARTS,
+        ["가족", "유아"],
+        5000,
+        [6],
+        (14, 0),
+        90,
+        None,
+        "first_come",
+        2,
+        "9917051200",
+    ),
+    DemoProgramme(
+        "검정고시 준비반 (중졸)",
+        "중학교 졸업 학력 검정고시 대비.",
+        Category.ACADEMIC,
+        ["청소년", "성인"],
+        0,
+        [2, 4],
+        (19, 0),
+        120,
+        20,
+        "first_come",
+        0,
+        "9911051000",
+    ),
+]
+
+
+def _neighbourhood_code(district_code: str, index: int) -> str:
+    return f"{district_code[:5]}{510 + index}00"
+
+
+def _ages(rng: random.Random, total: int) -> tuple[int, ...]:
+    weights = []
+    for age in range(OLDEST_AGE + 1):
+        if age < 20:
+            w = 0.8
+        elif age < 65:
+            w = 1.3 - abs(age - 48) / 60
+        else:
+            w = max(0.05, 1.0 - (age - 65) / 30)
+        weights.append(w * rng.uniform(0.85, 1.15))
+    scale = total / sum(weights)
+    counts = [int(w * scale) for w in weights]
+    counts[45] += total - sum(counts)
+    return tuple(counts)
+
+
+def _rows() -> tuple[list[PopulationRow], dict[str, dict[str, Any]]]:
+    rng = random.Random(20250501)
+    rows: list[PopulationRow] = []
+    boxes: dict[str, dict[str, Any]] = {}
+    district_rows: list[PopulationRow] = []
+    for column, (district_code, district_name, neighbourhoods) in enumerate(DISTRICTS):
+        district_total = 0
+        for index, name in enumerate(neighbourhoods):
+            code = _neighbourhood_code(district_code, index)
+            total = rng.randrange(9_000, 38_000)
+            district_total += total
+            ages = _ages(rng, total)
+            rows.append(
+                PopulationRow(
+                    0,
+                    code,
+                    f"{PROVINCE[1]} {district_name} {name}",
+                    name,
+                    Level.NEIGHBOURHOOD,
+                    total,
+                    ages,
+                )
+            )
+            south = ORIGIN[0] + index * CELL[0]
+            west = ORIGIN[1] + column * CELL[1]
+            boxes[code] = {
+                "type": "Polygon",
+                "coordinates": [
+                    [
+                        (west, south),
+                        (west + CELL[1], south),
+                        (west + CELL[1], south + CELL[0]),
+                        (west, south + CELL[0]),
+                        (west, south),
+                    ]
+                ],
+            }
+        district_ages = tuple(
+            sum(r.ages[a] for r in rows if r.code[:5] == district_code[:5])
+            for a in range(OLDEST_AGE + 1)
+        )
+        district_rows.append(
+            PopulationRow(
+                0,
+                district_code,
+                f"{PROVINCE[1]} {district_name}",
+                district_name,
+                Level.DISTRICT,
+                district_total,
+                district_ages,
+            )
+        )
+    province_ages = tuple(sum(r.ages[a] for r in district_rows) for a in range(OLDEST_AGE + 1))
+    province = PopulationRow(
+        0, PROVINCE[0], PROVINCE[1], PROVINCE[1], Level.PROVINCE, sum(province_ages), province_ages
+    )
+    return [province, *district_rows, *rows], boxes
+
+
+@transaction.atomic
+def demo_city_load() -> dict[str, Any]:
+    rows, boxes = _rows()
+    linked = link_hierarchy(rows)
+    parsed = PopulationFile(
+        period=PERIOD,
+        rows=tuple(linked),
+        counts={
+            "rows": len(linked),
+            "provinces": 1,
+            "districts": len(DISTRICTS),
+            "neighbourhoods": len(linked) - 1 - len(DISTRICTS),
+        },
+    )
+    region_services.population_store(
+        parsed=parsed,
+        source=DEMO_SOURCE,
+        file_name="(demo)",
+        file_sha256="demo",
+        region_source=Region.Source.DEMO,
+    )
+    for code, box in boxes.items():
+        region_services.region_boundary_set(code=code, geojson=box, source=DEMO_SOURCE)
+    region_services.regions_boundaries_derive()
+
+    institutions = [
+        catalog_services.institution_create(
+            name=name, kind=kind, district_code=district, source="demo", phone="000-0000-0000"
+        )
+        for name, kind, district, _, _ in INSTITUTIONS
+    ]
+    venues = {
+        neighbourhood: catalog_services.venue_create(
+            institution=institutions[i],
+            name=f"{name} 강의실",
+            road_address=address,
+            neighbourhood_code=neighbourhood,
+            coordinates=None,
+            accessibility_notes="엘리베이터, 휠체어 출입 가능 (데모)",
+        )
+        for i, (name, _, _, neighbourhood, address) in enumerate(INSTITUTIONS)
+    }
+    term_start = dt.date(2026, 3, 2)
+    for number, item in enumerate(PROGRAMMES):
+        start = term_start + dt.timedelta(days=7 * (number % 3))
+        begin = dt.time(*item.start)
+        finish_minutes = item.start[0] * 60 + item.start[1] + item.minutes
+        catalog_services.programme_create(
+            institution=institutions[item.institution],
+            venue=venues[item.venue_neighbourhood],
+            title=item.title,
+            description=item.description,
+            category=item.category,
+            target_groups=item.target_groups,
+            fee_krw=item.fee_krw,
+            source="demo",
+            start_date=start,
+            end_date=start + dt.timedelta(weeks=10),
+            weekdays=item.weekdays,
+            start_time=begin,
+            end_time=dt.time(finish_minutes // 60, finish_minutes % 60),
+            capacity=item.capacity,
+            registration_start=start - dt.timedelta(days=21),
+            registration_end=start - dt.timedelta(days=7),
+            selection=item.selection,
+        )
+    return {
+        "mode": "demo",
+        "regions": Region.objects.filter(source=Region.Source.DEMO).count(),
+        "population": parsed.national_total,
+        "institutions": len(institutions),
+        "venues": len(venues),
+        "programmes": Programme.objects.filter(source="demo").count(),
+        "schedules": Schedule.objects.filter(programme__source="demo").count(),
+    }

@@ -1,0 +1,44 @@
+"""Load the real public data from ../shared/data (population and boundaries)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from learncity.regions import services as region_services
+
+POPULATION = "population/mois-age-by-dong-2025-05.csv"
+BOUNDARIES = [
+    "boundaries/kostat-2018-provinces-topo-simple.json",
+    "boundaries/kostat-2018-municipalities-topo-simple.json",
+    "boundaries/kostat-2018-submunicipalities-topo-simple.json",
+]
+
+
+def real_regions_load(data_dir: Path) -> dict[str, Any]:
+    population = region_services.population_load(path=data_dir / POPULATION)
+    boundaries = []
+    for name in BOUNDARIES:
+        report = region_services.boundaries_load(path=data_dir / name)
+        boundaries.append(
+            {
+                key: report[key]
+                for key in (
+                    "file",
+                    "level",
+                    "features",
+                    "areas",
+                    "matched",
+                    "approximate",
+                    "unmatched",
+                    "located_share",
+                    "explained_share",
+                )
+            }
+        )
+    return {
+        "mode": "real",
+        "data_dir": str(data_dir),
+        "population": population,
+        "boundaries": boundaries,
+    }

@@ -1,0 +1,58 @@
+"""Shared fixtures: the database in use, the real public data, one load of it per run."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_DATA = Path(os.environ.get("LEARNCITY_SHARED_DATA") or REPO.parent / "shared" / "data")
+POPULATION_FILE = SHARED_DATA / "population" / "mois-age-by-dong-2025-05.csv"
+BOUNDARY_FILES = {
+    "province": SHARED_DATA / "boundaries" / "kostat-2018-provinces-topo-simple.json",
+    "district": SHARED_DATA / "boundaries" / "kostat-2018-municipalities-topo-simple.json",
+    "neighbourhood": SHARED_DATA / "boundaries" / "kostat-2018-submunicipalities-topo-simple.json",
+}
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    vendor = database["ENGINE"].rsplit(".", 1)[-1]
+    where = database.get("HOST") or database["NAME"]
+    shared = SHARED_DATA if SHARED_DATA.is_dir() else "absent (tests on it are skipped)"
+    return [f"learncity database: {vendor} ({where})", f"learncity shared data: {shared}"]
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    from django.conf import settings
+
+    vendor = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    terminalreporter.write_line(f"learncity tests ran on database: {vendor}")
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real public data not present at {SHARED_DATA}")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def real_regions(
+    django_db_setup: None, django_db_blocker: Any, shared_data: Path
+) -> Iterator[dict[str, Any]]:
+    """The real population and the three boundary files, loaded once for the whole run."""
+    from learncity.regions import services
+
+    with django_db_blocker.unblock():
+        population = services.population_load(path=POPULATION_FILE)
+        boundaries = {
+            level: services.boundaries_load(path=path) for level, path in BOUNDARY_FILES.items()
+        }
+    yield {"population": population, "boundaries": boundaries}
