@@ -162,3 +162,25 @@ def test_real_file_counts(shared_data: Path) -> None:
     assert sum(1 for k in kinds.values() if k == RegionKind.CITY_WITH_WARDS) == 12
     assert kinds["4374500000"] == RegionKind.PLAIN  # 증평군 is no ward of 영동군
     assert sum(1 for r in parsed.rows if r.total == 0) == 15
+
+
+def test_absurd_head_count_is_refused_with_line_and_column() -> None:
+    data = _csv(SMALL).replace(b'"1,200","1,200"', b'"3,000,001,200","3,000,001,200"')
+    with pytest.raises(PopulationFileError) as caught:
+        parse(data)
+    assert caught.value.line == 4
+    assert caught.value.column == f"{PERIOD}_계_총인구수"
+    assert "not a believable head count" in caught.value.reason
+
+
+def test_overlong_area_name_is_refused() -> None:
+    with pytest.raises(PopulationFileError, match="area name longer") as caught:
+        parse(_csv([(f"서울특별시 종로구 {'가' * 250}(1111051500)", 10)]))
+    assert caught.value.column == "행정구역"
+
+
+def test_short_row_names_the_first_missing_column() -> None:
+    data = _csv(SMALL).replace(b',"0"\r\n', b"\r\n", 1)
+    with pytest.raises(PopulationFileError, match="cells where the header has") as caught:
+        parse(data)
+    assert caught.value.column == f"{PERIOD}_계_100세 이상"

@@ -108,3 +108,65 @@ def test_delta_encoding_round_trips(points: list[tuple[int, int]]) -> None:
     topology = {"transform": {"scale": [0.5, 2.0], "translate": [100.0, -3.0]}, "arcs": [deltas]}
     decoded = topojson.decode_arcs(topology)[0]
     assert decoded == [(x * 0.5 + 100.0, y * 2.0 - 3.0) for x, y in points]
+
+
+@pytest.mark.parametrize(
+    ("topology", "message"),
+    [
+        ({"type": "Topology", "objects": {"a": 1}, "arcs": []}, "is not a geometry"),
+        (
+            {
+                "type": "Topology",
+                "objects": {"a": {"type": "GeometryCollection", "geometries": None}},
+                "arcs": [],
+            },
+            "no list of geometries",
+        ),
+        (
+            {
+                "type": "Topology",
+                "transform": {"scale": [1, 1], "translate": [0, 0]},
+                "objects": {"a": {"type": "Polygon", "arcs": [[0]]}},
+                "arcs": [[[1e999, 0]]],
+            },
+            "arc 0 is malformed",
+        ),
+    ],
+)
+def test_malformed_structure_is_a_clear_error(topology: dict, message: str) -> None:
+    with pytest.raises(topojson.TopoJSONError, match=message):
+        topojson.features(topology)
+
+
+def test_odd_members_become_per_feature_problems() -> None:
+    topology = {
+        "type": "Topology",
+        "objects": {
+            "a": {
+                "type": "GeometryCollection",
+                "geometries": [5, {"type": "Polygon", "arcs": [[0]], "properties": [1, 2]}],
+            }
+        },
+        "arcs": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]],
+    }
+    first, second = topojson.features(topology)
+    assert first.problem == "not a geometry object"
+    assert second.properties == {} and second.geometry is not None
+
+
+def test_deep_nesting_is_refused() -> None:
+    with pytest.raises(topojson.TopoJSONError, match="nested too deeply"):
+        topojson.load("[" * 100_000 + "]" * 100_000)
+
+
+@pytest.mark.parametrize(
+    ("coordinates", "message"),
+    [
+        ([[(0, 0), (float("nan"), 0), (1, 1), (0, 0)]], "not finite"),
+        ([[(0, 0), (1e308, 0), (1, 1), (0, 0)]], "outside longitude"),
+        ([[(0, 0), (1, 100), (1, 0), (0, 0)]], "outside longitude"),
+    ],
+)
+def test_unusable_coordinates_are_value_errors(coordinates: list, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        geometry.build_area({"type": "Polygon", "coordinates": coordinates})

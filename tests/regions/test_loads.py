@@ -84,9 +84,54 @@ def test_real_boundaries_cover_neighbourhoods(real_regions: dict[str, Any]) -> N
 @pytest.mark.shared_data
 def test_reload_is_unchanged_and_writes_nothing(real_regions: dict[str, Any]) -> None:
     before = _counts()
+    stamps = dict(Region.objects.values_list("code", "updated_at"))
+    snapshot = PopulationSnapshot.objects.values_list("pk", "loaded_at").get()
     again = services.population_load(path=POPULATION_FILE)
     assert again["status"] == "unchanged"
     assert _counts() == before
+    assert dict(Region.objects.values_list("code", "updated_at")) == stamps
+    assert PopulationSnapshot.objects.values_list("pk", "loaded_at").get() == snapshot
+
+
+@pytest.mark.shared_data
+def test_failure_while_writing_leaves_everything_as_it_was(
+    real_regions: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A valid, changed file whose write fails half-way (after the areas were upserted and
+    the old snapshot deleted) must leave the old areas and the old snapshot in place."""
+    renamed = POPULATION_FILE.read_bytes().replace(
+        "사직동(1111053000)".encode("cp949"), "새사직동(1111053000)".encode("cp949")
+    )
+    path = _write(tmp_path, "renamed.csv", renamed)
+    before = _counts()
+
+    def boom(values: Any) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(services, "_ages_insert", boom)
+    with pytest.raises(RuntimeError, match="disk full"):
+        services.population_load(path=path)
+    assert _counts() == before
+    assert Region.objects.get(code="1111053000").name == "사직동"
+    assert PopulationSnapshot.objects.get().file_name == POPULATION_FILE.name
+
+
+@pytest.mark.shared_data
+def test_boundary_reload_after_another_file_is_applied_again(
+    real_regions: dict[str, Any], tmp_path: Path
+) -> None:
+    from tests.conftest import BOUNDARY_FILES
+
+    real = BOUNDARY_FILES["province"]
+    topology = json.loads(real.read_text(encoding="utf-8"))
+    topology["transform"]["translate"][1] -= 20  # everything moved 20 degrees south
+    moved = _write(tmp_path, "moved.json", json.dumps(topology).encode())
+    assert services.boundaries_load(path=moved)["status"] == "loaded"
+    assert Region.objects.get(code="1100000000").centroid_lat == pytest.approx(17.55, abs=0.1)
+    again = services.boundaries_load(path=real)
+    assert again["status"] == "loaded"
+    assert Region.objects.get(code="1100000000").centroid_lat == pytest.approx(37.55, abs=0.1)
+    assert services.boundaries_load(path=real)["status"] == "unchanged"
 
 
 def _write(tmp_path: Path, name: str, data: bytes) -> Path:

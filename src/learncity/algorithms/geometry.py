@@ -6,7 +6,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import shapely
+from shapely.errors import ShapelyError
 from shapely.geometry import MultiPolygon, Polygon, mapping, shape
 from shapely.validation import explain_validity
 
@@ -44,9 +46,34 @@ def area_km2(geometry: shapely.Geometry) -> float:
     return float(projected.area) / 1e6
 
 
+def _check_coordinates(geometry: shapely.Geometry) -> None:
+    coordinates = shapely.get_coordinates(geometry)
+    if coordinates.size == 0:
+        raise ValueError("the geometry has no coordinates")
+    if not np.isfinite(coordinates).all():
+        raise ValueError("coordinates that are not finite numbers (NaN or infinity)")
+    lon, lat = coordinates[:, 0], coordinates[:, 1]
+    if (np.abs(lon) > 180).any() or (np.abs(lat) > 90).any():
+        raise ValueError("coordinates outside longitude ±180 / latitude ±90 (not WGS84?)")
+
+
 def build_area(geojson: dict[str, Any], *, precision: int = 6) -> Area:
-    """Validate (and repair) a polygonal GeoJSON geometry; raise ValueError if nothing is left."""
-    geometry = shape(geojson)
+    """Validate (and repair) a polygonal WGS84 GeoJSON geometry.
+
+    Raises ValueError (never a shapely error) when nothing usable is left.
+    """
+    try:
+        return _build_area(geojson, precision)
+    except ShapelyError as exc:
+        raise ValueError(f"geometry engine refused it: {exc}") from None
+
+
+def _build_area(geojson: dict[str, Any], precision: int) -> Area:
+    try:
+        geometry = shape(geojson)
+    except (KeyError, IndexError, AttributeError, TypeError) as exc:
+        raise ValueError(f"malformed geometry: {exc!r}") from None
+    _check_coordinates(geometry)
     repaired: str | None = None
     if not geometry.is_valid:
         repaired = explain_validity(geometry)
@@ -71,5 +98,8 @@ def build_area(geojson: dict[str, Any], *, precision: int = 6) -> Area:
 
 
 def union_geojson(geometries: list[dict[str, Any]]) -> dict[str, Any]:
-    merged = shapely.union_all([shape(g) for g in geometries])
+    try:
+        merged = shapely.union_all([shapely.make_valid(shape(g)) for g in geometries])
+    except ShapelyError as exc:
+        raise ValueError(f"geometry engine could not unite the parts: {exc}") from None
     return dict(mapping(merged))

@@ -23,6 +23,9 @@ from learncity.algorithms.korean_regions import (
 
 AREA_COLUMN = "행정구역"
 OLDEST_AGE = 100  # the last column is "100세 이상" (100 and older)
+MAX_COUNT = 2_147_483_647  # larger than any population, and the database column's limit
+MAX_NAME = 100
+MAX_FULL_NAME = 200
 
 _HEADER = re.compile(r"^(?P<year>\d{4})년\s*(?P<month>\d{1,2})월_계_(?P<what>.+)$")
 _AGE = re.compile(r"^(?P<age>\d+)세(?P<plus>\s*이상)?$")
@@ -153,8 +156,13 @@ def _parse_header(header: list[str]) -> tuple[str, int, dict[int, int]]:
 def _number(cell: str, *, line: int, column: str) -> int:
     text = cell.strip()
     if not _NUMBER.match(text):
-        raise PopulationFileError(f"not a whole number: {cell!r}", line=line, column=column)
-    return int(text.replace(",", ""))
+        raise PopulationFileError(f"not a whole number: {cell[:40]!r}", line=line, column=column)
+    value = int(text.replace(",", ""))
+    if value > MAX_COUNT:
+        raise PopulationFileError(
+            f"{value:,} is not a believable head count", line=line, column=column
+        )
+    return value
 
 
 def parse(data: bytes) -> PopulationFile:
@@ -175,8 +183,11 @@ def parse(data: bytes) -> PopulationFile:
             if not any(cell.strip() for cell in cells):
                 continue
             if len(cells) != len(header):
+                where = header[len(cells)] if len(cells) < len(header) else f"cell {len(cells)}"
                 raise PopulationFileError(
-                    f"{len(cells)} cells where the header has {len(header)}", line=line
+                    f"{len(cells)} cells where the header has {len(header)}",
+                    line=line,
+                    column=where,
                 )
             area = _AREA.match(cells[0].strip())
             if not area:
@@ -194,6 +205,13 @@ def parse(data: bytes) -> PopulationFile:
                 )
             seen[code] = line
             full_name = " ".join(area.group("name").split())
+            if len(full_name) > MAX_FULL_NAME or len(full_name.split(" ")[-1]) > MAX_NAME:
+                raise PopulationFileError(
+                    f"area name longer than {MAX_FULL_NAME} characters (or {MAX_NAME} for "
+                    "its last part)",
+                    line=line,
+                    column=AREA_COLUMN,
+                )
             total = _number(cells[total_index], line=line, column=header[total_index])
             ages = tuple(
                 _number(cells[age_index[age]], line=line, column=header[age_index[age]])

@@ -55,14 +55,14 @@ def decode_arcs(topology: dict[str, Any]) -> list[list[Position]]:
                     x += int(position[0])
                     y += int(position[1])
                     points.append((x * sx + tx, y * sy + ty))
-            except (TypeError, ValueError, IndexError) as exc:
+            except (TypeError, ValueError, IndexError, OverflowError) as exc:
                 raise TopoJSONError(f"arc {number} is malformed: {exc}") from exc
             arcs.append(points)
     else:
         for number, arc in enumerate(raw_arcs):
             try:
                 arcs.append([(float(p[0]), float(p[1])) for p in arc])
-            except (TypeError, ValueError, IndexError) as exc:
+            except (TypeError, ValueError, IndexError, OverflowError) as exc:
                 raise TopoJSONError(f"arc {number} is malformed: {exc}") from exc
     return arcs
 
@@ -126,6 +126,8 @@ def load(text: str) -> dict[str, Any]:
         topology = json.loads(text)
     except json.JSONDecodeError as exc:
         raise TopoJSONError(f"not JSON: {exc.msg} at line {exc.lineno}") from exc
+    except RecursionError:
+        raise TopoJSONError("not usable JSON: nested too deeply") from None
     if not isinstance(topology, dict) or topology.get("type") != "Topology":
         raise TopoJSONError('not a TopoJSON topology (no "type": "Topology")')
     if not isinstance(topology.get("objects"), dict) or not topology["objects"]:
@@ -137,18 +139,26 @@ def features(topology: dict[str, Any]) -> list[DecodedFeature]:
     """Every geometry of every object, in order, with its properties."""
     arcs = decode_arcs(topology)
     decoded: list[DecodedFeature] = []
-    for obj in topology["objects"].values():
-        members = obj.get("geometries", [obj]) if obj.get("type") == "GeometryCollection" else [obj]
+    for name, obj in topology["objects"].items():
+        if not isinstance(obj, dict):
+            raise TopoJSONError(f"object {name!r} is not a geometry")
+        members = obj.get("geometries") if obj.get("type") == "GeometryCollection" else [obj]
+        if not isinstance(members, list):
+            raise TopoJSONError(f"object {name!r} has no list of geometries")
         for member in members:
             index = len(decoded)
-            properties = dict(member.get("properties") or {})
+            if not isinstance(member, dict):
+                decoded.append(DecodedFeature(index, {}, None, "not a geometry object"))
+                continue
+            raw_properties = member.get("properties")
+            properties = dict(raw_properties) if isinstance(raw_properties, dict) else {}
             if "id" in member and "id" not in properties:
                 properties["id"] = member["id"]
             tally = _Counter()
             try:
                 geometry = _geometry(member, arcs, tally)
                 problem = None if geometry is not None else "no geometry with an area"
-            except (TopoJSONError, KeyError, TypeError) as exc:
+            except (TopoJSONError, KeyError, TypeError, ValueError, IndexError) as exc:
                 geometry, problem = None, f"broken geometry: {exc}"
             decoded.append(DecodedFeature(index, properties, geometry, problem, tally.dropped))
     return decoded

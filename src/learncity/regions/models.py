@@ -48,7 +48,7 @@ class Region(TimeStampedModel):
     )
     boundary_status = models.CharField(max_length=12, blank=True, default="")
     boundary_source = models.CharField(max_length=100, blank=True, default="")
-    boundary_codes = models.CharField(max_length=200, blank=True, default="")
+    boundary_codes = models.TextField(blank=True, default="")
     boundary_note = models.TextField(blank=True, default="")
 
     class Meta:

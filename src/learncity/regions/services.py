@@ -213,6 +213,9 @@ def boundaries_load(*, path: Path) -> dict[str, Any]:
         previous is not None
         and latest_population is not None
         and previous.loaded_at > latest_population.loaded_at
+        and not BoundaryLoad.objects.filter(
+            level=previous.level, loaded_at__gt=previous.loaded_at
+        ).exists()
     ):
         return {**previous.report, "file": str(path), "status": "unchanged"}
 
@@ -331,7 +334,8 @@ def _boundaries_apply(features: list[_Feature], *, code_length: int) -> dict[str
     changed: list[Region] = []
     statuses: Counter[str] = Counter()
     unmatched: list[dict[str, str]] = []
-    for code, match in result.matches.items():
+    for code, found in result.matches.items():
+        match = found
         region = regions[code]
         parts = [by_index[i] for i in match.features]
         _boundary_clear(region)
@@ -344,10 +348,16 @@ def _boundaries_apply(features: list[_Feature], *, code_length: int) -> dict[str
             if len(areas_geo) == 1:
                 _boundary_set(region, areas_geo[0], Region.LocationPrecision.BOUNDARY)
             else:
-                merged = geometry.build_area(
-                    geometry.union_geojson([a.geometry for a in areas_geo])
-                )
-                _boundary_set(region, merged, Region.LocationPrecision.BOUNDARY)
+                try:
+                    merged = geometry.build_area(
+                        geometry.union_geojson([a.geometry for a in areas_geo])
+                    )
+                    _boundary_set(region, merged, Region.LocationPrecision.BOUNDARY)
+                except ValueError as exc:
+                    match = boundary_matching.Match(
+                        code, boundary_matching.UNMATCHED, reason=f"{match.reason}; but {exc}"
+                    )
+                    region.boundary_status, region.boundary_note = match.status, match.reason
         elif match.status == boundary_matching.SPLIT and parts and parts[0].area is not None:
             region.centroid_lat, region.centroid_lon = parts[0].area.centroid
             region.location_precision = Region.LocationPrecision.APPROXIMATE
@@ -470,7 +480,10 @@ def _boundaries_derive_kind(kind: str) -> list[Region]:
     derived: list[Region] = []
     for pk, geometries in shapes.items():
         region = candidates[pk]
-        area = geometry.build_area(geometry.union_geojson(geometries))
+        try:
+            area = geometry.build_area(geometry.union_geojson(geometries))
+        except ValueError:
+            continue  # its parts keep their boundaries; the district stays without one
         _boundary_set(region, area, Region.LocationPrecision.UNION)
         region.boundary_status = "union"
         region.boundary_note = f"union of its {len(geometries)} parts"
