@@ -24,6 +24,8 @@ regions_app = typer.Typer(
     help="Administrative areas: population and boundaries.", no_args_is_help=True
 )
 app.add_typer(regions_app, name="regions")
+catalog_app = typer.Typer(help="The course catalog.", no_args_is_help=True)
+app.add_typer(catalog_app, name="catalog")
 
 T = TypeVar("T")
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
@@ -136,6 +138,12 @@ def demo(
             f"{b['approximate']} approximate, {b['unmatched']} unmatched with a reason"
             for b in result["boundaries"]
         ]
+        if result.get("courses"):
+            c = result["courses"]
+            lines.append(
+                f"courses: {c['rows']:,} rows: {c['created']:,} created, "
+                f"{c['unchanged']:,} unchanged, {c['quarantined']:,} quarantined"
+            )
     else:
         lines = [
             "no real data found: loaded the demo city 데모배움시 (invented data, labelled demo)",
@@ -225,6 +233,203 @@ def regions_summary(as_json: JsonOption = False) -> None:
 
     result = _run(action)
     _print(result, as_json, [f"{k}: {v}" for k, v in result.items()])
+
+
+class _ProgressBar:
+    """A progress bar on stderr for large files (only when stderr is a terminal)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self.last = 0.0
+
+    def __call__(self, name: str, done: int, size: int | None, rows: int) -> None:
+        import time
+
+        if not self.enabled or time.monotonic() - self.last < 0.2:
+            return
+        self.last = time.monotonic()
+        if size:
+            share = min(done / size, 1.0)
+            bar = "#" * int(share * 30)
+            line = f"[{bar:<30}] {share:4.0%} {rows:>10,} rows  {Path(name).name[:40]}"
+        else:
+            line = f"{rows:>10,} rows  {Path(name).name[:40]}"
+        sys.stderr.write("\r" + line)
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled and self.last:
+            sys.stderr.write("\n")
+
+
+@app.command("import")
+def import_(  # noqa: PLR0917 - typer passes options positionally
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            help="Files (.csv, .json, .xml), folders and .zip archives of the national course "
+            "standard data; or the word `quarantine` to list (and --retry) quarantined rows."
+        ),
+    ],
+    as_json: JsonOption = False,
+    classify: Annotated[
+        bool, typer.Option(help="Classify new and changed programmes after the import.")
+    ] = True,
+    retry: Annotated[
+        bool, typer.Option(help="With `quarantine`: run the open quarantined rows again.")
+    ] = False,
+    limit: Annotated[int, typer.Option(help="With `quarantine`: rows to list.")] = 50,
+    fix: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="With `quarantine`: correct a cell before --retry, as ID:FIELD=VALUE "
+            "(e.g. 12:교육시작일자=2026-03-02). Repeatable."
+        ),
+    ] = None,
+) -> None:
+    """Import course data; every row ends created, updated, unchanged or quarantined.
+
+    Exit code 0 when every row is accounted for (even with quarantined rows); 2 when a file
+    could not be read at all (nothing from that file is stored).
+    """
+    if paths == ["quarantine"]:
+        _quarantine(as_json=as_json, retry=retry, limit=limit, fixes=fix or [])
+        return
+    progress = _ProgressBar(enabled=True)
+
+    def action() -> dict[str, Any]:
+        from learncity.catalog.importer import catalog_import
+
+        return catalog_import(paths=[Path(p) for p in paths], progress=progress, classify=classify)
+
+    result = _run(action)
+    progress.close()
+    lines = []
+    for item in result["files"]:
+        if item["error"]:
+            lines.append(f"{item['name']}: NOT IMPORTED — {item['error']}")
+            continue
+        lines.append(
+            f"{item['name']} ({item['format']}, {item['encoding'] or '-'}): {item['rows']:,} rows: "
+            f"{item['created']:,} created, {item['updated']:,} updated, "
+            f"{item['unchanged']:,} unchanged, {item['quarantined']:,} quarantined"
+        )
+        lines += [f"    {count:>6,} × {reason}" for reason, count in item["reasons"].items()]
+        lines += [f"    note: {warning}" for warning in item["warnings"]]
+        lines += [
+            f"    address not matched ({count}): {address}"
+            for address, count in list(item["unresolved_addresses"].items())[:10]
+        ]
+    lines.append(
+        f"total: {result['rows']:,} rows = {result['created']:,} created + "
+        f"{result['updated']:,} updated + {result['unchanged']:,} unchanged + "
+        f"{result['quarantined']:,} quarantined; {result['classified']:,} classified"
+    )
+    if result["quarantined"]:
+        lines.append("see the quarantined rows: learncity import quarantine")
+    _print(result, as_json, lines)
+    if result["errors"]:
+        raise typer.Exit(code=2)
+
+
+def _quarantine(*, as_json: bool, retry: bool, limit: int, fixes: list[str]) -> None:
+    changes: dict[int, dict[str, str]] = {}
+    for item in fixes:
+        row, sep, assignment = item.partition(":")
+        name, equals, value = assignment.partition("=")
+        if not sep or not equals or not row.strip().isdigit():
+            typer.echo(f"error: --fix {item!r}: expected ID:FIELD=VALUE", err=True)
+            raise typer.Exit(code=2)
+        changes.setdefault(int(row), {})[name.strip()] = value
+
+    def action() -> dict[str, Any]:
+        from learncity.catalog.importer import quarantine_fix, quarantine_retry
+        from learncity.catalog.selectors import quarantine_list
+
+        for row_id, cells in changes.items():
+            quarantine_fix(row_id=row_id, changes=cells)
+
+        retried = quarantine_retry() if retry else None
+        return {"retried": retried, **quarantine_list(limit=limit)}
+
+    result = _run(action)
+    lines = []
+    if result["retried"] is not None:
+        r = result["retried"]
+        lines.append(
+            f"retried {r['rows']:,} rows: {r['created']:,} created, {r['updated']:,} updated, "
+            f"{r['unchanged']:,} unchanged, {r['quarantined']:,} still quarantined"
+        )
+    lines.append(f"{result['open']:,} rows in quarantine")
+    for row in result["rows"]:
+        lines.append(f"#{row['id']} {row['file']}, line {row['line']}: {'; '.join(row['reasons'])}")
+        lines.append(f"    {row['preview']}")
+    _print(result, as_json, lines)
+
+
+@catalog_app.command("list")
+def catalog_list(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per programme per line (JSON Lines).")
+    ] = False,
+    limit: Annotated[int, typer.Option(help="At most this many programmes (0: all).")] = 0,
+) -> None:
+    """List the programmes of the catalog."""
+
+    def action() -> None:
+        from learncity.catalog.selectors import programme_rows
+
+        for row in programme_rows(limit=limit or None):
+            if as_json:
+                typer.echo(json.dumps(row, ensure_ascii=False, default=str))
+            else:
+                typer.echo(
+                    f"{row['id']:>7} {row['category'] or '미분류':<8} "
+                    f"{row['sigungu'] or '-':<10} {row['display_title']}"
+                )
+
+    _run(action)
+
+
+@catalog_app.command("classify")
+def catalog_classify(
+    all_programmes: Annotated[
+        bool, typer.Option("--all", help="Classify every programme again, not only new ones.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Classify programmes into the 6 + 1 areas (officer overrides are kept)."""
+
+    def action() -> dict[str, Any]:
+        from learncity.catalog.classification import programmes_classify
+
+        return {"classified": programmes_classify(all_programmes=all_programmes)}
+
+    result = _run(action)
+    _print(result, as_json, [f"classified {result['classified']:,} programmes"])
+
+
+@catalog_app.command("set-category")
+def catalog_set_category(
+    programme_id: int,
+    category: Annotated[str, typer.Argument(help="literacy, academic, vocational, ...")],
+    middle: Annotated[str, typer.Option(help="Middle category, e.g. 생활문화예술.")] = "",
+    officer: Annotated[str, typer.Option(help="Who decides (kept with the decision).")] = "",
+) -> None:
+    """An officer's category for a programme: kept over the model and over re-imports."""
+
+    def action() -> None:
+        from learncity.catalog.classification import programme_category_set
+
+        programme_category_set(
+            programme_id=programme_id,
+            category=category,
+            middle_category=middle,
+            officer=officer or os.environ.get("USER", "officer"),
+        )
+
+    _run(action)
+    typer.echo(f"programme {programme_id}: {category} {middle}".strip())
 
 
 @app.command()

@@ -218,13 +218,17 @@ _SESSIONS = re.compile(r"\s*\((?:[A-Za-z가-힣]\s*/\s*)?\d+\s*회\)\s*$")
 
 def display_title(title: str) -> str:
     """`[논현2] 캘리그라피 (B/6회)` -> `캘리그라피`: prefixes and session counts removed."""
-    value = plain_text(title, limit=500).replace("\n", " ")
+    if "<" in title or "&" in title or _CONTROL.search(title):
+        clean = plain_text(title, limit=500).replace("\n", " ")
+    else:
+        clean = " ".join(title.split())[:500]
+    value = clean
     previous = None
     while previous != value:
         previous = value
         value = _PREFIX.sub("", value)
     value = _SESSIONS.sub("", value).strip()
-    return value or plain_text(title, limit=500).replace("\n", " ").strip()
+    return value or clean.strip()
 
 
 def is_formula_like(text: str) -> bool:

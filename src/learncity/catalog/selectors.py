@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
-from learncity.catalog.models import Institution, Programme, Venue
+from learncity.catalog.models import (
+    Category,
+    Institution,
+    Programme,
+    QuarantinedRow,
+    Schedule,
+    Venue,
+)
 
 
 @dataclass(frozen=True)
@@ -28,3 +37,125 @@ def programme_list(*, limit: int = 20) -> list[Programme]:
         .prefetch_related("schedules")
         .order_by("display_title")[:limit]
     )
+
+
+_AREA_NAMES = dict(Category.choices)
+_ROW_FIELDS = (
+    "id",
+    "title",
+    "display_title",
+    "category",
+    "middle_category",
+    "category_confidence",
+    "category_source",
+    "category_reason",
+    "source_category_word",
+    "target_groups",
+    "mode",
+    "fee_krw",
+    "credit_bank",
+    "learning_account",
+    "job_training",
+    "homepage",
+    "provider_code",
+    "provider_name",
+    "reference_date",
+    "source",
+    "institution__name",
+    "venue__name",
+    "venue__road_address",
+    "venue__province__name",
+    "venue__district__name",
+    "venue__district__full_name",
+    "venue__neighbourhood__name",
+    "venue__precision",
+)
+
+
+def programme_rows(*, limit: int | None = None, batch: int = 2_000) -> Iterator[dict[str, Any]]:
+    """Every programme as a plain dict (for `catalog list --json` and exports), in id order."""
+    queryset = Programme.objects.order_by("id").values(*_ROW_FIELDS)
+    if limit:
+        queryset = queryset[:limit]
+    page: list[dict[str, Any]] = []
+    for row in queryset.iterator(chunk_size=batch):
+        page.append(row)
+        if len(page) >= batch:
+            yield from _with_schedules(page)
+            page = []
+    yield from _with_schedules(page)
+
+
+def _with_schedules(page: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    schedules: dict[int, Any] = {}
+    for found in (
+        Schedule.objects.filter(programme_id__in=[row["id"] for row in page])
+        .order_by("programme_id", "id")
+        .values()
+    ):
+        schedules.setdefault(found["programme_id"], found)
+    for row in page:
+        schedule: dict[str, Any] = schedules.get(row["id"], {})
+        district_full = row["venue__district__full_name"] or ""
+        province = row["venue__province__name"] or ""
+        yield {
+            "id": row["id"],
+            "title": row["title"],
+            "display_title": row["display_title"],
+            "category": _AREA_NAMES.get(row["category"], ""),
+            "category_code": row["category"],
+            "middle_category": row["middle_category"],
+            "category_confidence": row["category_confidence"],
+            "category_source": row["category_source"],
+            "category_reason": row["category_reason"],
+            "source_category_word": row["source_category_word"],
+            "sido": province,
+            "sigungu": district_full.removeprefix(province).strip() or None,
+            "eupmyeondong": row["venue__neighbourhood__name"],
+            "institution": row["institution__name"],
+            "venue": row["venue__name"],
+            "address": row["venue__road_address"],
+            "location_precision": row["venue__precision"],
+            "start_date": schedule.get("start_date"),
+            "end_date": schedule.get("end_date"),
+            "weekdays": schedule.get("weekdays"),
+            "start_time": schedule.get("start_time"),
+            "end_time": schedule.get("end_time"),
+            "capacity": schedule.get("capacity"),
+            "registration_start": schedule.get("registration_start"),
+            "registration_end": schedule.get("registration_end"),
+            "application_methods": schedule.get("application_methods"),
+            "selection": schedule.get("selection"),
+            "fee_krw": row["fee_krw"],
+            "is_free": row["fee_krw"] == 0 if row["fee_krw"] is not None else None,
+            "mode": row["mode"],
+            "target_groups": row["target_groups"],
+            "credit_bank": row["credit_bank"],
+            "learning_account": row["learning_account"],
+            "job_training": row["job_training"],
+            "homepage": row["homepage"],
+            "provider_code": row["provider_code"],
+            "provider_name": row["provider_name"],
+            "reference_date": row["reference_date"],
+            "source": row["source"],
+        }
+
+
+def quarantine_list(*, limit: int = 50) -> dict[str, Any]:
+    """Open quarantined rows, oldest first, with a short preview of each original row."""
+    open_rows = QuarantinedRow.objects.filter(status=QuarantinedRow.Status.OPEN)
+    rows = []
+    for row in open_rows.order_by("id")[:limit]:
+        cells = [str(v) for v in row.raw.values() if str(v).strip()]
+        preview = " | ".join(cell[:40] for cell in cells[:6])
+        rows.append(
+            {
+                "id": row.pk,
+                "file": row.file_name,
+                "line": row.line,
+                "reasons": row.reasons,
+                "raw": row.raw,
+                "preview": preview[:200],
+            }
+        )
+    return {"open": open_rows.count(), "rows": rows}

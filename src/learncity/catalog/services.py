@@ -7,16 +7,18 @@ from typing import Any
 
 from django.db import transaction
 
-from learncity.catalog.models import Institution, Programme, Schedule, Venue
-from learncity.regions.models import Region
+from learncity.catalog.models import CategorySource, Institution, Programme, Schedule, Venue
+from learncity.regions.selectors import region_ref_get
 
 
 def institution_create(
     *, name: str, kind: str, district_code: str | None, source: str, **extra: Any
 ) -> Institution:
-    district = Region.objects.filter(code=district_code).first() if district_code else None
+    district = region_ref_get(code=district_code) if district_code else None
     institution, _ = Institution.objects.update_or_create(
-        name=name, district=district, defaults={"kind": kind, "source": source, **extra}
+        name=name,
+        district_id=district.id if district else None,
+        defaults={"kind": kind, "source": source, **extra},
     )
     return institution
 
@@ -30,17 +32,21 @@ def venue_create(
     coordinates: tuple[float, float] | None,
     accessibility_notes: str = "",
 ) -> Venue:
-    neighbourhood = (
-        Region.objects.filter(code=neighbourhood_code).select_related("parent").first()
-        if neighbourhood_code
+    neighbourhood = region_ref_get(code=neighbourhood_code) if neighbourhood_code else None
+    district = (
+        region_ref_get(code=neighbourhood.parent_code)
+        if neighbourhood and neighbourhood.parent_code
         else None
+    )
+    province = (
+        region_ref_get(code=district.parent_code) if district and district.parent_code else None
     )
     latitude: float | None
     longitude: float | None
     if coordinates is not None:
         latitude, longitude, precision = coordinates[0], coordinates[1], Venue.Precision.EXACT
-    elif neighbourhood is not None and neighbourhood.centroid_lat is not None:
-        latitude, longitude = neighbourhood.centroid_lat, neighbourhood.centroid_lon
+    elif neighbourhood is not None and neighbourhood.centroid is not None:
+        latitude, longitude = neighbourhood.centroid
         precision = Venue.Precision.NEIGHBOURHOOD
     else:
         latitude = longitude = None
@@ -48,10 +54,11 @@ def venue_create(
     venue, _ = Venue.objects.update_or_create(
         institution=institution,
         name=name,
+        road_address=road_address,
         defaults={
-            "road_address": road_address,
-            "neighbourhood": neighbourhood,
-            "district": neighbourhood.parent if neighbourhood else institution.district,
+            "neighbourhood_id": neighbourhood.id if neighbourhood else None,
+            "district_id": district.id if district else institution.district_id,
+            "province_id": province.id if province else None,
             "latitude": latitude,
             "longitude": longitude,
             "precision": precision,
@@ -91,6 +98,8 @@ def programme_create(
             "display_title": title,
             "description": description,
             "category": category,
+            "category_source": CategorySource.MANUAL if category else CategorySource.NONE,
+            "category_confidence": 1.0 if category else None,
             "target_groups": target_groups,
             "fee_krw": fee_krw,
             "source": source,

@@ -87,7 +87,8 @@ def _database(url: str) -> dict[str, Any]:
             # WAL lets readers go on while one writer writes; IMMEDIATE takes the write
             # lock at BEGIN so two writers queue instead of failing mid-transaction.
             "init_command": (
-                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+                "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
             ),
             "transaction_mode": "IMMEDIATE",
             "timeout": 30,

@@ -1,13 +1,15 @@
-"""Load the real public data from ../shared/data (population and boundaries)."""
+"""Load the real public data from ../shared/data: population, boundaries and courses."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+from learncity.catalog.importer import catalog_import
 from learncity.regions import services as region_services
 
 POPULATION = "population/mois-age-by-dong-2025-05.csv"
+COURSES = "courses"
 BOUNDARIES = [
     "boundaries/kostat-2018-provinces-topo-simple.json",
     "boundaries/kostat-2018-municipalities-topo-simple.json",
@@ -36,9 +38,14 @@ def real_regions_load(data_dir: Path) -> dict[str, Any]:
                 )
             }
         )
+    courses = None
+    if (data_dir / COURSES).is_dir():
+        report = catalog_import(paths=[data_dir / COURSES])
+        courses = {k: report[k] for k in ("rows", "created", "updated", "unchanged", "quarantined")}
     return {
         "mode": "real",
         "data_dir": str(data_dir),
         "population": population,
         "boundaries": boundaries,
+        "courses": courses,
     }

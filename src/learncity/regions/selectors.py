@@ -152,3 +152,56 @@ def boundary_reports() -> list[BoundaryLoad]:
     for load in BoundaryLoad.objects.order_by("-loaded_at"):
         latest.setdefault(load.level, load)
     return list(latest.values())
+
+
+@dataclass(frozen=True)
+class RegionRef:
+    """What other contexts need of an area: to link to it and to place it on a map."""
+
+    id: int
+    code: str
+    level: str
+    kind: str
+    name: str
+    full_name: str
+    parent_code: str | None
+    centroid: tuple[float, float] | None
+
+
+def region_refs() -> list[RegionRef]:
+    return [
+        RegionRef(
+            id=pk,
+            code=code,
+            level=level,
+            kind=kind,
+            name=name,
+            full_name=full_name,
+            parent_code=parent_code,
+            centroid=(lat, lon) if lat is not None and lon is not None else None,
+        )
+        for pk, code, level, kind, name, full_name, parent_code, lat, lon in (
+            Region.objects.values_list(
+                "id",
+                "code",
+                "level",
+                "kind",
+                "name",
+                "full_name",
+                "parent__code",
+                "centroid_lat",
+                "centroid_lon",
+            )
+        )
+    ]
+
+
+def region_ref_get(*, code: str) -> RegionRef | None:
+    for ref in region_refs_by_code([code]):
+        return ref
+    return None
+
+
+def region_refs_by_code(codes: list[str]) -> list[RegionRef]:
+    wanted = set(codes)
+    return [ref for ref in region_refs() if ref.code in wanted] if wanted else []

@@ -1,0 +1,54 @@
+"""One timed import for `learncity bench import`, in its own process and database.
+
+Reads LEARNCITY_BENCH_FILE; migrates the database named by LEARNCITY_DATABASE_URL, loads the
+real population (regions) when the database has none, then times `catalog_import` of the file
+(classification off: it is measured separately). On PostgreSQL everything is rolled back.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import time
+from pathlib import Path
+from typing import Any
+
+from django.core.management import call_command
+from django.db import connection, transaction
+
+from learncity.catalog.importer import catalog_import
+from learncity.regions import selectors as region_selectors
+from learncity.regions import services as region_services
+
+SHARED = Path(
+    os.environ.get("LEARNCITY_SHARED_DATA")
+    or Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+)
+
+
+class _Rollback(Exception):
+    pass
+
+
+def run() -> dict[str, Any]:
+    path = Path(os.environ["LEARNCITY_BENCH_FILE"])
+    call_command("migrate", verbosity=0)
+    result: dict[str, Any] = {}
+    try:
+        with transaction.atomic():
+            if not region_selectors.region_refs():
+                region_services.population_load(
+                    path=SHARED / "population" / "mois-age-by-dong-2025-05.csv"
+                )
+            started = time.perf_counter()
+            report = catalog_import(paths=[path], classify=False)
+            result["import_s"] = round(time.perf_counter() - started, 2)
+            result.update({k: report[k] for k in ("rows", "created", "quarantined")})
+            result["district_resolved_share"] = report["district_resolved_share"]
+            if connection.vendor == "postgresql":
+                raise _Rollback
+    except _Rollback:
+        pass
+    result["database"] = connection.vendor
+    result["peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    return result
