@@ -56,3 +56,22 @@ def real_regions(
             level: services.boundaries_load(path=path) for level, path in BOUNDARY_FILES.items()
         }
     yield {"population": population, "boundaries": boundaries}
+
+
+@pytest.fixture
+def no_regions(db: None) -> None:
+    """An empty regions context (inside the test's transaction, so it is rolled back)."""
+    from learncity.regions.models import (
+        BoundaryLoad,
+        PopulationByAge,
+        PopulationSnapshot,
+        Region,
+        RegionPopulation,
+    )
+
+    PopulationByAge.objects.all().delete()
+    RegionPopulation.objects.all().delete()
+    PopulationSnapshot.objects.all().delete()
+    BoundaryLoad.objects.all().delete()
+    Region.objects.update(parent=None)
+    Region.objects.all().delete()

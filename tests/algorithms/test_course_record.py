@@ -189,14 +189,34 @@ def test_key_is_a_function_of_its_fields(title: str, operator: str, day: dt.date
         assert one == two
 
 
+ANY_TEXT = st.one_of(
+    st.text(max_size=60),
+    st.text(
+        alphabet=st.characters(min_codepoint=0xD7F0, max_codepoint=0xDFFF, exclude_categories=()),
+        max_size=20,
+    ),  # lone surrogates
+    st.text(alphabet=st.sampled_from(["\x00", "\x01", "<", ">", "&", "=", " ", "가", "\n"])),
+)
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.dictionaries(st.sampled_from(FIELDS), st.text(max_size=60), max_size=len(FIELDS)))
+@given(
+    st.dictionaries(
+        st.sampled_from(FIELDS),
+        st.one_of(ANY_TEXT, st.sampled_from(["2026-03-02", "10:00", "9" * 5000, "=SUM(1)"])),
+        max_size=len(FIELDS),
+    )
+)
 def test_any_record_is_a_course_or_reasons_never_a_crash(fields: dict[str, str]) -> None:
     outcome = Normaliser().normalise(Record(1, fields, dict(fields)))
     assert (outcome.course is None) == bool(outcome.reasons)
     if outcome.course is not None:
-        assert outcome.course.title and "<" not in outcome.course.title
-        assert outcome.course.end_date >= outcome.course.start_date
+        course = outcome.course
+        assert course.title and "<" not in course.title
+        assert course.end_date >= course.start_date
+        for text in (course.title, course.operator, course.description, course.place):
+            assert not any(ch == "\x00" or "\ud800" <= ch <= "\udfff" for ch in text)
+            text.encode("utf-8")  # storable anywhere
 
 
 @pytest.mark.shared_data

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import OperationalError
 
 from learncity.algorithms.course_source import KOREAN_HEADERS
 from learncity.catalog import importer
@@ -276,11 +277,11 @@ def test_a_crash_half_way_stores_nothing_and_a_rerun_does_not_double(
     def crash_on_second(self: Any, fresh: list[Any]) -> None:
         calls["n"] += 1
         if calls["n"] == 2:
-            raise RuntimeError("the disk is full")
+            raise OperationalError("database or disk is full")
         real_create(self, fresh)
 
     monkeypatch.setattr(importer._FileImport, "_create", crash_on_second)
-    with pytest.raises(RuntimeError, match="disk is full"):
+    with pytest.raises(OperationalError, match="disk is full"):
         catalog_import(paths=[path], classify=False)
     assert Programme.objects.count() == 0
     monkeypatch.setattr(importer._FileImport, "_create", real_create)
@@ -341,3 +342,184 @@ def test_fixed_file_resolves_its_old_quarantine(tmp_path: Path) -> None:
     write(path, bad.replace("2026-13-45", "2026-03-13"))
     assert counts(run(path)) == (2, 1, 0, 1, 0)
     assert not QuarantinedRow.objects.filter(status="open").exists()
+
+
+def test_a_refused_file_does_not_leave_stale_institutions_for_the_next(tmp_path: Path) -> None:
+    """A rolled-back file's institutions must not be reused by the next file of the run."""
+    head = f"{HEADER}\n" + "\n".join(
+        f"강좌 {n},2026-03-02,2026-05-30,기관A,0,20,,서울특별시 강남구 1" for n in range(2500)
+    )
+    first = write(tmp_path / "a.csv", head.encode() + b"\n\xff\xfe broken,2026\n")
+    second = write(
+        tmp_path / "b.csv",
+        f"{HEADER}\n탁구,2026-03-02,2026-05-30,기관B,0,20,,\n수영,2026-03-02,2026-05-30,기관A,0,20,,\n",
+    )
+    result = catalog_import(paths=[first, second], classify=False)
+    assert "encoding" in result["files"][0]["error"]
+    assert result["created"] == 2
+    owners = dict(Programme.objects.values_list("title", "institution__name"))
+    assert owners == {"탁구": "기관B", "수영": "기관A"}
+
+
+@pytest.mark.parametrize(
+    ("document", "outcome"),
+    [
+        (
+            [
+                {
+                    "lctreNm": "요가\u0000",
+                    "edcStartDay": "2026-03-02",
+                    "edcEndDay": "2026-03-09",
+                    "operInstitutionNm": "가\ud800나",
+                }
+            ],
+            "created",
+        ),
+        (
+            [
+                {
+                    "lctreNm": ["요가"],
+                    "edcStartDay": "2026-03-02",
+                    "edcEndDay": "2026-03-09",
+                    "operInstitutionNm": "가",
+                }
+            ],
+            "quarantined",
+        ),
+        (
+            [
+                {
+                    "lctreNm": "요가",
+                    "edcStartDay": "2026-03-02",
+                    "edcEndDay": "2026-03-09",
+                    "operInstitutionNm": "가",
+                    "psncpa": "9" * 5000,
+                }
+            ],
+            "quarantined",
+        ),
+        (
+            [
+                {
+                    "lctreNm": "요가",
+                    "edcStartDay": "2026-03-02",
+                    "edcEndDay": "2026-03-09",
+                    "operInstitutionNm": "가",
+                    "pntBankAckestYn": True,
+                }
+            ],
+            "created",
+        ),
+    ],
+)
+def test_hostile_json_values(tmp_path: Path, document: list[dict[str, Any]], outcome: str) -> None:
+    path = tmp_path / "items.json"
+    path.write_text(json.dumps(document), encoding="utf-8")  # \u0000, \ud800 as JSON escapes
+    result = run(path)
+    assert result[outcome] == 1, result["files"]
+    for programme in Programme.objects.all():
+        assert "\x00" not in programme.title and "\ud800" not in programme.institution.name
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"[" * 100_000, b'{"items": [' + b"9" * 5000 + b"]}"],
+)
+def test_json_that_breaks_parsers_is_refused(tmp_path: Path, data: bytes) -> None:
+    result = run(write(tmp_path / "deep.json", data))
+    assert result["files"][0]["error"]
+    assert result["rows"] == 0
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        ' =HYPERLINK("http://x")',
+        '<b>=HYPERLINK("http://x")</b>',
+        "@SUM(A1:A2)",
+        "+cmd|' /C calc'!A0",
+    ],
+)
+def test_formulas_are_caught_after_cleaning(tmp_path: Path, title: str) -> None:
+    row = ",".join(['"' + title.replace('"', '""') + '"', "2026-03-02", "2026-05-30", "가나구청"])
+    result = run(write(tmp_path / "f.csv", f"{HEADER}\n{row},0,20,,\n"))
+    assert result["quarantined"] == 1
+    assert "formula" in result["files"][0]["quarantined_examples"][0]["reasons"][0]
+
+
+def test_formula_in_description_and_script_in_homepage(tmp_path: Path) -> None:
+    header = "강좌명,교육시작일자,교육종료일자,운영기관명,강좌내용,홈페이지주소"
+    rows = [
+        '요가,2026-03-02,2026-05-30,가,"=HYPERLINK(""http://evil"")",www.a.go.kr',
+        "탁구,2026-03-02,2026-05-30,가,=== 강좌 소개 ===,http://a.com/<script>alert(1)</script>",
+    ]
+    result = run(write(tmp_path / "d.csv", header + "\n" + "\n".join(rows) + "\n"))
+    assert (result["created"], result["quarantined"]) == (1, 1)
+    table_tennis = Programme.objects.get()
+    assert table_tennis.description == "=== 강좌 소개 ==="  # decoration, not a formula
+    assert table_tennis.homepage == ""  # markup in a web address: not stored
+
+
+def test_quarantine_entries_belong_to_their_file(tmp_path: Path) -> None:
+    bad = f"{HEADER}\n필라테스,2026-13-45,2026-05-30,가나구청,0,20,,\n"
+    first, second = write(tmp_path / "a.csv", bad), write(tmp_path / "b.csv", bad)
+    result = run(first, second)
+    assert result["quarantined"] == 2
+    assert QuarantinedRow.objects.filter(status="open").count() == 2
+    write(first, bad.replace("2026-13-45", "2026-03-02"))
+    run(first)
+    assert list(
+        QuarantinedRow.objects.filter(status="open").values_list("file_name", flat=True)
+    ) == [str(second)]
+
+
+def test_the_same_file_twice_in_one_command_is_read_once(tmp_path: Path) -> None:
+    path = write(tmp_path / "a.csv", f"{HEADER}\n{GOOD}\n")
+    result = run(path, tmp_path, tmp_path / "." / "a.csv")
+    assert len(result["files"]) == 1 and result["rows"] == 1
+
+
+def test_zip_members_that_are_not_data_are_skipped(tmp_path: Path) -> None:
+    archive = tmp_path / "bundle.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr("README.md", "설명")
+        bundle.writestr("logo.png", b"\x89PNG\r\n\x1a\n")
+        bundle.writestr("courses.csv", f"{HEADER}\n{GOOD}\n")
+    result = run(archive)
+    assert [Path(f["name"]).name for f in result["files"]] == ["courses.csv"]
+    assert result["errors"] == 0 and result["created"] == 1
+
+
+def test_duplicate_headers_keep_every_cell_of_the_original(tmp_path: Path) -> None:
+    text = (
+        "강좌명,교육시작일자,교육종료일자,운영기관명,강좌명\n요가,2026-13-45,2026-05-30,가,둘째\n"
+    )
+    result = run(write(tmp_path / "dup.csv", text))
+    assert result["quarantined"] == 1
+    assert "appears twice" in " ".join(result["files"][0]["warnings"])
+    raw = QuarantinedRow.objects.get().raw
+    assert raw["강좌명"] == "요가" and raw["강좌명 (2)"] == "둘째"
+
+
+def test_venues_stored_before_the_regions_are_linked_later(
+    no_regions: None, tmp_path: Path
+) -> None:
+    from learncity.regions.models import Region
+
+    path = write(tmp_path / "a.csv", f"{HEADER}\n{GOOD}\n")
+    assert counts(run(path)) == (1, 1, 0, 0, 0)
+    venue = Programme.objects.get().venue
+    assert venue is not None and venue.district_id is None
+    province = Region.objects.create(
+        code="1100000000", level="province", name="서울특별시", full_name="서울특별시"
+    )
+    Region.objects.create(
+        code="1168000000",
+        level="district",
+        name="강남구",
+        full_name="서울특별시 강남구",
+        parent=province,
+    )
+    assert counts(run(path)) == (1, 0, 0, 1, 0)
+    venue.refresh_from_db()
+    assert venue.district is not None and venue.district.name == "강남구"

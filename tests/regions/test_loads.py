@@ -172,17 +172,6 @@ def test_bad_population_file_writes_nothing(
     assert _counts() == before
 
 
-@pytest.fixture
-def no_regions(db: None) -> None:
-    """An empty regions context (inside the test's transaction, so it is rolled back)."""
-    PopulationByAge.objects.all().delete()
-    RegionPopulation.objects.all().delete()
-    PopulationSnapshot.objects.all().delete()
-    BoundaryLoad.objects.all().delete()
-    Region.objects.update(parent=None)
-    Region.objects.all().delete()
-
-
 def test_bad_file_on_an_empty_database_writes_nothing(no_regions: None, tmp_path: Path) -> None:
     path = _write(tmp_path, "half.csv", '"행정구역","2025년05월_계_총인구수"\r\n'.encode("cp949"))
     with pytest.raises(InputFileError, match="missing column for age 0"):

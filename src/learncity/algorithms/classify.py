@@ -83,7 +83,13 @@ RULES: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("자원봉사", "학습동아리"), "civic", "시민참여활동"),
 )
 _RULE_OF = {word: index for index, (words, _, _) in enumerate(RULES) for word in words}
-_RULE_WORDS = re.compile("|".join(re.escape(w) for w in sorted(_RULE_OF, key=len, reverse=True)))
+_RULE_WORDS = re.compile(
+    "|".join(
+        # a Latin word must stand alone: `opic` is not inside `topic`
+        rf"(?<![a-z]){re.escape(w)}(?![a-z])" if w.isascii() else re.escape(w)
+        for w in sorted(_RULE_OF, key=len, reverse=True)
+    )
+)
 ACADEMIC_LEVEL = (("초졸", "초등학력보완"), ("중졸", "중등학력보완"), ("고졸", "고등학력보완"))
 
 # The provider's own category words -> (area, middle or "").

@@ -126,7 +126,9 @@ def parse_fee(text: str | None) -> int | None:
     value = text.strip().lower().replace(" ", "")
     if any(word in value for word in _FREE_WORDS):
         return 0
-    match = re.match(r"^(?:₩|krw)?(?P<n>-?[\d,]+(?:\.\d+)?)(?P<unit>만)?(?:원|krw)?$", value)
+    match = re.match(
+        r"^(?:₩|krw)?(?P<n>-?[\d,]{1,20}(?:\.\d{1,6})?)(?P<unit>만)?(?:원|krw)?$", value
+    )
     if not match:
         raise FieldError(f"not an amount in KRW: {text.strip()[:40]!r}")
     number = float(match["n"].replace(",", ""))
@@ -144,7 +146,7 @@ def parse_capacity(text: str | None) -> int | None:
     if text is None or text.strip() in {"", "-", "0", "미정", "제한없음"}:
         return None
     value = text.strip().replace(",", "").removesuffix("명")
-    if not re.fullmatch(r"-?\d+", value):
+    if not re.fullmatch(r"-?\d{1,15}", value):
         raise FieldError(f"not a number of seats: {text.strip()[:40]!r}")
     number = int(value)
     if number < 0:

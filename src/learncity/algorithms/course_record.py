@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields
 from typing import Any, TypeVar
 
 from learncity.algorithms import course_fields as f
-from learncity.algorithms.course_source import Record
+from learncity.algorithms.course_source import Record, safe_text
 
 MAX_FIELD_CHARS = 65_536  # a 100 KB cell is an accident or an attack, not a course
 TITLE_LIMIT = 300
@@ -151,13 +151,19 @@ def course_key(
 
 T = TypeVar("T")
 _FORMULA = re.compile(
-    r"^\s*(?:[=@]|[+\-]\s*[A-Za-z_]+\s*\()|^\s*[=+\-@].*\b(?:HYPERLINK|cmd|DDE)\b"
+    r"^\s*(?:[=@]|[+\-]\s*[A-Za-z_]+\s*\()|^\s*[=+\-@].*\b(?:HYPERLINK|cmd|DDE)\b",
+    re.IGNORECASE,
+)
+# In free text a leading `=` is often decoration (`=== 강좌 소개 ===`): only a function call
+# or a DDE payload counts there.
+_FORMULA_IN_TEXT = re.compile(
+    r"^\s*[=+\-@]\s*(?:[A-Za-z_][\w.]*\s*\(|.*\b(?:HYPERLINK|cmd|DDE)\b)", re.IGNORECASE
 )
 
 
-def formula_like(text: str) -> bool:
+def formula_like(text: str, *, free_text: bool = False) -> bool:
     """`=HYPERLINK(...)`, `@SUM(...)`, `+cmd|...`: a cell a spreadsheet would run."""
-    return bool(_FORMULA.match(text))
+    return bool((_FORMULA_IN_TEXT if free_text else _FORMULA).match(text))
 
 
 class _Failure:
@@ -175,6 +181,8 @@ def _attempt(parser: Callable[[str], Any], text: str) -> Any:
         return parser(text)
     except f.FieldError as exc:
         return _Failure(str(exc))
+    except (ValueError, OverflowError) as exc:  # a parser's own limits: still a reason
+        return _Failure(f"not usable: {text[:40]!r} ({type(exc).__name__})")
 
 
 class Normaliser:
@@ -235,14 +243,10 @@ class Normaliser:
                 reasons.append(f"{name}: {len(text):,} characters (limit {MAX_FIELD_CHARS:,})")
         if reasons:
             return Outcome(None, tuple(reasons), ())
-        for name in _FORMULA_FIELDS:
-            text = values.get(name, "")
-            if text and text[0] in "=+-@" and formula_like(text):
-                reasons.append(f"{name}: looks like a spreadsheet formula ({text[:30]!r})")
         cached = self._cached
         get = values.get
 
-        title = cached("title", _clean_line, get("lctreNm", ""))
+        title = _clean_line(get("lctreNm", ""))
         if not title:
             reasons.append("lctreNm: the course has no title")
         elif len(title) > TITLE_LIMIT:
@@ -279,18 +283,32 @@ class Normaliser:
         homepage = cached("homepage", _homepage, homepage_text)
         if homepage_text.strip() and not homepage:
             warnings.append(f"homepageUrl: {homepage_text.strip()[:40]!r} is not a web address")
+        description = cached("description", _description, get("lctreCo", ""))
+        texts = {
+            "lctreNm": title,
+            "operInstitutionNm": operator,
+            "edcPlace": cached("short", _clean_line, get("edcPlace", "")),
+            "instrctrNm": cached("short", _clean_line, get("instrctrNm", "")),
+            "edcRdnmadr": cached("short", _clean_line, get("edcRdnmadr", "")),
+            "insttNm": cached("short", _clean_line, get("insttNm", "")),
+            "insttCode": cached("short", _clean_line, get("insttCode", "")),
+        }
+        for name, text in texts.items():
+            if text[:1] in _FORMULA_START and formula_like(text):
+                reasons.append(f"{name}: looks like a spreadsheet formula ({text[:30]!r})")
+        if description[:1] in _FORMULA_START and formula_like(description, free_text=True):
+            reasons.append(f"lctreCo: looks like a spreadsheet formula ({description[:30]!r})")
         if reasons or start_date is None or end_date is None:
             return Outcome(None, tuple(reasons), tuple(warnings))
         start_time, end_time = p["edcStartTime"], p["edcColseTime"]
         if start_time and end_time and end_time < start_time:
             warnings.append(f"edcColseTime: ends {end_time} before it starts {start_time}")
-        description = cached("description", _description, get("lctreCo", ""))
         course = Course(
             title=title,
-            display_title=cached("display", f.display_title, title),
+            display_title=f.display_title(title),
             description=description,
             source_category_word=description if 0 < len(description) <= 12 else "",
-            instructor=cached("short", _clean_line, get("instrctrNm", ""))[:100],
+            instructor=texts["instrctrNm"][:100],
             start_date=start_date,
             end_date=end_date,
             start_time=start_time,
@@ -298,8 +316,8 @@ class Normaliser:
             weekdays=p["operDay"] or (),
             target_groups=cached("groups", f.target_groups, get("edcTrgetType", "")),
             mode=mode,
-            place=cached("short", _clean_line, get("edcPlace", ""))[:SHORT_LIMIT],
-            address=cached("short", _clean_line, get("edcRdnmadr", ""))[:SHORT_LIMIT],
+            place=texts["edcPlace"][:SHORT_LIMIT],
+            address=texts["edcRdnmadr"][:SHORT_LIMIT],
             capacity=p["psncpa"],
             fee_krw=p["lctreCost"],
             operator=operator[:SHORT_LIMIT],
@@ -313,33 +331,26 @@ class Normaliser:
             credit_bank=p["pntBankAckestYn"],
             learning_account=p["lrnAcnutAckestYn"],
             reference_date=p["referenceDate"],
-            provider_code=cached("short", _clean_line, get("insttCode", ""))[:40],
-            provider_name=cached("short", _clean_line, get("insttNm", ""))[:SHORT_LIMIT],
+            provider_code=texts["insttCode"][:40],
+            provider_name=texts["insttNm"][:SHORT_LIMIT],
         )
         return Outcome(course, (), tuple(warnings))
 
 
-_FORMULA_FIELDS = ("lctreNm", "operInstitutionNm", "edcPlace", "instrctrNm", "edcRdnmadr")
+_FORMULA_START = frozenset("=+-@")
 
 
 def _clean_line(text: str) -> str:
     if "<" in text or "&" in text:
         text = f.plain_text(text, limit=MAX_FIELD_CHARS)
-    return " ".join(text.split())
+    return " ".join(safe_text(text).split())
 
 
 def _description(text: str) -> str:
     if "<" in text or "&" in text:
-        return f.plain_text(text, limit=DESCRIPTION_LIMIT)
+        return safe_text(f.plain_text(text, limit=DESCRIPTION_LIMIT))
     cleaned = "\n".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
-    return f.plain_text(cleaned, limit=DESCRIPTION_LIMIT) if _has_control(cleaned) else cleaned
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def _has_control(text: str) -> bool:
-    return bool(_CONTROL.search(text))
+    return safe_text(cleaned)[:DESCRIPTION_LIMIT]
 
 
 def _weekday_tuple(text: str) -> tuple[int, ...]:
@@ -380,12 +391,14 @@ def _phone(text: str) -> str:
     return cleaned[:40]
 
 
-_URL = re.compile(r"^(?:https?://)?[\w.-]+\.[a-z]{2,}(?::\d+)?(?:[/?#]\S*)?$", re.IGNORECASE)
+_URL = re.compile(
+    r"^(?:https?://)?[\w.-]+\.[a-z]{2,}(?::\d+)?(?:[/?#][^\s<>\"'`]*)?$", re.IGNORECASE
+)
 
 
 def _homepage(text: str) -> str:
     value = text.strip()
-    if not value or not _URL.match(value):
+    if not value or len(value) > 280 or not _URL.match(value):
         return ""
     return value if value.lower().startswith(("http://", "https://")) else f"https://{value}"
 

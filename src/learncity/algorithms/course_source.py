@@ -19,6 +19,7 @@ import json
 import re
 import sys
 import zipfile
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -67,7 +68,7 @@ _ALIASES = {
 REQUIRED = ("lctreNm",)  # without a title a file is not a course table
 
 MAX_MEMBER_BYTES = 2 * 1024**3  # one file inside a .zip
-MAX_JSON_BYTES = 512 * 1024**2  # JSON and XML are parsed whole
+MAX_JSON_BYTES = 128 * 1024**2  # JSON and XML are parsed whole: OpenAPI pages are small
 _SNIFF = 64 * 1024
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # long fields are reported, not fatal
@@ -164,9 +165,20 @@ def sniff_encoding(head: bytes) -> str:
 # ----------------------------------------------------------------- CSV
 
 
+def _unique_names(header: list[str]) -> list[str]:
+    """`강좌명, 강좌명` -> `강좌명, 강좌명 (2)`: the original row keeps every cell."""
+    seen: Counter[str] = Counter()
+    names = []
+    for name in header:
+        seen[name] += 1
+        names.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return names
+
+
 def _csv_records(stream: IO[str], source: Source) -> Iterator[Record]:
     reader = csv.reader(stream, strict=False)
     header: list[str] | None = None
+    raw_names: list[str] = []
     columns: list[str | None] = []
     width = 0
     while True:
@@ -214,8 +226,9 @@ def _csv_records(stream: IO[str], source: Source) -> Iterator[Record]:
                 if column:
                     seen.add(column)
             width = len(header)
+            raw_names = _unique_names(header)
             continue
-        raw = dict(zip(header, row, strict=False))
+        raw = dict(zip(raw_names, row, strict=False))
         if len(row) != width:
             extra = row[width:]
             if len(row) > width:
@@ -240,18 +253,43 @@ def _csv_records(stream: IO[str], source: Source) -> Iterator[Record]:
 # ----------------------------------------------------------------- JSON and XML
 
 
-def _item_fields(item: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+
+
+def safe_text(text: str) -> str:
+    """No NUL, no C0 control characters but tab and newlines, no lone surrogates: what a
+    database column, a JSON document and a web page can all hold."""
+    return _UNSAFE.sub("", text) if _UNSAFE.search(text) else text
+
+
+def _item_fields(item: dict[str, Any]) -> tuple[dict[str, str], dict[str, str], str]:
+    """Fields under their OpenAPI names, the item as read, and a problem if any."""
     fields: dict[str, str] = {}
     raw: dict[str, str] = {}
+    nested: list[str] = []
     for key, value in item.items():
-        text = "" if value is None else value if isinstance(value, str) else json.dumps(value)
-        if isinstance(value, int | float) and not isinstance(value, bool):
+        name = safe_text(str(key))[:200]
+        if value is None:
+            text = ""
+        elif isinstance(value, bool):
+            text = "Y" if value else "N"
+        elif isinstance(value, str):
+            text = safe_text(value)
+        elif isinstance(value, int | float):
             text = str(value)
-        raw[str(key)] = text
-        column = canonical_field(str(key))
+        else:  # an object or a list where the standard has one value
+            text = safe_text(json.dumps(value, ensure_ascii=False))[:2000]
+            nested.append(name)
+        raw[name] = text
+        column = canonical_field(name)
         if column and column not in fields:
             fields[column] = text
-    return fields, raw
+    problem = ""
+    if nested:
+        problem = f"fields hold a list or an object instead of one value: {', '.join(nested[:5])}"
+    elif not fields:
+        problem = "the item has no field of the course standard"
+    return fields, raw, problem
 
 
 def _items_from_envelope(document: Any) -> list[Any]:
@@ -295,6 +333,8 @@ def _items_from_envelope(document: Any) -> list[Any]:
 def _json_records(text: str, source: Source) -> Iterator[Record]:
     try:
         document = json.loads(text)
+    except RecursionError:
+        raise SourceError("JSON nested too deeply to be course data") from None
     except json.JSONDecodeError as exc:
         lines = [line for line in text.splitlines() if line.strip()]
         if len(lines) > 1 and all(line.lstrip().startswith("{") for line in lines[:5]):
@@ -303,13 +343,14 @@ def _json_records(text: str, source: Source) -> Iterator[Record]:
         raise SourceError(
             f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", line=exc.lineno
         ) from None
+    except ValueError as exc:  # e.g. a number with thousands of digits
+        raise SourceError(f"not usable JSON: {str(exc)[:200]}") from None
     for number, item in enumerate(_items_from_envelope(document), start=1):
         if not isinstance(item, dict):
             yield Record(number, {}, {"item": str(item)[:500]}, "the item is not an object")
             continue
-        fields, raw = _item_fields(item)
-        problem = "" if fields else "the item has no field of the course standard"
-        yield Record(number, fields, raw, problem)
+        fields, raw, problem = _item_fields(item)
+        yield Record(number, fields if not problem else {}, raw, problem)
 
 
 def _json_lines_records(lines: list[str], source: Source) -> Iterator[Record]:
@@ -318,13 +359,16 @@ def _json_lines_records(lines: list[str], source: Source) -> Iterator[Record]:
         try:
             item = json.loads(line)
         except json.JSONDecodeError as exc:
-            yield Record(number, {}, {"line": line[:2000]}, f"not valid JSON: {exc.msg}")
+            yield Record(number, {}, {"line": safe_text(line[:2000])}, f"not valid JSON: {exc.msg}")
+            continue
+        except (ValueError, RecursionError) as exc:
+            yield Record(number, {}, {"line": safe_text(line[:2000])}, f"not usable JSON: {exc}")
             continue
         if not isinstance(item, dict):
             yield Record(number, {}, {"line": line[:2000]}, "the line is not a JSON object")
             continue
-        fields, raw = _item_fields(item)
-        yield Record(number, fields, raw, "" if fields else "no field of the course standard")
+        fields, raw, problem = _item_fields(item)
+        yield Record(number, fields if not problem else {}, raw, problem)
 
 
 _DTD = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -351,8 +395,8 @@ def _xml_records(text: str, source: Source) -> Iterator[Record]:
         raise SourceError("no <items> in the XML: not an OpenAPI course response")
     for number, element in enumerate(items, start=1):
         item = {child.tag: (child.text or "") for child in element}
-        fields, raw = _item_fields(item)
-        yield Record(number, fields, raw, "" if fields else "no field of the course standard")
+        fields, raw, problem = _item_fields(item)
+        yield Record(number, fields if not problem else {}, raw, problem)
 
 
 # ----------------------------------------------------------------- files and archives
@@ -423,6 +467,8 @@ def zip_members(archive: zipfile.ZipFile) -> Iterator[zipfile.ZipInfo]:
         name = PurePath(info.filename)
         if info.is_dir() or "__MACOSX" in name.parts or name.name.startswith("."):
             continue
+        if name.suffix.lower() not in KNOWN_SUFFIXES:
+            continue  # a README or a picture beside the data, as in a folder
         if info.file_size > MAX_MEMBER_BYTES:
             raise SourceError(f"{info.filename} unpacks to {info.file_size:,} bytes: too large")
         if info.compress_size and info.file_size / info.compress_size > 1000:

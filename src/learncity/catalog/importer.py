@@ -13,6 +13,7 @@ import hashlib
 import json
 import re
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -100,8 +101,17 @@ class _Unit:
 
 
 def _units(paths: Iterable[Path]) -> Iterator[_Unit | FileReport]:
-    """Files to read, in a stable order; a path that cannot be used is a FileReport error."""
-    for path in paths:
+    """Files to read, each once, in a stable order; a path that cannot be used is an error."""
+    seen: set[str] = set()
+    for unit in _all_units(paths):
+        if unit.name in seen:
+            continue  # the same file named twice (a folder and a file inside it)
+        seen.add(unit.name)
+        yield unit
+
+
+def _all_units(paths: Iterable[Path]) -> Iterator[_Unit | FileReport]:
+    for path in (Path(p).absolute() for p in paths):
         if path.is_dir():
             found = sorted(
                 p
@@ -112,7 +122,7 @@ def _units(paths: Iterable[Path]) -> Iterator[_Unit | FileReport]:
             )
             if not found:
                 yield FileReport(str(path), error="the folder holds no .csv, .json, .xml or .zip")
-            yield from _units(found)
+            yield from _all_units(found)
         elif not path.exists():
             yield FileReport(str(path), error="no such file or folder")
         elif path.suffix.lower() == ".zip" or _is_zip(path):
@@ -180,6 +190,12 @@ class _Places:
         self.venues: dict[tuple[int, str, str], int] = {}
         self.venues_by_place: dict[tuple[int, str, str], int | None] = {}
 
+    def forget_created(self) -> None:
+        """After a file rolled back: the institutions and venues it created are gone."""
+        self.institutions.clear()
+        self.venues.clear()
+        self.venues_by_place.clear()
+
     def resolve(self, address: str) -> Resolution:
         found = self.addresses.get(address)
         if found is None:
@@ -223,6 +239,13 @@ class _Places:
             venue = Venue.objects.filter(
                 institution_id=institution_id, name=name, road_address=course.address
             ).first()
+            if venue is not None and venue.district_id is None and where.district:
+                # created before the regions were loaded: link it now
+                venue.province_id = self._id(where.province)
+                venue.district_id = self._id(where.district)
+                venue.neighbourhood_id = self._id(where.neighbourhood)
+                venue.address_note = ""
+                venue.save()
             if venue is None:
                 point: tuple[float | None, float | None] = (None, None)
                 precision = Venue.Precision.UNKNOWN
@@ -458,17 +481,18 @@ class _FileImport:
         if not self.quarantine:
             return
         hashes = {row.raw_hash for row in self.quarantine}
-        # a row quarantined before (the same file imported again) is one entry, seen again
-        earlier = set(
-            QuarantinedRow.objects.filter(
-                raw_hash__in=hashes, status=QuarantinedRow.Status.OPEN
-            ).values_list("raw_hash", flat=True)
+        # The same row of the same file, quarantined before, is one entry seen again; if an
+        # officer already fixed and stored it (resolved), it stays resolved.
+        earlier = QuarantinedRow.objects.filter(
+            file_name=self.report.name[:500], raw_hash__in=hashes
         )
-        if earlier:
-            QuarantinedRow.objects.filter(
-                raw_hash__in=earlier, status=QuarantinedRow.Status.OPEN
-            ).update(file=self.import_file, last_seen=timezone.now())
-        fresh = [row for row in self.quarantine if row.raw_hash not in earlier]
+        known = set(earlier.values_list("raw_hash", flat=True))
+        if known:
+            earlier.filter(status=QuarantinedRow.Status.OPEN).update(
+                file=self.import_file, last_seen=timezone.now()
+            )
+            earlier.filter(status=QuarantinedRow.Status.RESOLVED).update(last_seen=timezone.now())
+        fresh = [row for row in self.quarantine if row.raw_hash not in known]
         QuarantinedRow.objects.bulk_create(fresh, batch_size=500)
         self.quarantine = []
 
@@ -489,6 +513,10 @@ class _FileImport:
                 fresh.append(item)
             elif found[1] == item.content_hash:
                 self.report.unchanged += 1
+                if self.places.has_regions and item.where.district:
+                    # links a venue stored before the regions were loaded (cached: cheap)
+                    institution = self.places.institution_id(item.course, item.where.district)
+                    self.places.venue_id(institution, item.course, item.where)
             else:
                 self._update(found[0], item, keep_category=found[2] in {"officer", "manual"})
                 self.report.updated += 1
@@ -693,14 +721,25 @@ def _import_unit(
             QuarantinedRow.objects.filter(
                 file_name=report.name[:500], status=QuarantinedRow.Status.OPEN
             ).exclude(file=import_file).update(status=QuarantinedRow.Status.RESOLVED)
+            # (an entry this import saw again was moved to this import_file above)
             report.sha256 = stream.digest.hexdigest()
     except SourceError as exc:
         where = f" (line {exc.line})" if exc.line else ""
         _reset(report, error=f"{exc.reason}{where}")
         job.touched = []
-    except (OSError, zipfile.BadZipFile, EOFError) as exc:
-        _reset(report, error=f"the file could not be read: {exc}")
+        places.forget_created()
+    except (
+        OSError,
+        EOFError,
+        zipfile.BadZipFile,
+        zlib.error,
+        RuntimeError,  # an encrypted .zip member
+        NotImplementedError,  # a .zip compression method Python cannot read
+        UnicodeError,
+    ) as exc:
+        _reset(report, error=f"the file could not be read: {type(exc).__name__}: {exc}"[:500])
         job.touched = []
+        places.forget_created()
     report.format, report.encoding = source.format, source.encoding
     report.unknown_columns = source.unknown_columns
     report.warnings = source.warnings
