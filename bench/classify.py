@@ -12,20 +12,23 @@ provider's own category word is also given (what the import stores for this file
 of the middle category, the confusion matrix, and, as the same-run baseline, the accuracy of
 always answering the most common area and of the provider words alone.
 
-JSON keys: titles, accuracy, middle_accuracy, accuracy_with_source_word,
-source_word_only_accuracy, majority_baseline_accuracy, confusion, per_area, titles_per_s.
+JSON keys: titles, accuracy, middle_accuracy, distinct_courses, accuracy_distinct_courses,
+accuracy_with_source_word, source_word_only_accuracy, majority_baseline_accuracy, confusion,
+per_area, titles_per_s.
 """
 
 from __future__ import annotations
 
 import csv
 import os
+import re
 import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from learncity.algorithms.classify import AREA_KOREAN, AREAS, SOURCE_WORDS, read_examples
+from learncity.algorithms.course_fields import display_title
 from learncity.catalog.classification import classifier
 
 HERE = Path(__file__).resolve().parent
@@ -42,6 +45,10 @@ def run() -> dict[str, Any]:
     truth = [e.area for e in examples]
     accuracy = _share(p.area == t for p, t in zip(predicted, truth, strict=True))
     middle = _share(p.middle == e.middle for p, e in zip(predicted, examples, strict=True))
+    # cohorts repeat a course (`[논현1] 요가`, `[논현2] 요가`): also count each course once
+    distinct: dict[str, bool] = {}
+    for p, e in zip(predicted, examples, strict=True):
+        distinct.setdefault(display_title(re.sub(r"\d+", "", e.title)), p.area == e.area)
 
     words = _source_words(titles)
     with_words = model.predict_many(titles, [""] * len(titles), words)
@@ -76,6 +83,8 @@ def run() -> dict[str, Any]:
         "titles": len(titles),
         "accuracy": round(accuracy, 4),
         "middle_accuracy": round(middle, 4),
+        "distinct_courses": len(distinct),
+        "accuracy_distinct_courses": round(_share(distinct.values()), 4),
         "accuracy_with_source_word": round(accuracy_with_words, 4),
         "source_word_only_accuracy": round(word_only, 4),
         "majority_baseline_accuracy": round(majority, 4),

@@ -8,8 +8,9 @@ file measured in the same run, into SQLite and (when one is configured) PostgreS
 The file is built by resampling the 322 real rows of ../shared/data/courses/gangnam-2026-04.csv
 with a fixed seed; each title gets a cohort suffix (`(123기)`) so that every row is a distinct
 course. Each database import runs in a fresh process (`bench/_import_worker.py`): SQLite in
-a new temporary database with the real regions loaded, PostgreSQL inside a transaction that is
-rolled back. Classification runs as its own step and is timed on the same titles here.
+a new temporary database with the real regions loaded, PostgreSQL in a scratch database
+(`<name>_bench`) created on the same server and dropped afterwards. Classification runs as
+its own step and is timed on the same titles here.
 
 JSON keys: rows, file_mb, polars_s, polars_first_s, sqlite_s, ratio (sqlite_s / polars_s),
 sqlite_rows_per_s, postgresql_s, postgresql_ratio, peak_mb (the import process, SQLite),
@@ -26,8 +27,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import polars as pl
 from django.conf import settings
@@ -74,6 +78,26 @@ def _worker(path: Path, database_url: str, workdir: Path) -> dict[str, Any]:
     return result
 
 
+@contextmanager
+def _scratch_database(url: str) -> Iterator[str]:
+    """A fresh database beside the configured one, dropped afterwards: a million bench rows
+    never land in a real catalog."""
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/") or "learncity"
+    scratch = f"{name}_bench"
+    admin = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{scratch}"')
+        connection.execute(f'CREATE DATABASE "{scratch}"')
+    try:
+        yield parts._replace(path=f"/{scratch}").geturl()
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{scratch}"')
+
+
 def _postgresql_url() -> str | None:
     url = os.environ.get("LEARNCITY_BENCH_POSTGRESQL_URL")
     if url:
@@ -97,14 +121,17 @@ def run() -> dict[str, Any]:
             timings.append(time.perf_counter() - started)
         assert frame.height == rows
         polars_s = min(timings)
+        titles = frame.get_column("강좌명").to_list()
+        del frame  # the workers are started without the parent's frame in memory
 
         sqlite = _worker(path, f"sqlite:///{workdir / 'bench.sqlite3'}", workdir)
         assert sqlite["rows"] == rows == sqlite["created"], sqlite
         postgres_url = _postgresql_url()
-        postgres = _worker(path, postgres_url, workdir) if postgres_url else None
+        postgres = None
+        if postgres_url:
+            with _scratch_database(postgres_url) as scratch_url:
+                postgres = _worker(path, scratch_url, workdir)
 
-        titles = frame.get_column("강좌명").to_list()
-        del frame
         classifier()  # trained before the clock starts, as in a running import
         started = time.perf_counter()
         predicted = predictions(titles)

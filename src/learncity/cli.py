@@ -314,7 +314,10 @@ def import_(  # noqa: PLR0917 - typer passes options positionally
             f"{item['created']:,} created, {item['updated']:,} updated, "
             f"{item['unchanged']:,} unchanged, {item['quarantined']:,} quarantined"
         )
-        lines += [f"    {count:>6,} × {reason}" for reason, count in item["reasons"].items()]
+        lines += [
+            f"    {count:>6,} × {_with_korean_field(reason)}"
+            for reason, count in item["reasons"].items()
+        ]
         lines += [f"    note: {warning}" for warning in item["warnings"]]
         lines += [
             f"    address not matched ({count}): {address}"
@@ -330,6 +333,15 @@ def import_(  # noqa: PLR0917 - typer passes options positionally
     _print(result, as_json, lines)
     if result["errors"]:
         raise typer.Exit(code=2)
+
+
+def _with_korean_field(reason: str) -> str:
+    """`edcStartDay: ...` -> `교육시작일자(edcStartDay): ...` for the officer reading it."""
+    from learncity.algorithms.course_source import KOREAN_HEADERS
+
+    name, colon, rest = reason.partition(":")
+    korean = {v: k for k, v in KOREAN_HEADERS.items()}.get(name.strip())
+    return f"{korean}({name.strip()}):{rest}" if colon and korean else reason
 
 
 def _quarantine(*, as_json: bool, retry: bool, limit: int, fixes: list[str]) -> None:
@@ -362,7 +374,8 @@ def _quarantine(*, as_json: bool, retry: bool, limit: int, fixes: list[str]) -> 
         )
     lines.append(f"{result['open']:,} rows in quarantine")
     for row in result["rows"]:
-        lines.append(f"#{row['id']} {row['file']}, line {row['line']}: {'; '.join(row['reasons'])}")
+        reasons = "; ".join(_with_korean_field(reason) for reason in row["reasons"])
+        lines.append(f"#{row['id']} {row['file']}, line {row['line']}: {reasons}")
         lines.append(f"    {row['preview']}")
     _print(result, as_json, lines)
 

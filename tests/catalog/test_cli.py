@@ -55,7 +55,7 @@ def test_human_summary_lists_reasons(tmp_path: Path) -> None:
     code, out = invoke("import", str(path))
     assert code == 0
     assert "3 rows = 2 created + 0 updated + 0 unchanged + 1 quarantined" in out
-    assert "not a calendar date" in out
+    assert "교육시작일자(edcStartDay): not a calendar date" in out
 
 
 def test_quarantine_listing_fix_and_retry(tmp_path: Path) -> None:

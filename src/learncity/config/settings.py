@@ -88,7 +88,7 @@ def _database(url: str) -> dict[str, Any]:
             # lock at BEGIN so two writers queue instead of failing mid-transaction.
             "init_command": (
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
-                "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
+                "PRAGMA cache_size=-65536;"
             ),
             "transaction_mode": "IMMEDIATE",
             "timeout": 30,
