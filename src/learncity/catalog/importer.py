@@ -37,6 +37,7 @@ from learncity.catalog.models import (
     Schedule,
     Venue,
 )
+from learncity.core.bulk import rows_insert
 from learncity.core.errors import DomainError, InputFileError, NotFound
 from learncity.regions.selectors import region_refs
 
@@ -391,19 +392,8 @@ def _schedule_values(course: Course) -> dict[str, Any]:
 
 
 def _insert(model: type[Any], columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-    if not rows:
-        return
-    table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(columns))
-            sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
-            cursor.executemany(sql, rows)
+    if rows:
+        rows_insert(model._meta.db_table, columns, rows)
 
 
 @dataclass(slots=True)

@@ -25,6 +25,7 @@ from learncity.algorithms.population_file import (
     link_hierarchy,
 )
 from learncity.algorithms.population_file import parse as parse_population
+from learncity.core.bulk import rows_insert
 from learncity.core.errors import InputFileError
 from learncity.regions.models import (
     BoundaryLoad,
@@ -127,19 +128,8 @@ def population_store(
 
 
 def _ages_insert(values: Iterable[tuple[int, int, int]]) -> None:
-    """Insert (region_population_id, age, count) rows: COPY on PostgreSQL, executemany on
-    SQLite. Creating 400,000 model instances would take the ORM a quarter of a minute."""
-    table = connection.ops.quote_name(PopulationByAge._meta.db_table)
-    columns = "region_population_id, age, count"
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            raw = cursor.cursor
-            with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for value in values:
-                    copy.write_row(value)
-        else:
-            sql = f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s)"  # noqa: S608
-            cursor.executemany(sql, list(values))
+    """Insert (region_population_id, age, count) rows in bulk (core.bulk)."""
+    rows_insert(PopulationByAge._meta.db_table, ("region_population_id", "age", "count"), values)
 
 
 def _regions_upsert(
