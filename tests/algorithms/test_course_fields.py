@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 from learncity.algorithms.course_fields import (
     FieldError,
     display_title,
-    is_formula_like,
     parse_capacity,
     parse_date,
     parse_fee,
@@ -23,6 +22,7 @@ from learncity.algorithms.course_fields import (
     target_groups,
     weekdays,
 )
+from learncity.algorithms.course_record import formula_like
 
 
 @pytest.mark.parametrize(
@@ -156,9 +156,12 @@ def test_display_title() -> None:
 
 
 def test_formula_cells_are_recognised() -> None:
-    assert is_formula_like('=HYPERLINK("http://x","y")')
-    assert is_formula_like("@SUM(A1)")
-    assert not is_formula_like("-5000") and not is_formula_like("요가")
+    assert formula_like('=HYPERLINK("http://x","y")')
+    assert formula_like("@SUM(A1)")
+    assert formula_like("+cmd|' /C calc'!A0")
+    assert not formula_like("-5000") and not formula_like("요가")
+    assert formula_like("=== 소개 ===") and not formula_like("=== 소개 ===", free_text=True)
+    assert formula_like('=HYPERLINK("x")', free_text=True)
 
 
 @pytest.mark.parametrize(

@@ -233,13 +233,6 @@ def display_title(title: str) -> str:
     return value or clean.strip()
 
 
-def is_formula_like(text: str) -> bool:
-    """A cell a spreadsheet would run (`=HYPERLINK(...)`): stored as text, escaped on export."""
-    return text[:1] in {"=", "+", "-", "@", "\t", "\r"} and not re.fullmatch(
-        r"[-+]?\d[\d,.]*", text
-    )
-
-
 # ----------------------------------------------------------------- target groups
 
 TARGET_GROUPS = (

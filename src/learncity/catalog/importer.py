@@ -38,7 +38,7 @@ from learncity.catalog.models import (
     Venue,
 )
 from learncity.core.bulk import rows_insert
-from learncity.core.errors import DomainError, InputFileError, NotFound
+from learncity.core.errors import DomainError, NotFound
 from learncity.regions.selectors import region_refs
 
 CHUNK = 2_000
@@ -413,7 +413,6 @@ class _FileImport:
         self.normaliser = Normaliser()
         self.seen: dict[str, int] = {}  # key -> line, to find the same course twice
         self.quarantine: list[QuarantinedRow] = []
-        self.touched: list[int] = []
 
     def add_chunk(self, records: list[Record]) -> None:
         pending: list[_Pending] = []
@@ -586,7 +585,6 @@ class _FileImport:
                 )
             )
         _insert(Schedule, _SCHEDULE_COLUMNS, schedule_rows)
-        self.touched.extend(ids.values())
 
     def _update(self, pk: int, item: _Pending, *, keep_category: bool) -> None:
         programme = Programme.objects.select_for_update().get(pk=pk)
@@ -623,7 +621,6 @@ class _FileImport:
             change="import",
             previous=json.loads(json.dumps(previous, default=str, ensure_ascii=False)),
         )
-        self.touched.append(pk)
 
 
 # ----------------------------------------------------------------- the command
@@ -644,15 +641,12 @@ def catalog_import(
     run = ImportRun.objects.create(paths=[str(p) for p in paths])
     places = _Places()
     reports: list[FileReport] = []
-    touched: list[int] = []
     for unit in _units(paths):
         if isinstance(unit, FileReport):
             ImportFile.objects.create(run=run, name=unit.name[:500], error=unit.error)
             reports.append(unit)
             continue
-        report, ids = _import_unit(run, unit, places, progress)
-        reports.append(report)
-        touched.extend(ids)
+        reports.append(_import_unit(run, unit, places, progress))
     classified = 0
     if classify:
         from learncity.catalog.classification import programmes_classify
@@ -687,7 +681,7 @@ def _district_share(reports: list[FileReport]) -> float | None:
 
 def _import_unit(
     run: ImportRun, unit: _Unit, places: _Places, progress: Progress | None
-) -> tuple[FileReport, list[int]]:
+) -> FileReport:
     report = FileReport(unit.name)
     import_file = ImportFile.objects.create(run=run, name=unit.name[:500])
     source = Source(unit.name)
@@ -716,7 +710,6 @@ def _import_unit(
     except SourceError as exc:
         where = f" (line {exc.line})" if exc.line else ""
         _reset(report, error=f"{exc.reason}{where}")
-        job.touched = []
         places.forget_created()
     except (
         OSError,
@@ -728,7 +721,6 @@ def _import_unit(
         UnicodeError,
     ) as exc:
         _reset(report, error=f"the file could not be read: {type(exc).__name__}: {exc}"[:500])
-        job.touched = []
         places.forget_created()
     report.format, report.encoding = source.format, source.encoding
     report.unknown_columns = source.unknown_columns
@@ -751,7 +743,7 @@ def _import_unit(
         error=report.error,
         warnings=report.warnings,
     )
-    return report, job.touched
+    return report
 
 
 def _reset(report: FileReport, *, error: str) -> None:
@@ -761,14 +753,6 @@ def _reset(report: FileReport, *, error: str) -> None:
     report.reasons.clear()
     report.examples.clear()
     report.unresolved_addresses.clear()
-
-
-def import_file_error(report: dict[str, Any]) -> InputFileError | None:
-    """The first unreadable file of a report, as the project's error (for exit codes)."""
-    for item in report["files"]:
-        if item["error"]:
-            return InputFileError(item["error"], path=item["name"])
-    return None
 
 
 # ----------------------------------------------------------------- quarantine
