@@ -275,6 +275,9 @@ def import_(  # noqa: PLR0917 - typer passes options positionally
     classify: Annotated[
         bool, typer.Option(help="Classify new and changed programmes after the import.")
     ] = True,
+    index: Annotated[
+        bool, typer.Option(help="Bring the search index up to date after the import.")
+    ] = True,
     retry: Annotated[
         bool, typer.Option(help="With `quarantine`: run the open quarantined rows again.")
     ] = False,
@@ -300,7 +303,14 @@ def import_(  # noqa: PLR0917 - typer passes options positionally
     def action() -> dict[str, Any]:
         from learncity.catalog.importer import catalog_import
 
-        return catalog_import(paths=[Path(p) for p in paths], progress=progress, classify=classify)
+        report = catalog_import(
+            paths=[Path(p) for p in paths], progress=progress, classify=classify
+        )
+        if index:
+            from learncity.search.services import search_index
+
+            report["search"] = search_index()
+        return report
 
     result = _run(action)
     progress.close()
@@ -328,6 +338,12 @@ def import_(  # noqa: PLR0917 - typer passes options positionally
         f"{result['updated']:,} updated + {result['unchanged']:,} unchanged + "
         f"{result['quarantined']:,} quarantined; {result['classified']:,} classified"
     )
+    if result.get("search"):
+        found = result["search"]
+        lines.append(
+            f"search index: {found['indexed']:,} indexed, {found['unchanged']:,} unchanged, "
+            f"{found['removed']:,} removed"
+        )
     if result["quarantined"]:
         lines.append("see the quarantined rows: learncity import quarantine")
     _print(result, as_json, lines)
@@ -443,6 +459,146 @@ def catalog_set_category(
 
     _run(action)
     typer.echo(f"programme {programme_id}: {category} {middle}".strip())
+
+
+@app.command("search")
+def search(  # noqa: PLR0917 - typer passes options positionally
+    query: Annotated[str, typer.Argument(help="What to look for, e.g. 영어 회화, 요가, AI.")] = "",
+    district: Annotated[
+        list[str] | None, typer.Option(help="시·군·구 name or code. Repeatable.")
+    ] = None,
+    neighbourhood: Annotated[
+        list[str] | None, typer.Option(help="읍·면·동 name or code. Repeatable.")
+    ] = None,
+    near: Annotated[
+        str, typer.Option(help="A 읍·면·동 or 시·군·구 name, an address, or 'lat,lon'.")
+    ] = "",
+    minutes: Annotated[int, typer.Option(help="With --near: minutes on foot.")] = 15,
+    weekday: Annotated[
+        list[str] | None, typer.Option(help="월..일 or 1..7 (1 = Monday). Repeatable.")
+    ] = None,
+    time: Annotated[
+        list[str] | None, typer.Option(help="morning, afternoon or evening. Repeatable.")
+    ] = None,
+    weekend: Annotated[bool, typer.Option(help="Only programmes that meet at weekends.")] = False,
+    group: Annotated[
+        list[str] | None, typer.Option(help="Target group, e.g. 어르신. Repeatable.")
+    ] = None,
+    category: Annotated[
+        list[str] | None, typer.Option(help="Area, e.g. 문화예술. Repeatable.")
+    ] = None,
+    free: Annotated[bool, typer.Option(help="Only free programmes.")] = False,
+    fee_max: Annotated[int | None, typer.Option(help="Highest fee in won.")] = None,
+    credit_bank: Annotated[bool, typer.Option(help="Credit-bank recognised only.")] = False,
+    learning_account: Annotated[
+        bool, typer.Option(help="Learning-account recognised only.")
+    ] = False,
+    mode: Annotated[
+        list[str] | None, typer.Option(help="offline, online or hybrid. Repeatable.")
+    ] = None,
+    open_now: Annotated[bool, typer.Option(help="Registration open today.")] = False,
+    status: Annotated[
+        list[str] | None, typer.Option(help="upcoming, open or closed. Repeatable.")
+    ] = None,
+    today: Annotated[str, typer.Option(help="Take this date (YYYY-MM-DD) as today.")] = "",
+    sort: Annotated[str, typer.Option(help="relevance, start, distance or fee.")] = "relevance",
+    limit: Annotated[int, typer.Option(help="Results to print (1-100).")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+) -> None:
+    """Search the catalog with the ranking the API and the pages use."""
+    import datetime as dt
+
+    def action() -> Any:
+        from learncity.search.selectors import (
+            SearchInputError,
+            SearchParams,
+            parse_weekdays,
+            programme_search,
+        )
+
+        try:
+            day = dt.date.fromisoformat(today) if today else None
+        except ValueError:
+            raise SearchInputError("--today must be a date, YYYY-MM-DD") from None
+        params = SearchParams(
+            q=query,
+            districts=tuple(district or ()),
+            neighbourhoods=tuple(neighbourhood or ()),
+            near=near,
+            minutes=minutes,
+            weekdays=parse_weekdays(weekday or []),
+            times=tuple(time or ()),
+            weekend=weekend,
+            groups=tuple(group or ()),
+            categories=tuple(category or ()),
+            free=free,
+            fee_max=fee_max,
+            credit_bank=credit_bank,
+            learning_account=learning_account,
+            modes=tuple(mode or ()),
+            statuses=tuple(status or ()) + (("open",) if open_now else ()),
+            today=day,
+            sort=sort,
+            per_page=limit,
+        )
+        return programme_search(params)
+
+    page = _run(action)
+    if as_json:
+        keys = (
+            "id",
+            "title",
+            "display_title",
+            "score",
+            "category",
+            "institution",
+            "venue",
+            "sigungu",
+            "start_date",
+            "weekdays",
+            "start_time",
+            "fee_krw",
+            "registration_status",
+            "registration_days",
+            "distance_m",
+            "walking_minutes",
+            "index_location_precision",
+        )
+        typer.echo(
+            json.dumps(
+                [{k: r.get(k) for k in keys} for r in page.results],
+                ensure_ascii=False,
+                default=str,
+            )
+        )
+        return
+    typer.echo(f"{page.total:,} programmes for {page.query.text!r}")
+    if page.suggestion:
+        typer.echo(f"did you mean: {page.suggestion}")
+    for note in page.notes:
+        typer.echo(f"note: {note}")
+    for r in page.results:
+        typer.echo(f"{r['id']:>8}  {r['score']:8.3f}  {r['display_title']}  ({r['venue'] or '-'})")
+
+
+@app.command("search-index")
+def search_index_command(as_json: JsonOption = False) -> None:
+    """Bring the search index in line with the catalog (runs after every import)."""
+
+    def action() -> dict[str, Any]:
+        from learncity.search.services import search_index
+
+        return search_index()
+
+    result = _run(action)
+    _print(
+        result,
+        as_json,
+        [
+            f"{result['indexed']:,} indexed, {result['unchanged']:,} unchanged, "
+            f"{result['removed']:,} removed; {result['terms']:,} terms"
+        ],
+    )
 
 
 @app.command()

@@ -44,7 +44,7 @@ class Morphemes:
 
     def __init__(self, analyse: Analyse | None = None) -> None:
         self._analyse = analyse
-        self._cache: dict[str, tuple[str, ...]] = {}
+        self._cache: dict[str, tuple[tuple[str, str], ...]] = {}
         self._lock = threading.Lock()
 
     def _analyser(self) -> Analyse:
@@ -62,6 +62,10 @@ class Morphemes:
         return self.features_many([text])[0]
 
     def features_many(self, texts: Sequence[str]) -> list[list[str]]:
+        return [[form for form, _ in tagged] for tagged in self.tagged_many(texts)]
+
+    def tagged_many(self, texts: Sequence[str]) -> list[list[tuple[str, str]]]:
+        """Each text's kept morphemes as (form, kind); kind is noun, latin or stem."""
         split = [self.words(text) for text in texts]
         cache = self._cache
         if len(cache) > CACHE_LIMIT:
@@ -70,14 +74,14 @@ class Morphemes:
         missing = {w for words in split for w in words if w not in cache and not w.isdigit()}
         if missing:
             self._fill(sorted(missing))
-        result: list[list[str]] = []
+        result: list[list[tuple[str, str]]] = []
         for words in split:
-            features: list[str] = []
+            tagged: list[tuple[str, str]] = []
             for word in words:
                 if word.isdigit():
                     continue
-                features.extend(cache.get(word, ()))
-            result.append(features)
+                tagged.extend(cache.get(word, ()))
+            result.append(tagged)
         return result
 
     def _fill(self, words: list[str]) -> None:
@@ -87,17 +91,17 @@ class Morphemes:
                 self._cache[word] = _keep(word, tokens)
 
 
-def _keep(word: str, tokens: Iterable[tuple[str, str]]) -> tuple[str, ...]:
-    kept: list[str] = []
+def _keep(word: str, tokens: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    kept: list[tuple[str, str]] = []
     for form, tag in tokens:
         if tag in _NOUNS:
-            kept.append(form)
+            kept.append((form, "noun"))
         elif tag == "SL":
-            kept.append(form.lower())
+            kept.append((form.lower(), "latin"))
         elif tag in _STEMS and len(form) > 1:
-            kept.append(form + "다")
+            kept.append((form + "다", "stem"))
     if not kept:
-        kept.extend(m.group(0) for m in _LATIN.finditer(word))
+        kept.extend((m.group(0), "latin") for m in _LATIN.finditer(word))
     return tuple(kept)
 
 

@@ -69,12 +69,25 @@ _ROW_FIELDS = (
     "venue__district__full_name",
     "venue__neighbourhood__name",
     "venue__precision",
+    "description",
+    "institution_id",
+    "venue_id",
+    "venue__district__code",
+    "venue__neighbourhood__code",
+    "venue__latitude",
+    "venue__longitude",
+    "venue__accessibility_notes",
 )
 
 
-def programme_rows(*, limit: int | None = None, batch: int = 2_000) -> Iterator[dict[str, Any]]:
-    """Every programme as a plain dict (for `catalog list --json` and exports), in id order."""
+def programme_rows(
+    *, limit: int | None = None, batch: int = 2_000, ids: list[int] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Every programme (or those of `ids`) as a plain dict, in id order: for `catalog list
+    --json`, exports, the search index and result cards."""
     queryset = Programme.objects.order_by("id").values(*_ROW_FIELDS)
+    if ids is not None:
+        queryset = queryset.filter(id__in=ids)
     if limit:
         queryset = queryset[:limit]
     page: list[dict[str, Any]] = []
@@ -116,6 +129,15 @@ def _with_schedules(page: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
             "venue": row["venue__name"],
             "address": row["venue__road_address"],
             "location_precision": row["venue__precision"],
+            "description": row["description"],
+            "institution_id": row["institution_id"],
+            "venue_id": row["venue_id"],
+            "district_code": row["venue__district__code"],
+            "neighbourhood_code": row["venue__neighbourhood__code"],
+            "latitude": row["venue__latitude"],
+            "longitude": row["venue__longitude"],
+            "accessibility_notes": row["venue__accessibility_notes"],
+            "place": schedule.get("place"),
             "start_date": schedule.get("start_date"),
             "end_date": schedule.get("end_date"),
             "weekdays": schedule.get("weekdays"),
@@ -159,3 +181,109 @@ def quarantine_list(*, limit: int = 50) -> dict[str, Any]:
             }
         )
     return {"open": open_rows.count(), "rows": rows}
+
+
+def institution_rows(
+    *, ids: list[int] | None = None, limit: int = 100, offset: int = 0
+) -> list[dict[str, Any]]:
+    """Institutions with their district and how many programmes and venues they run."""
+    from django.db.models import Count
+
+    queryset = Institution.objects.order_by("id")
+    if ids is not None:
+        queryset = queryset.filter(id__in=ids)
+    rows = queryset.annotate(
+        programme_count=Count("programmes", distinct=True),
+        venue_count=Count("venues", distinct=True),
+    ).values(
+        "id",
+        "name",
+        "kind",
+        "phone",
+        "homepage",
+        "district__name",
+        "district__code",
+        "programme_count",
+        "venue_count",
+    )[offset : offset + limit]
+    return [
+        {
+            "id": r["id"],
+            "name": r["name"],
+            "kind": r["kind"],
+            "phone": r["phone"],
+            "homepage": r["homepage"],
+            "district": r["district__name"],
+            "district_code": r["district__code"],
+            "programmes": r["programme_count"],
+            "venues": r["venue_count"],
+        }
+        for r in rows
+    ]
+
+
+def venue_rows(
+    *,
+    ids: list[int] | None = None,
+    institution_id: int | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Venues with their place: address, areas, coordinates and how precise they are."""
+    from django.db.models import Count
+
+    queryset = Venue.objects.order_by("id")
+    if ids is not None:
+        queryset = queryset.filter(id__in=ids)
+    if institution_id is not None:
+        queryset = queryset.filter(institution_id=institution_id)
+    rows = queryset.annotate(programme_count=Count("programmes")).values(
+        "id",
+        "name",
+        "road_address",
+        "institution_id",
+        "institution__name",
+        "province__name",
+        "district__name",
+        "district__code",
+        "neighbourhood__name",
+        "neighbourhood__code",
+        "latitude",
+        "longitude",
+        "precision",
+        "address_note",
+        "accessibility_notes",
+        "programme_count",
+    )[offset : offset + limit]
+    return [
+        {
+            "id": r["id"],
+            "name": r["name"],
+            "road_address": r["road_address"],
+            "institution_id": r["institution_id"],
+            "institution": r["institution__name"],
+            "sido": r["province__name"],
+            "sigungu": r["district__name"],
+            "district_code": r["district__code"],
+            "eupmyeondong": r["neighbourhood__name"],
+            "neighbourhood_code": r["neighbourhood__code"],
+            "latitude": r["latitude"],
+            "longitude": r["longitude"],
+            "location_precision": r["precision"],
+            "address_note": r["address_note"],
+            "accessibility_notes": r["accessibility_notes"],
+            "programmes": r["programme_count"],
+        }
+        for r in rows
+    ]
+
+
+def programme_ids_of(
+    *, institution_id: int | None = None, venue_id: int | None = None, limit: int = 200
+) -> list[int]:
+    queryset = Programme.objects.order_by("id")
+    if institution_id is not None:
+        queryset = queryset.filter(institution_id=institution_id)
+    if venue_id is not None:
+        queryset = queryset.filter(venue_id=venue_id)
+    return list(queryset.values_list("id", flat=True)[:limit])

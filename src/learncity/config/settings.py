@@ -30,9 +30,11 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # serves the API docs page's Swagger UI from local static files, no CDN
     "learncity.core",
     "learncity.regions",
     "learncity.catalog",
+    "learncity.search",
     "learncity.portal",
 ]
 

@@ -24,6 +24,7 @@ from learncity.catalog import services as catalog_services
 from learncity.catalog.models import Category, Programme, Schedule
 from learncity.regions import services as region_services
 from learncity.regions.models import Region
+from learncity.search.services import search_index
 
 DEMO_SOURCE = "데모 도시 (가상 데이터) / demo city (invented data)"
 PERIOD = "2025-05"
@@ -371,4 +372,5 @@ def demo_city_load() -> dict[str, Any]:
         "venues": len(venues),
         "programmes": Programme.objects.filter(source="demo").count(),
         "schedules": Schedule.objects.filter(programme__source="demo").count(),
+        "search": search_index(),
     }

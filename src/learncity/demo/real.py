@@ -7,6 +7,7 @@ from typing import Any
 
 from learncity.catalog.importer import catalog_import
 from learncity.regions import services as region_services
+from learncity.search.services import search_index
 
 POPULATION = "population/mois-age-by-dong-2025-05.csv"
 COURSES = "courses"
@@ -48,4 +49,5 @@ def real_regions_load(data_dir: Path) -> dict[str, Any]:
         "population": population,
         "boundaries": boundaries,
         "courses": courses,
+        "search": search_index(),
     }

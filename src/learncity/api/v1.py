@@ -1,0 +1,376 @@
+"""The JSON API, version 1 (`/api/v1/`): thin — parse, call a selector, shape the answer.
+
+Errors are JSON objects `{"code", "message", "details"}` with a stable code: `invalid_request`
+(422, a parameter of the wrong type), `invalid_search` (422, a value the search cannot use),
+`not_found` (404), `rate_limited` (429). Reads carry `Cache-Control`; each client (address)
+may make LEARNCITY_API_RATE requests a minute (default 600).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from typing import Any, Literal
+
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import Field, NinjaAPI, Query, Schema
+from ninja.errors import ValidationError
+
+from learncity.catalog.selectors import institution_rows, programme_rows, venue_rows
+from learncity.core.errors import LearncityError, NotFound
+from learncity.regions.selectors import region_refs
+from learncity.search.selectors import programme_search, search_params_from
+
+api = NinjaAPI(
+    title="learncity API",
+    version="1",
+    description=(
+        "평생학습 강좌 검색 · lifelong-learning programmes of the city: search, detail, "
+        "institutions, venues and areas. Course data: Ministry of Education (national "
+        "lifelong-learning course standard data); areas: Ministry of the Interior and Safety."
+    ),
+    urls_namespace="api-v1",
+)
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+    details: dict[str, Any] = {}
+
+
+ERRORS: dict[int, type[Schema]] = {404: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+
+
+def _error(request: HttpRequest, status: int, code: str, message: str, **details: Any) -> Any:
+    return api.create_response(
+        request, {"code": code, "message": message, "details": details}, status=status
+    )
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    problems = [
+        {"where": ".".join(str(p) for p in e.get("loc", ())), "problem": str(e.get("msg", ""))}
+        for e in exc.errors
+    ]
+    return _error(request, 422, "invalid_request", "a parameter is not valid", errors=problems)  # type: ignore[no-any-return]
+
+
+@api.exception_handler(LearncityError)
+def _domain(request: HttpRequest, exc: LearncityError) -> HttpResponse:
+    status = 404 if isinstance(exc, NotFound) else 422
+    return _error(request, status, exc.code, exc.message)  # type: ignore[no-any-return]
+
+
+@api.exception_handler(Http404)
+def _missing(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _error(request, 404, "not_found", "no such resource")  # type: ignore[no-any-return]
+
+
+class RateLimited(Exception):
+    pass
+
+
+@api.exception_handler(RateLimited)
+def _limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+    response: HttpResponse = _error(
+        request, 429, "rate_limited", "too many requests: wait a minute", limit=_rate()
+    )
+    response["Retry-After"] = "60"
+    return response
+
+
+def _rate() -> int:
+    try:
+        return max(1, int(os.environ.get("LEARNCITY_API_RATE", "600")))
+    except ValueError:
+        return 600
+
+
+def _throttle(request: HttpRequest) -> None:
+    """A fixed one-minute window per client address, counted in the Django cache."""
+    client = request.META.get("REMOTE_ADDR", "unknown")
+    key = f"api-rate:{client}:{int(time.time() // 60)}"
+    if cache.add(key, 1, timeout=70):
+        return
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=70)
+        return
+    if count > _rate():
+        raise RateLimited
+
+
+def _cached(response: HttpResponse, seconds: int = 60) -> None:
+    response["Cache-Control"] = f"public, max-age={seconds}"
+
+
+# ------------------------------------------------------------------ schemas
+
+
+class Facet(Schema):
+    value: str
+    count: int
+    label: str | None = None
+
+
+class ProgrammeCard(Schema):
+    id: int
+    title: str
+    display_title: str
+    score: float
+    category: str
+    middle_category: str
+    institution: str
+    institution_id: int
+    venue: str | None
+    venue_id: int | None
+    sido: str
+    sigungu: str | None
+    eupmyeondong: str | None
+    start_date: dt.date | None
+    end_date: dt.date | None
+    weekdays: list[int] | None
+    start_time: dt.time | None
+    end_time: dt.time | None
+    fee_krw: int | None
+    is_free: bool | None
+    mode: str
+    target_groups: list[str]
+    registration_start: dt.date | None
+    registration_end: dt.date | None
+    registration_status: str
+    registration_days: int | None
+    distance_m: int | None
+    walking_minutes: int | None
+    index_location_precision: str
+
+
+class SearchOut(Schema):
+    query: str
+    total: int
+    page: int
+    pages: int
+    per_page: int
+    today: dt.date
+    suggestion: str | None
+    notes: list[str]
+    results: list[ProgrammeCard]
+    facets: dict[str, list[Facet]]
+
+
+class SearchQuery(Schema):
+    q: str = Field("", description="검색어 · what to look for (Korean or Latin)")
+    district: list[str] = Field([], description="시·군·구 name or code")
+    neighbourhood: list[str] = Field([], description="읍·면·동 name or code")
+    near: str = Field("", description="a 읍·면·동 / 시·군·구 name, an address, or 'lat,lon'")
+    minutes: int = Field(15, ge=1, le=120, description="with near: minutes on foot")
+    weekday: list[str] = Field([], description="월..일, mon..sun or 1..7")
+    time: list[Literal["morning", "afternoon", "evening"]] = []
+    weekend: bool = False
+    group: list[str] = Field([], description="target group, e.g. 어르신")
+    category: list[str] = Field([], description="area, e.g. 문화예술")
+    free: bool = False
+    fee_min: int | None = Field(None, ge=0, le=100_000_000)
+    fee_max: int | None = Field(None, ge=0, le=100_000_000)
+    voucher: bool = False
+    credit_bank: bool = False
+    learning_account: bool = False
+    mode: list[Literal["offline", "online", "hybrid"]] = []
+    status: list[Literal["upcoming", "open", "closed"]] = []
+    open_now: bool = False
+    today: dt.date | None = Field(None, description="take this date as today")
+    sort: Literal["relevance", "start", "distance", "fee"] = "relevance"
+    page: int = Field(1, ge=1, le=1000)
+    per_page: int = Field(20, ge=1, le=100)
+
+
+class ProgrammeOut(ProgrammeCard):
+    description: str
+    source_category_word: str
+    category_confidence: float | None
+    category_source: str
+    category_reason: str
+    capacity: int | None
+    application_methods: list[str] | None
+    selection: str | None
+    place: str | None
+    credit_bank: bool | None
+    learning_account: bool | None
+    job_training: bool | None
+    homepage: str
+    instructor: str | None = None
+    provider_code: str
+    provider_name: str
+    reference_date: dt.date | None
+    address: str | None
+    accessibility_notes: str | None
+
+
+class InstitutionOut(Schema):
+    id: int
+    name: str
+    kind: str
+    phone: str
+    homepage: str
+    district: str | None
+    district_code: str | None
+    programmes: int
+    venues: int
+
+
+class VenueOut(Schema):
+    id: int
+    name: str
+    road_address: str
+    institution_id: int
+    institution: str
+    sido: str | None
+    sigungu: str | None
+    district_code: str | None
+    eupmyeondong: str | None
+    neighbourhood_code: str | None
+    latitude: float | None
+    longitude: float | None
+    location_precision: str
+    address_note: str
+    accessibility_notes: str
+    programmes: int
+
+
+class Paging(Schema):
+    limit: int = Field(100, ge=1, le=500)
+    offset: int = Field(0, ge=0, le=1_000_000)
+
+
+class RegionQuery(Schema):
+    level: Literal["province", "district", "neighbourhood"] | None = None
+    parent: str | None = Field(None, max_length=10, description="parent area code")
+    limit: int = Field(500, ge=1, le=5000)
+    offset: int = Field(0, ge=0, le=100_000)
+
+
+class RegionOut(Schema):
+    code: str
+    level: str
+    name: str
+    full_name: str
+    parent_code: str | None
+    latitude: float | None
+    longitude: float | None
+
+
+# ------------------------------------------------------------------ endpoints
+
+
+@api.get("/programmes", response={200: SearchOut, **ERRORS}, tags=["programmes"])
+def programmes_search(
+    request: HttpRequest, response: HttpResponse, filters: Query[SearchQuery]
+) -> Any:
+    """Search programmes: Korean-aware full text, filters, facets; the ranking the pages use."""
+    _throttle(request)
+    page = programme_search(search_params_from(request.GET.getlist))
+    _cached(response)
+    return {
+        "query": page.query.text,
+        "total": page.total,
+        "page": page.params.page,
+        "pages": page.pages,
+        "per_page": page.params.per_page,
+        "today": page.today,
+        "suggestion": page.suggestion,
+        "notes": page.notes,
+        "results": page.results,
+        "facets": page.facets,
+    }
+
+
+@api.get("/programmes/{programme_id}", response={200: ProgrammeOut, **ERRORS}, tags=["programmes"])
+def programme_detail(request: HttpRequest, response: HttpResponse, programme_id: int) -> Any:
+    """One programme, with its schedule, registration window and source."""
+    _throttle(request)
+    rows = list(programme_rows(ids=[programme_id])) if 0 < programme_id < 2**62 else []
+    if not rows:
+        raise NotFound(f"no programme {programme_id}")
+    row = rows[0]
+    from learncity.algorithms.search_text import registration
+
+    window = registration(
+        dt.date.today(), row["registration_start"], row["registration_end"], row["start_date"]
+    )
+    _cached(response)
+    return {
+        **row,
+        "score": 0.0,
+        "registration_status": window.status,
+        "registration_days": window.days,
+        "distance_m": None,
+        "walking_minutes": None,
+        "index_location_precision": row["location_precision"] or "unknown",
+        "middle_category": row["middle_category"] or "",
+    }
+
+
+@api.get("/institutions", response={200: list[InstitutionOut], **ERRORS}, tags=["places"])
+def institutions(request: HttpRequest, response: HttpResponse, paging: Query[Paging]) -> Any:
+    _throttle(request)
+    _cached(response)
+    return institution_rows(limit=paging.limit, offset=paging.offset)
+
+
+@api.get(
+    "/institutions/{institution_id}", response={200: InstitutionOut, **ERRORS}, tags=["places"]
+)
+def institution(request: HttpRequest, response: HttpResponse, institution_id: int) -> Any:
+    _throttle(request)
+    rows = institution_rows(ids=[institution_id]) if 0 < institution_id < 2**62 else []
+    if not rows:
+        raise NotFound(f"no institution {institution_id}")
+    _cached(response)
+    return rows[0]
+
+
+@api.get("/venues", response={200: list[VenueOut], **ERRORS}, tags=["places"])
+def venues(request: HttpRequest, response: HttpResponse, paging: Query[Paging]) -> Any:
+    _throttle(request)
+    _cached(response)
+    return venue_rows(limit=paging.limit, offset=paging.offset)
+
+
+@api.get("/venues/{venue_id}", response={200: VenueOut, **ERRORS}, tags=["places"])
+def venue(request: HttpRequest, response: HttpResponse, venue_id: int) -> Any:
+    _throttle(request)
+    rows = venue_rows(ids=[venue_id]) if 0 < venue_id < 2**62 else []
+    if not rows:
+        raise NotFound(f"no venue {venue_id}")
+    _cached(response)
+    return rows[0]
+
+
+@api.get("/regions", response={200: list[RegionOut], **ERRORS}, tags=["places"])
+def regions(request: HttpRequest, response: HttpResponse, filters: Query[RegionQuery]) -> Any:
+    """Administrative areas (시·도, 시·군·구, 읍·면·동) with their centroids."""
+    _throttle(request)
+    level, parent = filters.level, filters.parent
+    found = [
+        r
+        for r in region_refs()
+        if (level is None or r.level == level) and (parent is None or r.parent_code == parent)
+    ]
+    _cached(response, 3600)
+    return [
+        {
+            "code": r.code,
+            "level": r.level,
+            "name": r.name,
+            "full_name": r.full_name,
+            "parent_code": r.parent_code,
+            "latitude": r.centroid[0] if r.centroid else None,
+            "longitude": r.centroid[1] if r.centroid else None,
+        }
+        for r in found[filters.offset : filters.offset + filters.limit]
+    ]
