@@ -246,3 +246,54 @@ def test_api_rate_limit(db, catalog, monkeypatch):
     limited = client.get("/api/v1/regions", {"limit": 1})
     assert limited.json()["code"] == "rate_limited" and limited["Retry-After"] == "60"
     cache.clear()
+
+
+# ------------------------------------------------------------------ portal pages
+
+
+def test_search_page_filters_and_htmx_partial(db, catalog):
+    client = Client(HTTP_HOST="127.0.0.1")
+    page = client.get("/search", {"q": "피아노", "weekday": "2", "today": "2026-04-10"})
+    html = page.content.decode()
+    assert page.status_code == 200 and 'lang="ko"' in html
+    assert "화요 피아노" in html and 'data-testid="result-count"' in html
+    partial = client.get("/search", {"q": "피아노"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in partial and "피아노" in partial
+    typo = client.get("/search", {"q": "피아너"}).content.decode()
+    assert "피아노" in typo and "혹시" in typo
+    bad = client.get("/search", {"weekday": "9"})
+    assert bad.status_code == 400 and "weekday" in bad.content.decode()
+    english = client.get("/search", {"q": "영어", "lang": "en"}).content.decode()
+    assert 'lang="en"' in english and "programmes" in english
+
+
+def test_programme_page_json_ld_calendar_and_sources(db, catalog):
+    client = Client(HTTP_HOST="127.0.0.1")
+    pk = ids("노션")[0]
+    html = client.get(f"/programmes/{pk}").content.decode()
+    data = json.loads(
+        re.search(r'<script type="application/ld\+json">(.*?)</script>', html).group(1)
+    )
+    assert data["@type"] == "Course" and data["hasCourseInstance"][0]["@type"] == "CourseInstance"
+    assert data["offers"]["priceCurrency"] == "KRW"
+    assert "교육부" in html  # the source is named
+    assert 'data-testid="schedule-words"' in html
+    ics = client.get(f"/programmes/{pk}.ics")
+    assert ics["Content-Type"].startswith("text/calendar")
+    text = ics.content.decode()
+    assert text.startswith("BEGIN:VCALENDAR\r\n") and text.endswith("END:VCALENDAR\r\n")
+    assert text.count("BEGIN:VEVENT") == len(re.findall(r"<time datetime=", html)) > 0
+    assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
+    assert client.get("/programmes/99999999").status_code == 404
+
+
+def test_institution_venue_pages_and_no_external_assets(db, catalog):
+    client = Client(HTTP_HOST="127.0.0.1")
+    institution = client.get("/institutions/" + str(Institution.objects.first().pk))
+    assert institution.status_code == 200
+    venue_link = re.search(r'href="/venues/(\d+)"', institution.content.decode())
+    assert venue_link and client.get(f"/venues/{venue_link.group(1)}").status_code == 200
+    for url in ("/", "/search?q=영어", f"/programmes/{ids('노션')[0]}"):
+        html = client.get(url).content.decode()
+        assets = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', html)
+        assert assets and all(a.startswith("/static/") for a in assets), assets

@@ -77,6 +77,7 @@ _ROW_FIELDS = (
     "venue__latitude",
     "venue__longitude",
     "venue__accessibility_notes",
+    "instructor",
 )
 
 
@@ -138,6 +139,7 @@ def _with_schedules(page: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
             "longitude": row["venue__longitude"],
             "accessibility_notes": row["venue__accessibility_notes"],
             "place": schedule.get("place"),
+            "instructor": row["instructor"],
             "start_date": schedule.get("start_date"),
             "end_date": schedule.get("end_date"),
             "weekdays": schedule.get("weekdays"),
