@@ -261,6 +261,10 @@ def test_search_page_filters_and_htmx_partial(db, catalog):
     assert "<html" not in partial and "피아노" in partial
     typo = client.get("/search", {"q": "피아너"}).content.decode()
     assert "피아노" in typo and "혹시" in typo
+    first = client.get("/search", {"q": "영어"}).content.decode()
+    assert 'rel="next"' in first and "page=2" in first
+    second = client.get("/search", {"q": "영어", "page": "2"}).content.decode()
+    assert 'rel="prev"' in second
     bad = client.get("/search", {"weekday": "9"})
     assert bad.status_code == 400 and "weekday" in bad.content.decode()
     english = client.get("/search", {"q": "영어", "lang": "en"}).content.decode()

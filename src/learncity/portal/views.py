@@ -87,8 +87,16 @@ def search(request: HttpRequest) -> HttpResponse:
         page = programme_search(search_params_from(request.GET.getlist))
     except SearchInputError as exc:
         error = exc.message
+    pager = {}
+    if page is not None:
+        for name, number in (("previous", page.params.page - 1), ("next", page.params.page + 1)):
+            if 1 <= number <= page.pages:
+                query = request.GET.copy()
+                query["page"] = str(number)
+                pager[name] = "?" + query.urlencode()
     context = {
         "page": page,
+        "pager": pager,
         "error": error,
         "get": request.GET,
         "selected": {k: request.GET.getlist(k) for k in request.GET},
