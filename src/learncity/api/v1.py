@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, NinjaAPI, Query, Schema
 from ninja.errors import ValidationError
 
+from learncity.algorithms.search_text import registration
 from learncity.catalog.selectors import institution_rows, programme_rows, venue_rows
 from learncity.core.errors import LearncityError, NotFound
 from learncity.regions.selectors import region_refs
@@ -297,8 +298,6 @@ def programme_detail(request: HttpRequest, response: HttpResponse, programme_id:
     if not rows:
         raise NotFound(f"no programme {programme_id}")
     row = rows[0]
-    from learncity.algorithms.search_text import registration
-
     window = registration(
         dt.date.today(), row["registration_start"], row["registration_end"], row["start_date"]
     )

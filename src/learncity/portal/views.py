@@ -113,6 +113,12 @@ def _programme(pk: int) -> dict[str, Any]:
     return rows[0]
 
 
+def _sessions(row: dict[str, Any]) -> list[dt.date]:
+    if not (row["start_date"] and row["end_date"]):
+        return []
+    return calendar.session_dates(row["start_date"], row["end_date"], row["weekdays"] or [])
+
+
 def _json_ld(row: dict[str, Any], url: str, sessions: list[dt.date]) -> str:
     instance: dict[str, Any] = {
         "@type": "CourseInstance",
@@ -164,11 +170,7 @@ def programme(request: HttpRequest, pk: int) -> HttpResponse:
     window = search_text.registration(
         today, row["registration_start"], row["registration_end"], row["start_date"]
     )
-    sessions = (
-        calendar.session_dates(row["start_date"], row["end_date"], row["weekdays"] or [])
-        if row["start_date"] and row["end_date"]
-        else []
-    )
+    sessions = _sessions(row)
     months: dict[str, list[dt.date]] = {}
     for day in sessions:
         months.setdefault(day.strftime("%Y-%m"), []).append(day)
@@ -192,11 +194,7 @@ def programme(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def programme_ics(request: HttpRequest, pk: int) -> HttpResponse:
     row = _programme(pk)
-    sessions = (
-        calendar.session_dates(row["start_date"], row["end_date"], row["weekdays"] or [])
-        if row["start_date"] and row["end_date"]
-        else []
-    )
+    sessions = _sessions(row)
     body = calendar.ics(
         uid=f"programme-{pk}",
         title=row["display_title"],
