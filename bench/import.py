@@ -19,10 +19,9 @@ postgresql_peak_mb, classify_titles_per_s, classify_s.
 
 from __future__ import annotations
 
-import csv
+import importlib.util
 import json
 import os
-import random
 import subprocess
 import sys
 import tempfile
@@ -39,22 +38,14 @@ from django.conf import settings
 from learncity.catalog.classification import classifier, predictions
 
 HERE = Path(__file__).resolve().parent
-SHARED = Path(os.environ.get("LEARNCITY_SHARED_DATA") or HERE.parent.parent / "shared" / "data")
-SEED = 20_261_123
 
 
-def build_file(path: Path, rows: int) -> None:
-    with (SHARED / "courses" / "gangnam-2026-04.csv").open(encoding="utf-8-sig") as handle:
-        real = list(csv.reader(handle))
-    header, body = real[0], real[1:]
-    chooser = random.Random(SEED)
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        for number in range(1, rows + 1):
-            row = list(body[chooser.randrange(len(body))])
-            row[0] = f"{row[0]} ({number}기)"
-            writer.writerow(row)
+def _courses() -> Any:
+    spec = importlib.util.spec_from_file_location("bench_courses", HERE / "_courses.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _worker(path: Path, database_url: str, workdir: Path) -> dict[str, Any]:
@@ -112,7 +103,7 @@ def run() -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="learncity-bench-") as folder:
         workdir = Path(folder)
         path = workdir / "courses.csv"
-        build_file(path, rows)
+        _courses().build_file(path, rows)
 
         timings = []
         for _ in range(3):

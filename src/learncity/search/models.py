@@ -58,3 +58,15 @@ class SearchTerm(models.Model):
 
     def __str__(self) -> str:
         return self.term
+
+
+class SearchState(models.Model):
+    """One row: a token that changes whenever the index changes, so that every search
+    process knows when to rebuild its in-memory filter table (a fresh random token, not a
+    counter, so that a rolled-back change can never be mistaken for a later one)."""
+
+    generation = models.CharField(max_length=32, default="")
+    changed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"search index generation {self.generation}"

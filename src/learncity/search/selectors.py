@@ -12,20 +12,23 @@ import datetime as dt
 import functools
 import math
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
 from django.db import connection
 from django.utils import timezone
 
 from learncity.algorithms import korean_text, search_text
 from learncity.algorithms.course_fields import TARGET_GROUPS
+from learncity.algorithms.search_table import Filters, SearchTable
 from learncity.catalog.models import Category
 from learncity.catalog.selectors import programme_rows
 from learncity.core.errors import DomainError
 from learncity.regions.selectors import RegionRef, region_refs
-from learncity.search.models import SearchTerm
+from learncity.search.models import SearchState, SearchTerm
 
 SORTS = ("relevance", "start", "distance", "fee")
 STATUSES = ("upcoming", "open", "closed")
@@ -227,8 +230,14 @@ def _regions() -> tuple[RegionRef, ...]:
     return tuple(region_refs())
 
 
+@functools.lru_cache(maxsize=1)
+def _region_names() -> dict[str, str]:
+    return {r.code: r.name for r in _regions()}
+
+
 def regions_cache_clear() -> None:
     _regions.cache_clear()
+    _region_names.cache_clear()
 
 
 _POINT = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
@@ -297,192 +306,168 @@ def _region_codes(values: tuple[str, ...], level: str) -> list[str]:
     return codes
 
 
-# ------------------------------------------------------------------ SQL
+# ------------------------------------------------------------------ the filter table
+
+_TABLE_COLUMNS = (
+    "programme_id",
+    "district_code",
+    "neighbourhood_code",
+    "category",
+    "mode",
+    "weekday_mask",
+    "slot_mask",
+    "group_mask",
+    "fee_krw",
+    "credit_bank",
+    "learning_account",
+    "voucher_eligible",
+    "start_date",
+    "registration_start",
+    "registration_end",
+    "latitude",
+    "longitude",
+    "location_precision",
+)
 
 
-class _Where:
+class _TableCache:
+    """This process's filter table, per index generation."""
+
     def __init__(self) -> None:
-        self.parts: list[str] = []
-        self.params: list[Any] = []
-
-    def add(self, sql: str, *params: Any) -> None:
-        self.parts.append(sql)
-        self.params.extend(params)
-
-    def sql(self) -> str:
-        return " AND ".join(self.parts) if self.parts else "1=1"
+        self.table: SearchTable | None = None
+        self.lock = threading.Lock()
 
 
-def _status_sql(status: str) -> str:
-    return {
-        "upcoming": "d.registration_start > %s",
-        "open": (
-            "(d.registration_start IS NOT NULL OR d.registration_end IS NOT NULL)"
-            " AND (d.registration_start IS NULL OR d.registration_start <= %s)"
-            " AND (d.registration_end IS NULL OR d.registration_end >= %s)"
-        ),
-        "closed": (
-            "(d.registration_end < %s OR (d.registration_start IS NULL"
-            " AND d.registration_end IS NULL AND d.start_date < %s))"
-        ),
-    }[status]
+_cache = _TableCache()
 
 
-def _date(value: dt.date) -> Any:
-    """A date parameter: ISO text on SQLite (how Django stores dates there), a date elsewhere."""
-    return value.isoformat() if connection.vendor == "sqlite" else value
+_GENERATION_SQL = f"SELECT generation FROM {SearchState._meta.db_table} WHERE id = 1"
 
 
-def _status_params(status: str, today: dt.date) -> list[Any]:
-    return [_date(today)] * {"upcoming": 1, "open": 2, "closed": 2}[status]
+def _generation() -> str:
+    with connection.cursor() as cursor:  # on every search: the plain query, not the ORM's
+        cursor.execute(_GENERATION_SQL)
+        found = cursor.fetchone()
+    return str(found[0]) if found else ""
 
 
-def _filters(params: SearchParams, today: dt.date, near: Place | None) -> _Where:
-    where = _Where()
-    if params.districts:
-        codes = _region_codes(params.districts, "district")
-        where.add(f"d.district_code IN ({', '.join(['%s'] * len(codes))})", *codes)
-    if params.neighbourhoods:
-        codes = _region_codes(params.neighbourhoods, "neighbourhood")
-        where.add(f"d.neighbourhood_code IN ({', '.join(['%s'] * len(codes))})", *codes)
-    if params.weekdays:
-        where.add("(d.weekday_mask & %s) != 0", search_text.weekday_mask(params.weekdays))
-    if params.weekend:
-        where.add("(d.weekday_mask & %s) != 0", search_text.WEEKEND_MASK)
-    if params.times:
-        mask = 0
-        for slot in params.times:
-            mask |= search_text.SLOTS[slot]
-        where.add("(d.slot_mask & %s) != 0", mask)
-    if params.groups:
-        # "전체" (everyone) programmes are open to every group
-        mask = search_text.set_mask((*params.groups, "전체"), TARGET_GROUPS)
-        where.add("(d.group_mask & %s) != 0", mask)
-    if params.categories:
-        where.add(
-            f"d.category IN ({', '.join(['%s'] * len(params.categories))})", *params.categories
-        )
-    if params.free:
-        where.add("d.fee_krw = 0")
-    if params.fee_min is not None:
-        where.add("d.fee_krw >= %s", params.fee_min)
-    if params.fee_max is not None:
-        where.add("d.fee_krw <= %s", params.fee_max)
-    if params.voucher:
-        where.add("d.voucher_eligible = %s", True)
-    if params.credit_bank:
-        where.add("d.credit_bank = %s", True)
-    if params.learning_account:
-        where.add("d.learning_account = %s", True)
-    if params.modes:
-        where.add(f"d.mode IN ({', '.join(['%s'] * len(params.modes))})", *params.modes)
-    if params.statuses:
-        ors = [f"({_status_sql(s)})" for s in params.statuses]
-        values: list[Any] = []
-        for status in params.statuses:
-            values.extend(_status_params(status, today))
-        where.add("(" + " OR ".join(ors) + ")", *values)
-    if near is not None:
-        radius = search_text.walking_radius_m(params.minutes)
-        lat0, lat1, lon0, lon1 = search_text.bounding_box(near.latitude, near.longitude, radius)
-        where.add(
-            "d.latitude BETWEEN %s AND %s AND d.longitude BETWEEN %s AND %s",
-            lat0,
-            lat1,
-            lon0,
-            lon1,
-        )
-    return where
+def search_table() -> SearchTable:
+    """This process's filter table for the index as it is now: rebuilt from the index rows
+    when the index changed since it was built (services.index_changed)."""
+    generation = _generation()
+    table = _cache.table
+    if table is not None and table.generation == generation:
+        return table
+    with _cache.lock:
+        table = _cache.table
+        if table is not None and table.generation == generation:
+            return table
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {', '.join(_TABLE_COLUMNS)} FROM search_searchdocument")
+            rows = cursor.fetchall()
+        columns: dict[str, Any] = dict.fromkeys(_TABLE_COLUMNS, ())
+        if rows:
+            columns = dict(zip(_TABLE_COLUMNS, zip(*rows, strict=True), strict=True))
+        table = SearchTable.build(columns, generation=generation)
+        _cache.table = table
+        return table
 
 
-def _text_sql(query: search_text.Query) -> tuple[str, str, list[Any]]:
-    """(FROM clause, score expression, params in order of appearance: score first)."""
-    if query.is_empty:
-        return "search_searchdocument d", "1.0", []
+def _matches(query: search_text.Query) -> tuple[Any, Any]:
+    """(programme ids, engine scores) of every programme the query matches: bm25 on SQLite
+    (column weights title terms 4, title bigrams 2, the rest 1), ts_rank on PostgreSQL with
+    the same weights (A 1.0, B 0.5, C 0.25)."""
     if connection.vendor == "sqlite":
-        return (
-            "search_fts JOIN search_searchdocument d ON d.programme_id = search_fts.rowid",
-            "(-bm25(search_fts, 4.0, 2.0, 1.0))",
-            [],
+        sql = (
+            "SELECT rowid, -bm25(search_fts, 4.0, 2.0, 1.0) FROM search_fts"
+            " WHERE search_fts MATCH %s"
         )
-    return (
-        "search_searchdocument d",
-        "ts_rank('{0.1, 0.25, 0.5, 1.0}'::float4[], d.vector, to_tsquery('simple', %s), 1)",
-        [search_text.tsquery(query)],
-    )
-
-
-def _text_where(query: search_text.Query, where: _Where) -> None:
-    if query.is_empty:
-        return
-    if connection.vendor == "sqlite":
-        where.parts.insert(0, "search_fts MATCH %s")
-        where.params.insert(0, search_text.fts5_match(query))
+        params = [search_text.fts5_match(query)]
     else:
-        where.parts.insert(0, "d.vector @@ to_tsquery('simple', %s)")
-        where.params.insert(0, search_text.tsquery(query))
-
-
-def _boost_sql(today: dt.date) -> tuple[str, list[Any]]:
-    soon = today + dt.timedelta(days=search_text.SOON_DAYS)
-    sql = (
-        f"(1.0 + CASE WHEN ({_status_sql('open')}) THEN {search_text.OPEN_BOOST} ELSE 0 END"
-        f" + CASE WHEN d.start_date BETWEEN %s AND %s THEN {search_text.SOON_BOOST} ELSE 0 END)"
-    )
-    return sql, [_date(today), _date(today), _date(today), _date(soon)]
-
-
-def _distance_sql(near: Place) -> tuple[str, list[Any]]:
-    """Squared equirectangular distance in degrees: monotone in metres, for ordering."""
-    scale = max(0.01, math.cos(math.radians(near.latitude)))
-    return (
-        "((d.latitude - %s) * (d.latitude - %s) + (d.longitude - %s) * (d.longitude - %s) * %s)",
-        [near.latitude, near.latitude, near.longitude, near.longitude, scale * scale],
-    )
-
-
-def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+        sql = (
+            "SELECT programme_id, ts_rank('{0.1, 0.25, 0.5, 1.0}'::float4[], vector,"
+            " to_tsquery('simple', %s), 1) FROM search_searchdocument"
+            " WHERE vector @@ to_tsquery('simple', %s)"
+        )
+        params = [search_text.tsquery(query)] * 2
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return list(cursor.fetchall())
+        found = cursor.fetchall()
+    pairs = np.array(found, dtype=np.float64).reshape(len(found), 2)  # ids < 2**53: exact
+    ids, scores = pairs[:, 0].astype(np.int64), pairs[:, 1].copy()
+    order = np.argsort(ids, kind="stable")
+    return ids[order], scores[order]
+
+
+def _filters(params: SearchParams, near: Place | None) -> Filters:
+    group_mask = 0
+    if params.groups:
+        # "전체" (everyone) programmes are open to every group
+        group_mask = search_text.set_mask((*params.groups, "전체"), TARGET_GROUPS)
+    slot_mask = 0
+    for slot in params.times:
+        slot_mask |= search_text.SLOTS[slot]
+    return Filters(
+        districts=tuple(_region_codes(params.districts, "district")),
+        neighbourhoods=tuple(_region_codes(params.neighbourhoods, "neighbourhood")),
+        weekday_mask=search_text.weekday_mask(params.weekdays) if params.weekdays else 0,
+        weekend=params.weekend,
+        slot_mask=slot_mask,
+        group_mask=group_mask,
+        categories=params.categories,
+        free=params.free,
+        fee_min=params.fee_min,
+        fee_max=params.fee_max,
+        voucher=params.voucher,
+        credit_bank=params.credit_bank,
+        learning_account=params.learning_account,
+        modes=params.modes,
+        statuses=params.statuses,
+        near=(
+            (near.latitude, near.longitude, search_text.walking_radius_m(params.minutes))
+            if near is not None
+            else None
+        ),
+    )
 
 
 def programme_search(params: SearchParams) -> SearchPage:
-    """Search the catalog: the one ranking used by the CLI, the API and the pages."""
+    """Search the catalog: the one ranking used by the CLI, the API and the pages.
+
+    The engine gives the matches and their scores; the filter table filters them, boosts
+    and orders them and counts the facets; the catalog selector reads the page's cards."""
     params = params.validated()
     today = params.today or timezone.localdate()
     query = search_text.parse_query(params.q, korean_text.shared().tagged_many)
     near = resolve_place(params.near) if params.near else None
-    where = _filters(params, today, near)
-    _text_where(query, where)
-    source, score, score_params = _text_sql(query)
-    boost, boost_params = _boost_sql(today)
-    select_params: list[Any] = [*score_params, *boost_params]
-    order = {
-        "relevance": "rank DESC, d.start_date ASC, d.programme_id ASC",
-        "start": "d.start_date ASC, rank DESC, d.programme_id ASC",
-        "fee": "d.fee_krw ASC, rank DESC, d.programme_id ASC",
-        "distance": "distance ASC, rank DESC, d.programme_id ASC",
-    }[params.sort]
-    distance = "NULL"
-    distance_params: list[Any] = []
-    if near is not None:
-        distance, distance_params = _distance_sql(near)
-        radius_deg = search_text.walking_radius_m(params.minutes) / 111_195.0
-        where.add(f"{distance} <= %s", *distance_params, radius_deg * radius_deg)
+    filters = _filters(params, near)
+    table = search_table()
+    if query.is_empty:
+        rows = table.all_rows()
+        scores = np.ones(len(rows), dtype=np.float64)
+    else:
+        ids, engine_scores = _matches(query)
+        rows, found = table.locate(ids)
+        scores = engine_scores[found]
+    keep = table.select(filters, today, rows)
+    rows, scores = rows[keep], scores[keep]
+    rank = scores * table.boost(today, rows)
+    distance2 = table.near_distance2(near.latitude, near.longitude, rows) if near else None
+    order = table.order(rows, rank, params.sort, distance2)
     offset = (params.page - 1) * params.per_page
-    page_sql = (
-        f"SELECT d.programme_id, {score} * {boost} AS rank, {distance} AS distance,"
-        " d.latitude, d.longitude, d.location_precision"
-        f" FROM {source} WHERE {where.sql()} ORDER BY {order} LIMIT %s OFFSET %s"
-    )
-    found = _rows(
-        page_sql,
-        [*select_params, *distance_params, *where.params, params.per_page, offset],
-    )
-    total = _rows(f"SELECT COUNT(*) FROM {source} WHERE {where.sql()}", where.params)[0][0]
-    facets = _facets(source, where, today)
-    results = _cards([row[0] for row in found], {row[0]: row[1:] for row in found}, today, near)
+    chosen = order[offset : offset + params.per_page]
+    found_rows = {
+        int(table.programme_id[rows[i]]): (
+            float(rank[i]),
+            _number(table.latitude[rows[i]]),
+            _number(table.longitude[rows[i]]),
+            table.location_precision[rows[i]],
+        )
+        for i in chosen
+    }
+    results = _cards([int(table.programme_id[rows[i]]) for i in chosen], found_rows, today, near)
+    total = len(rows)
+    facets = _facets(table, today, rows)
     suggestion = None
     notes: list[str] = []
     if total == 0 and not query.is_empty:
@@ -493,49 +478,28 @@ def programme_search(params: SearchParams) -> SearchPage:
             f" = {search_text.walking_radius_m(params.minutes):.0f} m straight line"
             f" (4.5 km/h, detour factor {search_text.DETOUR_FACTOR})"
         )
-    return SearchPage(query, params, today, int(total), results, facets, suggestion, near, notes)
+    return SearchPage(query, params, today, total, results, facets, suggestion, near, notes)
 
 
-def _facets(source: str, where: _Where, today: dt.date) -> dict[str, list[dict[str, Any]]]:
-    sql_where = where.sql()
-    facets: dict[str, list[dict[str, Any]]] = {}
-    for name, column in (
-        ("district", "d.district_code"),
-        ("neighbourhood", "d.neighbourhood_code"),
-        ("category", "d.category"),
-        ("mode", "d.mode"),
-    ):
-        rows = _rows(
-            f"SELECT {column}, COUNT(*) FROM {source} WHERE {sql_where}"
-            f" GROUP BY {column} ORDER BY COUNT(*) DESC",
-            where.params,
-        )
-        facets[name] = [{"value": v or "", "count": int(n)} for v, n in rows]
-    names = {r.code: r.name for r in _regions()}
+def _number(value: float) -> float | None:
+    return None if math.isnan(value) else float(value)
+
+
+def _facets(table: SearchTable, today: dt.date, rows: Any) -> dict[str, list[dict[str, Any]]]:
+    """Counts of every facet value over the matches (after the filters)."""
+    counted = table.facets(today, rows)
+    counted["group"] = table.group_counts(TARGET_GROUPS, rows)
+    counted.update(table.flag_counts(today, rows))
+    facets: dict[str, list[dict[str, Any]]] = {
+        name: [{"value": value, "count": count} for value, count in values]
+        for name, values in counted.items()
+    }
+    names = _region_names()
     for name in ("district", "neighbourhood"):
         for item in facets[name]:
             item["label"] = names.get(item["value"], "(미확인 unknown)")
     for item in facets["category"]:
         item["label"] = AREA_NAMES.get(item["value"], "(미분류 unclassified)")
-    cases: list[tuple[str, str, str, list[Any]]] = []
-    for day in range(1, 8):
-        cases.append(("weekday", str(day), f"(d.weekday_mask & {1 << (day - 1)}) != 0", []))
-    for slot, bit in search_text.SLOTS.items():
-        cases.append(("time", slot, f"(d.slot_mask & {bit}) != 0", []))
-    cases.append(("weekend", "weekend", f"(d.weekday_mask & {search_text.WEEKEND_MASK}) != 0", []))
-    for index, group in enumerate(TARGET_GROUPS):
-        cases.append(("group", group, f"(d.group_mask & {1 << index}) != 0", []))
-    cases.append(("price", "free", "d.fee_krw = 0", []))
-    cases.append(("flags", "credit_bank", "d.credit_bank = %s", [True]))
-    cases.append(("flags", "learning_account", "d.learning_account = %s", [True]))
-    cases.append(("flags", "voucher", "d.voucher_eligible = %s", [True]))
-    for status in STATUSES:
-        cases.append(("status", status, _status_sql(status), _status_params(status, today)))
-    select = ", ".join(f"SUM(CASE WHEN {sql} THEN 1 ELSE 0 END)" for _, _, sql, _ in cases)
-    case_params = [p for *_, values in cases for p in values]
-    counts = _rows(f"SELECT {select} FROM {source} WHERE {sql_where}", case_params + where.params)
-    for (facet, value, _, _), count in zip(cases, counts[0], strict=True):
-        facets.setdefault(facet, []).append({"value": value, "count": int(count or 0)})
     for item in facets["weekday"]:
         item["label"] = WEEKDAY_NAMES[int(item["value"]) - 1]
     return facets
@@ -554,14 +518,14 @@ def _cards(
             today, row["registration_start"], row["registration_end"], row["start_date"]
         )
         card = dict(row)
-        rank, _, latitude, longitude, precision = found[pk]
+        rank, latitude, longitude, precision = found[pk]
         card["score"] = round(float(rank or 0.0), 6)
         card["index_location_precision"] = precision
         card["registration_status"] = window.status
         card["registration_days"] = window.days
         card["distance_m"] = None
         card["walking_minutes"] = None
-        if near is not None and latitude is not None:
+        if near is not None and latitude is not None and longitude is not None:
             metres = search_text.distance_m(near.latitude, near.longitude, latitude, longitude)
             card["distance_m"] = round(metres)
             card["walking_minutes"] = round(search_text.walking_minutes(metres))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -20,7 +21,7 @@ from learncity.algorithms import korean_text, search_text
 from learncity.algorithms.course_fields import TARGET_GROUPS
 from learncity.catalog.selectors import programme_rows
 from learncity.regions.selectors import region_refs_by_code
-from learncity.search.models import SearchDocument, SearchTerm
+from learncity.search.models import SearchDocument, SearchState, SearchTerm
 
 Progress = Callable[[int], None]
 BATCH = 2_000
@@ -174,12 +175,17 @@ def search_index(*, progress: Progress | None = None) -> dict[str, int]:
         if progress is not None:
             progress(len(rows))
 
-    for row in programme_rows(batch=BATCH):
-        page.append(row)
-        if len(page) >= BATCH:
-            flush(page)
-            page = []
-    flush(page)
+    try:
+        for row in programme_rows(batch=BATCH):
+            page.append(row)
+            if len(page) >= BATCH:
+                flush(page)
+                page = []
+        flush(page)
+    except BaseException:
+        if counts["indexed"]:  # batches that were written before the failure
+            index_changed()
+        raise
 
     gone = [pk for pk in known if pk not in seen]
     with transaction.atomic():
@@ -192,8 +198,18 @@ def search_index(*, progress: Progress | None = None) -> dict[str, int]:
             SearchDocument.objects.filter(programme_id__in=chunk).delete()
         counts["removed"] = len(gone)
         _apply_terms(term_delta)
+        if counts["indexed"] or counts["removed"]:
+            index_changed()
     counts["terms"] = SearchTerm.objects.count()
     return counts
+
+
+def index_changed() -> None:
+    """Tell every search process that the index changed (they rebuild their filter table
+    at their next search). Call it inside the transaction that changed the index."""
+    state, _ = SearchState.objects.get_or_create(pk=1)
+    state.generation = uuid.uuid4().hex
+    state.save(update_fields=["generation", "changed_at"])
 
 
 def _apply_terms(delta: Counter[str]) -> None:
