@@ -26,6 +26,8 @@ regions_app = typer.Typer(
 app.add_typer(regions_app, name="regions")
 catalog_app = typer.Typer(help="The course catalog.", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
+lottery_app = typer.Typer(help="Enrolment lotteries (추첨): draw and replay.", no_args_is_help=True)
+app.add_typer(lottery_app, name="lottery")
 
 T = TypeVar("T")
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
@@ -599,6 +601,66 @@ def search_index_command(as_json: JsonOption = False) -> None:
             f"{result['removed']:,} removed; {result['terms']:,} terms"
         ],
     )
+
+
+def _offer_of(schedule_id: int) -> int:
+    from learncity.core.errors import NotFound
+    from learncity.enrollment.selectors import offer_id_of_schedule
+
+    offer_id = offer_id_of_schedule(schedule_id)
+    if offer_id is None:
+        raise NotFound(f"schedule {schedule_id} has no enrolment offer")
+    return offer_id
+
+
+@lottery_app.command("draw")
+def lottery_draw_command(
+    schedule_id: Annotated[int, typer.Argument(help="The schedule whose lottery to draw.")],
+    seed: Annotated[str, typer.Option(help="Publish this seed (default: a random one).")] = "",
+    as_json: JsonOption = False,
+) -> None:
+    """Draw a lottery offer's pending applications (after its window closed)."""
+
+    def action() -> dict[str, Any]:
+        from learncity.enrollment.services import lottery_draw
+
+        return lottery_draw(actor=None, offer_id=_offer_of(schedule_id), seed=seed or None)
+
+    result = _run(action)
+    _print(
+        result,
+        as_json,
+        [
+            f"drawn with {result['version']}, seed {result['seed']}: {result['selected']}"
+            f" selected, {result['waitlisted']} waitlisted; digest {result['digest']}"
+        ],
+    )
+
+
+@lottery_app.command("replay")
+def lottery_replay_command(
+    schedule_id: Annotated[int, typer.Argument(help="The schedule whose lottery to replay.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Re-draw a lottery from its published seed and inputs; exit 1 if the result differs."""
+
+    def action() -> dict[str, Any]:
+        from learncity.enrollment.services import lottery_replay
+
+        return lottery_replay(_offer_of(schedule_id))
+
+    result = _run(action)
+    verdict = "identical" if result["identical"] else "DIFFERENT from the recorded result"
+    _print(
+        result,
+        as_json,
+        [
+            f"replayed {result['version']} with seed {result['seed']}: {verdict}",
+            f"digest {result['digest']} (recorded {result['recorded_digest']})",
+        ],
+    )
+    if not result["identical"]:
+        raise typer.Exit(code=1)
 
 
 @app.command()

@@ -289,3 +289,26 @@ def programme_ids_of(
     if venue_id is not None:
         queryset = queryset.filter(venue_id=venue_id)
     return list(queryset.values_list("id", flat=True)[:limit])
+
+
+@dataclass(frozen=True)
+class ScheduleOwner:
+    schedule_id: int
+    programme_id: int
+    institution_id: int
+    district_code: str  # of the venue's 시·군·구; "" when unknown
+
+
+def schedule_owner(schedule_id: int) -> ScheduleOwner | None:
+    """Who runs a schedule: for enrolment's permissions and offers."""
+    found = (
+        Schedule.objects.filter(pk=schedule_id)
+        .values_list(
+            "programme_id", "programme__institution_id", "programme__venue__district__code"
+        )
+        .first()
+    )
+    if found is None:
+        return None
+    programme_id, institution_id, district_code = found
+    return ScheduleOwner(schedule_id, programme_id, institution_id, district_code or "")

@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "learncity.regions",
     "learncity.catalog",
     "learncity.search",
+    "learncity.learners",
+    "learncity.enrollment",
     "learncity.portal",
 ]
 

@@ -1,0 +1,554 @@
+"""Writes of enrolment: offers, apply, cancel, waitlist promotion, accept/decline, the
+lottery draw and its replay. Every state change is one transaction with its audit event.
+
+No overbooking: a seat is taken only by a conditional UPDATE of the offer's counter
+(`... WHERE general_taken < capacity - desk_seats`), inside the transaction that writes the
+application, after the offer row is locked (SELECT ... FOR UPDATE on PostgreSQL; SQLite's
+IMMEDIATE transactions serialise writers). The lock also makes arrival order = the order in
+which applications for one offer are written, so a first-come waitlist is in arrival order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from learncity.algorithms import lottery
+from learncity.core.errors import DomainError, NotFound
+from learncity.enrollment.models import LIVE, Application, AuditEvent, Offer
+from learncity.enrollment.permissions import Actor, can_manage
+from learncity.learners.models import HouseholdLink, Learner
+
+_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
+
+
+class EnrollmentError(DomainError):
+    code = "enrollment_error"
+
+
+class WindowClosed(EnrollmentError):
+    code = "window_closed"
+
+
+class AlreadyApplied(EnrollmentError):
+    code = "already_applied"
+
+
+class NotEligible(EnrollmentError):
+    code = "not_eligible"
+
+
+class LimitReached(EnrollmentError):
+    code = "limit_reached"
+
+
+class IdempotencyConflict(EnrollmentError):
+    code = "idempotency_conflict"
+
+
+class Forbidden(EnrollmentError):
+    code = "forbidden"
+
+
+class InvalidState(EnrollmentError):
+    code = "invalid_state"
+
+
+@dataclass(frozen=True)
+class Applied:
+    application_id: int
+    status: str
+    seat: str
+    replayed: bool  # True when the idempotency key had been used for this same request
+
+
+def _audit(
+    actor: Actor | None, action: str, offer_id: int | None, app_id: int | None, **data: Any
+) -> None:
+    AuditEvent.objects.create(
+        actor_id=actor.user_id if actor else None,
+        action=action,
+        offer_id=offer_id,
+        application_id=app_id,
+        data=data,
+    )
+
+
+# ------------------------------------------------------------------ offers
+
+
+def offer_create(
+    *,
+    actor: Actor,
+    schedule_id: int,
+    capacity: int,
+    opens_at: dt.datetime,
+    closes_at: dt.datetime,
+    method: str = Offer.Method.FIRST_COME,
+    desk_seats: int = 0,
+    quotas: list[dict[str, Any]] | None = None,
+    priorities: list[str] | None = None,
+    eligible_tags: list[str] | None = None,
+    term: str = "",
+    per_person_limit: int = 0,
+    fee_krw: int = 0,
+    accept_hours: int = 48,
+) -> Offer:
+    """An enrolment configuration for a schedule (one per schedule)."""
+    from learncity.catalog.selectors import schedule_owner
+
+    owner = schedule_owner(schedule_id)
+    if owner is None:
+        raise NotFound(f"no schedule {schedule_id}")
+    if not can_manage(actor, owner.institution_id, owner.district_code):
+        raise Forbidden("you may not manage enrolment for this institution")
+    problems = []
+    if capacity < 1:
+        problems.append("capacity must be at least 1")
+    if not 0 <= desk_seats <= capacity:
+        problems.append("desk seats must be between 0 and the capacity")
+    if closes_at <= opens_at:
+        problems.append("the window must close after it opens")
+    if method not in Offer.Method.values:
+        problems.append(f"method must be one of {', '.join(Offer.Method.values)}")
+    checked_quotas: list[dict[str, Any]] = []
+    for quota in quotas or []:
+        try:
+            checked_quotas.append(
+                {"name": str(quota["name"]), "tag": str(quota["tag"]), "seats": int(quota["seats"])}
+            )
+        except (KeyError, TypeError, ValueError):
+            problems.append("each quota needs a name, a tag and a number of seats")
+    if sum(int(q["seats"]) for q in checked_quotas) + desk_seats > capacity:
+        problems.append("quotas and desk seats reserve more seats than the capacity")
+    if problems:
+        raise EnrollmentError("; ".join(problems))
+    with transaction.atomic():
+        if Offer.objects.filter(schedule_id=schedule_id).exists():
+            raise EnrollmentError("this schedule already has an enrolment offer")
+        offer = Offer.objects.create(
+            schedule_id=schedule_id,
+            programme_id=owner.programme_id,
+            institution_id=owner.institution_id,
+            district_code=owner.district_code,
+            capacity=capacity,
+            desk_seats=desk_seats,
+            opens_at=opens_at,
+            closes_at=closes_at,
+            method=method,
+            quotas=checked_quotas,
+            priorities=list(priorities or []),
+            eligible_tags=list(eligible_tags or []),
+            term=term,
+            per_person_limit=per_person_limit,
+            fee_krw=fee_krw,
+            accept_hours=accept_hours,
+        )
+        _audit(actor, "offer_created", offer.pk, None, capacity=capacity, method=method)
+    return offer
+
+
+# ------------------------------------------------------------------ apply
+
+
+def learner_tags(learner: Learner, offer: Offer, today: dt.date) -> list[str]:
+    """What a person counts as for quotas, priorities and eligibility."""
+    tags = []
+    if learner.is_senior(today):
+        tags.append("senior")
+    if learner.disability:
+        tags.append("disability")
+    if learner.low_income:
+        tags.append("low_income")
+    if learner.multicultural:
+        tags.append("multicultural")
+    if offer.district_code and learner.district_code == offer.district_code:
+        tags.append("resident")
+    if not Application.objects.filter(learner=learner, status="confirmed").exists():
+        tags.append("first_time")
+    return tags
+
+
+def _may_apply_for(actor: Actor, learner: Learner, offer: Offer, channel: str) -> bool:
+    if channel != Application.Channel.ONLINE:
+        return can_manage(actor, offer.institution_id, offer.district_code)
+    if learner.user_id == actor.user_id:
+        return True
+    return HouseholdLink.objects.filter(
+        proxy__user_id=actor.user_id, member=learner, withdrawn_at__isnull=True
+    ).exists()
+
+
+def _take_seat(offer: Offer, channel: str) -> str:
+    """A seat in one conditional UPDATE, or "" when none is left."""
+    if channel != Application.Channel.ONLINE:
+        taken = Offer.objects.filter(pk=offer.pk, desk_taken__lt=F("desk_seats")).update(
+            desk_taken=F("desk_taken") + 1
+        )
+        if taken:
+            return Application.Seat.DESK
+    taken = Offer.objects.filter(
+        pk=offer.pk, general_taken__lt=F("capacity") - F("desk_seats")
+    ).update(general_taken=F("general_taken") + 1)
+    return Application.Seat.GENERAL if taken else ""
+
+
+def _release_seat(offer_id: int, seat: str) -> None:
+    if seat == Application.Seat.DESK:
+        Offer.objects.filter(pk=offer_id, desk_taken__gt=0).update(desk_taken=F("desk_taken") - 1)
+    elif seat == Application.Seat.GENERAL:
+        Offer.objects.filter(pk=offer_id, general_taken__gt=0).update(
+            general_taken=F("general_taken") - 1
+        )
+
+
+def _replay(actor: Actor, key: str, offer_id: int, learner_id: int) -> Applied | None:
+    found = Application.objects.filter(entered_by_id=actor.user_id, idempotency_key=key).first()
+    if found is None:
+        return None
+    if found.offer_id != offer_id or found.learner_id != learner_id:
+        raise IdempotencyConflict(
+            "this idempotency key was already used for another application; use a new key"
+        )
+    return Applied(found.pk, found.status, found.seat, replayed=True)
+
+
+def apply(
+    *,
+    actor: Actor,
+    offer_id: int,
+    learner_id: int,
+    idempotency_key: str,
+    channel: str = Application.Channel.ONLINE,
+    now: dt.datetime | None = None,
+) -> Applied:
+    """Apply for an offer. First-come confirms or waitlists at once; a lottery offer keeps
+    the application pending until the draw. A retried request with the same idempotency key
+    returns the first answer and changes nothing."""
+    now = now or timezone.now()
+    if not _KEY.match(idempotency_key or ""):
+        raise EnrollmentError("idempotency key: 8 to 64 letters, digits or - _ . :")
+    if channel not in Application.Channel.values:
+        raise EnrollmentError(f"channel must be one of {', '.join(Application.Channel.values)}")
+    replayed = _replay(actor, idempotency_key, offer_id, learner_id)
+    if replayed is not None:
+        return replayed
+    try:
+        with transaction.atomic():
+            offer = Offer.objects.select_for_update().filter(pk=offer_id).first()
+            if offer is None:
+                raise NotFound(f"no offer {offer_id}")
+            learner = Learner.objects.filter(pk=learner_id).first()
+            if learner is None:
+                raise NotFound(f"no learner {learner_id}")
+            if not _may_apply_for(actor, learner, offer, channel):
+                raise Forbidden("you may not apply for this person through this channel")
+            if not offer.opens_at <= now <= offer.closes_at:
+                raise WindowClosed(
+                    f"applications are taken from {offer.opens_at:%Y-%m-%d %H:%M}"
+                    f" to {offer.closes_at:%Y-%m-%d %H:%M}"
+                )
+            if Application.objects.filter(
+                programme_id=offer.programme_id, learner=learner, status__in=LIVE
+            ).exists():
+                raise AlreadyApplied("this person already has an application for this programme")
+            tags = learner_tags(learner, offer, timezone.localtime(now).date())
+            if offer.eligible_tags and not set(offer.eligible_tags) & set(tags):
+                raise NotEligible(
+                    f"this programme is for: {', '.join(offer.eligible_tags)}",
+                    details={"tags": tags},
+                )
+            if offer.per_person_limit:
+                live = Application.objects.filter(
+                    learner=learner, term=offer.term, status__in=LIVE
+                ).count()
+                if live >= offer.per_person_limit:
+                    raise LimitReached(
+                        f"at most {offer.per_person_limit} applications per person this term"
+                    )
+            drawn_first = offer.method == Offer.Method.LOTTERY or (
+                offer.method == Offer.Method.LOTTERY_THEN_FIRST_COME and offer.drawn_at is None
+            )
+            if offer.method == Offer.Method.LOTTERY and offer.drawn_at is not None:
+                raise WindowClosed("the lottery has been drawn")
+            seat = "" if drawn_first else _take_seat(offer, channel)
+            status = "pending" if drawn_first else ("confirmed" if seat else "waitlisted")
+            if channel != Application.Channel.ONLINE:
+                tags.append("desk")
+            application = Application.objects.create(
+                offer=offer,
+                programme_id=offer.programme_id,
+                learner=learner,
+                entered_by_id=actor.user_id,
+                channel=channel,
+                status=status,
+                seat=seat,
+                idempotency_key=idempotency_key,
+                tags=tags,
+                term=offer.term,
+            )
+            if status == "waitlisted":
+                Application.objects.filter(pk=application.pk).update(queue=application.pk)
+            _audit(actor, f"applied_{status}", offer.pk, application.pk, channel=channel, seat=seat)
+            return Applied(application.pk, status, seat, replayed=False)
+    except IntegrityError:
+        # a concurrent request won a race: the same key (a retry) or a second application
+        replayed = _replay(actor, idempotency_key, offer_id, learner_id)
+        if replayed is not None:
+            return replayed
+        raise AlreadyApplied("this person already has an application for this programme") from None
+
+
+# ------------------------------------------------------------------ cancel, promote
+
+
+def _promote(offer: Offer, seat: str, now: dt.datetime, actor: Actor | None) -> int | None:
+    """Offer a freed seat to the first in the queue (desk seats to desk/phone applications
+    only); the promoted person must accept within the offer's accept_hours."""
+    queue = Application.objects.filter(offer=offer, status="waitlisted")
+    if seat == Application.Seat.DESK:
+        queue = queue.exclude(channel=Application.Channel.ONLINE)
+    nxt = queue.order_by("queue", "id").first()
+    if nxt is None or not _take_seat_exact(offer.pk, seat):
+        return None
+    deadline = now + dt.timedelta(hours=offer.accept_hours)
+    Application.objects.filter(pk=nxt.pk).update(
+        status="offered", seat=seat, accept_by=deadline, updated_at=now
+    )
+    _audit(actor, "promoted", offer.pk, nxt.pk, seat=seat, accept_by=deadline.isoformat())
+    return nxt.pk
+
+
+def _take_seat_exact(offer_id: int, seat: str) -> bool:
+    if seat == Application.Seat.DESK:
+        return bool(
+            Offer.objects.filter(pk=offer_id, desk_taken__lt=F("desk_seats")).update(
+                desk_taken=F("desk_taken") + 1
+            )
+        )
+    return bool(
+        Offer.objects.filter(pk=offer_id, general_taken__lt=F("capacity") - F("desk_seats")).update(
+            general_taken=F("general_taken") + 1
+        )
+    )
+
+
+def _may_act_on(actor: Actor, application: Application, offer: Offer) -> bool:
+    if actor.user_id in (application.learner.user_id, application.entered_by_id):
+        return True
+    if HouseholdLink.objects.filter(
+        proxy__user_id=actor.user_id, member_id=application.learner_id, withdrawn_at__isnull=True
+    ).exists():
+        return True
+    return can_manage(actor, offer.institution_id, offer.district_code)
+
+
+def _locked(application_id: int, actor: Actor) -> tuple[Application, Offer]:
+    application = Application.objects.select_related("learner").filter(pk=application_id).first()
+    if application is None:
+        raise NotFound(f"no application {application_id}")
+    offer = Offer.objects.select_for_update().get(pk=application.offer_id)
+    application = Application.objects.select_related("learner").get(pk=application_id)
+    if not _may_act_on(actor, application, offer):
+        raise Forbidden("this application is not yours to change")
+    return application, offer
+
+
+def cancel(*, actor: Actor, application_id: int, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Cancel a live application; a freed seat goes to the next in the queue."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        application, offer = _locked(application_id, actor)
+        if application.status not in LIVE:
+            raise InvalidState(f"the application is already {application.status}")
+        seat = application.seat if application.status in ("confirmed", "offered") else ""
+        Application.objects.filter(pk=application.pk).update(
+            status="cancelled", seat="", updated_at=now
+        )
+        _audit(actor, "cancelled", offer.pk, application.pk, was=application.status)
+        promoted = None
+        if seat:
+            _release_seat(offer.pk, seat)
+            promoted = _promote(offer, seat, now, actor)
+    return {"cancelled": application.pk, "promoted": promoted}
+
+
+def accept(*, actor: Actor, application_id: int, now: dt.datetime | None = None) -> str:
+    now = now or timezone.now()
+    with transaction.atomic():
+        application, offer = _locked(application_id, actor)
+        if application.status != "offered":
+            raise InvalidState("only a promoted application can be accepted")
+        if application.accept_by is not None and now > application.accept_by:
+            raise InvalidState("the time to accept has passed")
+        Application.objects.filter(pk=application.pk).update(status="confirmed", updated_at=now)
+        _audit(actor, "accepted", offer.pk, application.pk)
+    return "confirmed"
+
+
+def decline(*, actor: Actor, application_id: int, now: dt.datetime | None = None) -> dict[str, Any]:
+    now = now or timezone.now()
+    with transaction.atomic():
+        application, offer = _locked(application_id, actor)
+        if application.status != "offered":
+            raise InvalidState("only a promoted application can be declined")
+        Application.objects.filter(pk=application.pk).update(
+            status="declined", seat="", updated_at=now
+        )
+        _audit(actor, "declined", offer.pk, application.pk)
+        _release_seat(offer.pk, application.seat)
+        promoted = _promote(offer, application.seat, now, actor)
+    return {"declined": application.pk, "promoted": promoted}
+
+
+def expire_offers(*, now: dt.datetime | None = None) -> int:
+    """Promotions not accepted in time expire and pass to the next in the queue."""
+    now = now or timezone.now()
+    expired = 0
+    late = Application.objects.filter(status="offered", accept_by__lt=now).values_list(
+        "pk", "offer_id"
+    )
+    for application_id, offer_id in list(late):
+        with transaction.atomic():
+            offer = Offer.objects.select_for_update().get(pk=offer_id)
+            application = Application.objects.get(pk=application_id)
+            if application.status != "offered":
+                continue
+            Application.objects.filter(pk=application_id).update(
+                status="expired", seat="", updated_at=now
+            )
+            _audit(None, "expired", offer_id, application_id)
+            _release_seat(offer_id, application.seat)
+            _promote(offer, application.seat, now, None)
+            expired += 1
+    return expired
+
+
+# ------------------------------------------------------------------ lottery
+
+
+def _lottery_inputs(offer: Offer) -> tuple[list[lottery.Quota], list[str]]:
+    quotas = []
+    if offer.desk_seats:
+        quotas.append(lottery.Quota("desk", "desk", offer.desk_seats))
+    quotas.extend(lottery.Quota(q["name"], q["tag"], int(q["seats"])) for q in offer.quotas)
+    return quotas, list(offer.priorities)
+
+
+def lottery_draw(
+    *, actor: Actor | None, offer_id: int, seed: str | None = None, now: dt.datetime | None = None
+) -> dict[str, Any]:
+    """Draw the pending applications of a lottery offer once its window has closed."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        offer = Offer.objects.select_for_update().filter(pk=offer_id).first()
+        if offer is None:
+            raise NotFound(f"no offer {offer_id}")
+        if actor is not None and not can_manage(actor, offer.institution_id, offer.district_code):
+            raise Forbidden("you may not draw this lottery")
+        if offer.method == Offer.Method.FIRST_COME:
+            raise InvalidState("this offer is first-come: there is nothing to draw")
+        if offer.drawn_at is not None:
+            raise InvalidState("the lottery has already been drawn; replay it instead")
+        if now < offer.closes_at and offer.method == Offer.Method.LOTTERY:
+            raise InvalidState("the lottery is drawn when the window closes")
+        pending = list(Application.objects.filter(offer=offer, status="pending").order_by("id"))
+        applicants = [lottery.Applicant(str(a.pk), frozenset(a.tags)) for a in pending]
+        quotas, priorities = _lottery_inputs(offer)
+        seed = seed or secrets.token_hex(16)
+        result = lottery.draw(
+            applicants, offer.capacity, seed, quotas=quotas, priorities=priorities
+        )
+        # seat accounting: desk-quota seats are desk seats; a desk seat that no desk
+        # application took went to the general draw, and is still counted as a desk seat
+        # (if it frees, it returns to the desk quota)
+        desk = general = 0
+        general_seats = offer.capacity - offer.desk_seats
+        for drawn in result.selected:
+            if drawn.seat != "desk" and general < general_seats:
+                seat, general = Application.Seat.GENERAL, general + 1
+            else:
+                seat, desk = Application.Seat.DESK, desk + 1
+            Application.objects.filter(pk=int(drawn.id)).update(
+                status="confirmed", seat=seat, updated_at=now
+            )
+        for position, waiting in enumerate(result.waitlist):
+            Application.objects.filter(pk=int(waiting)).update(
+                status="waitlisted", queue=position - len(result.waitlist), updated_at=now
+            )
+        Offer.objects.filter(pk=offer.pk).update(
+            general_taken=general,
+            desk_taken=desk,
+            drawn_at=now,
+            lottery_seed=seed,
+            lottery_version=result.version,
+            lottery_digest=result.digest(),
+        )
+        _audit(
+            actor,
+            "lottery_drawn",
+            offer.pk,
+            None,
+            version=result.version,
+            seed=seed,
+            capacity=offer.capacity,
+            applicants=[[a.id, sorted(a.tags)] for a in applicants],
+            quotas=[[q.name, q.tag, q.seats] for q in quotas],
+            priorities=priorities,
+            selected=[[d.id, d.seat] for d in result.selected],
+            waitlist=list(result.waitlist),
+            digest=result.digest(),
+        )
+    return {
+        "offer": offer.pk,
+        "seed": seed,
+        "version": result.version,
+        "digest": result.digest(),
+        "selected": len(result.selected),
+        "waitlisted": len(result.waitlist),
+    }
+
+
+def lottery_replay(offer_id: int) -> dict[str, Any]:
+    """Re-draw a lottery from its published inputs; `identical` says whether the result is
+    the recorded one, bit for bit."""
+    event = (
+        AuditEvent.objects.filter(offer_id=offer_id, action="lottery_drawn").order_by("id").last()
+    )
+    if event is None:
+        raise NotFound(f"offer {offer_id} has no lottery draw to replay")
+    data = event.data
+    if data["version"] != lottery.VERSION:
+        raise InvalidState(
+            f"the draw used {data['version']}; this release replays {lottery.VERSION}"
+        )
+    again = lottery.draw(
+        [lottery.Applicant(i, frozenset(tags)) for i, tags in data["applicants"]],
+        int(data["capacity"]),
+        data["seed"],
+        quotas=[lottery.Quota(n, t, int(s)) for n, t, s in data["quotas"]],
+        priorities=data["priorities"],
+    )
+    recorded = Offer.objects.filter(pk=offer_id).values_list("lottery_digest", flat=True).first()
+    same = (
+        again.digest() == data["digest"] == recorded
+        and [[d.id, d.seat] for d in again.selected] == data["selected"]
+        and list(again.waitlist) == data["waitlist"]
+    )
+    return {
+        "offer": offer_id,
+        "version": again.version,
+        "seed": data["seed"],
+        "digest": again.digest(),
+        "recorded_digest": recorded,
+        "identical": same,
+        "selected": [[d.id, d.seat] for d in again.selected],
+        "waitlist": list(again.waitlist),
+    }

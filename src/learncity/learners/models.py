@@ -1,0 +1,103 @@
+"""Learners: one account per person, the least personal data the service needs, consent,
+households, and staff roles scoped to an institution or a district."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+
+from learncity.core.models import TimeStampedModel
+
+SENIOR_AGE = 65  # 노인복지법: 65 and over
+
+
+class Learner(TimeStampedModel):
+    """A citizen's profile. `phone` (digits only, verified) or `identity_token` (an opaque
+    token from an identity service, e.g. a hash of a CI value) is unique: one account per
+    person."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="learner"
+    )
+    name = models.CharField(max_length=100)
+    birth_year = models.PositiveSmallIntegerField()
+    phone = models.CharField(max_length=20, null=True, blank=True, unique=True)
+    phone_verified = models.BooleanField(default=False)
+    identity_token = models.CharField(max_length=128, null=True, blank=True, unique=True)
+    email = models.EmailField(blank=True, default="")
+    district_code = models.CharField(max_length=10, blank=True, default="")
+    neighbourhood_code = models.CharField(max_length=10, blank=True, default="")
+    disability = models.BooleanField(default=False)
+    low_income = models.BooleanField(default=False, help_text="includes voucher holders")
+    multicultural = models.BooleanField(default=False)
+
+    def age(self, today: dt.date) -> int:
+        return today.year - self.birth_year
+
+    def is_senior(self, today: dt.date) -> bool:
+        return self.age(today) >= SENIOR_AGE
+
+    def __str__(self) -> str:
+        return f"learner {self.pk}"
+
+
+class Consent(models.Model):
+    class Purpose(models.TextChoices):
+        SERVICE = "service", "서비스 이용 (필수)"
+        NOTIFICATIONS = "notifications", "알림 수신"
+        RECORDS = "records", "학습이력 기록"
+        STATISTICS = "statistics", "통계 활용 (가명)"
+
+    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    granted_at = models.DateTimeField(auto_now_add=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"consent {self.purpose} of learner {self.learner_id}"
+
+
+class HouseholdLink(models.Model):
+    """`proxy` may apply for `member` (a child, an older relative) because `member` (or the
+    member's guardian) consented at `consented_at`."""
+
+    proxy = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="members")
+    member = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="proxies")
+    relation = models.CharField(max_length=30, blank=True, default="")
+    consented_at = models.DateTimeField()
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["proxy", "member"], name="household_link_once"),
+            models.CheckConstraint(
+                condition=~models.Q(proxy=models.F("member")), name="household_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"learner {self.proxy_id} for learner {self.member_id}"
+
+
+class StaffRole(models.Model):
+    class Role(models.TextChoices):
+        INSTRUCTOR = "instructor", "강사"
+        INSTITUTION_STAFF = "institution_staff", "기관 담당자"
+        DISTRICT_OFFICER = "district_officer", "시·군·구 담당자"
+        CITY_ADMIN = "city_admin", "시 관리자"
+        AUDITOR = "auditor", "감사 (읽기 전용)"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_roles"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    institution = models.ForeignKey(
+        "catalog.Institution", null=True, blank=True, on_delete=models.CASCADE
+    )
+    district_code = models.CharField(max_length=10, blank=True, default="")
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.role} for user {self.user_id}"

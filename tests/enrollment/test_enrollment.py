@@ -1,0 +1,346 @@
+"""Enrolment on real schedules of the Gangnam catalog: first-come, waitlists, promotion,
+idempotency, the lottery and its replay, permissions, and no overbooking under concurrency
+on the database in use (SQLite or PostgreSQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+from typer.testing import CliRunner
+
+from learncity.catalog.importer import catalog_import
+from learncity.catalog.models import Institution, Programme, Schedule
+from learncity.cli import app
+from learncity.enrollment import services
+from learncity.enrollment.models import Application, AuditEvent, Offer
+from learncity.enrollment.permissions import Actor
+from learncity.enrollment.selectors import seat_audit
+from learncity.learners.models import HouseholdLink, Learner, StaffRole
+
+NOW = dt.datetime(2026, 4, 20, 10, 0, tzinfo=dt.UTC)
+OPEN = NOW - dt.timedelta(days=1)
+CLOSE = NOW + dt.timedelta(days=7)
+
+
+def _cleanup() -> None:
+    AuditEvent.objects.all().delete()
+    Application.objects.all().delete()
+    Offer.objects.all().delete()
+    HouseholdLink.objects.all().delete()
+    Learner.objects.all().delete()
+    StaffRole.objects.all().delete()
+    User.objects.all().delete()
+
+
+@pytest.fixture(scope="module")
+def world(
+    django_db_setup: None, django_db_blocker: Any, real_regions: Any, shared_data: Path
+) -> Iterator[dict[str, Any]]:
+    """The real catalog (imported once for this module), a city administrator, and the staff
+    of the institution that runs the first schedules."""
+    with django_db_blocker.unblock():
+        catalog_import(paths=[shared_data / "courses" / "gangnam-2026-04.csv"], classify=False)
+        schedules = list(
+            Schedule.objects.order_by("id").values_list(
+                "id", "programme_id", "programme__institution_id"
+            )[:60]
+        )
+        admin = User.objects.create_user("admin", password="x-admin-Pass-2026")
+        StaffRole.objects.create(user=admin, role=StaffRole.Role.CITY_ADMIN)
+    yield {"schedules": schedules, "admin": Actor(admin.pk)}
+    with django_db_blocker.unblock():
+        _cleanup()
+        Programme.objects.all().delete()
+        Institution.objects.all().delete()
+
+
+_counter = iter(range(1, 10**9))
+
+
+def learner(birth_year: int = 1980, district: str = "", **flags: Any) -> tuple[Learner, Actor]:
+    number = next(_counter)
+    user = User.objects.create_user(f"citizen{number}", password="x-Citizen-2026")
+    person = Learner.objects.create(
+        user=user,
+        name=f"시민{number}",
+        birth_year=birth_year,
+        phone=f"0101234{number:04d}",
+        district_code=district,
+        **flags,
+    )
+    return person, Actor(user.pk)
+
+
+def offer(world: dict[str, Any], index: int, **kwargs: Any) -> Offer:
+    schedule_id = world["schedules"][index][0]
+    Offer.objects.filter(schedule_id=schedule_id).delete()
+    settings: dict[str, Any] = {"capacity": 3, "opens_at": OPEN, "closes_at": CLOSE}
+    settings.update(kwargs)
+    return services.offer_create(actor=world["admin"], schedule_id=schedule_id, **settings)
+
+
+def apply(person: Learner, actor: Actor, o: Offer, key: str | None = None, **kw: Any) -> Any:
+    return services.apply(
+        actor=actor,
+        offer_id=o.pk,
+        learner_id=person.pk,
+        idempotency_key=key or f"apply-{person.pk:06d}-{o.pk}",
+        now=kw.pop("now", NOW),
+        **kw,
+    )
+
+
+def test_first_come_confirms_then_waitlists_and_cancel_promotes(db, world):
+    o = offer(world, 0, capacity=2, accept_hours=24)
+    people = [learner() for _ in range(4)]
+    results = [apply(p, a, o) for p, a in people]
+    assert [r.status for r in results] == ["confirmed", "confirmed", "waitlisted", "waitlisted"]
+    out = services.cancel(actor=people[0][1], application_id=results[0].application_id, now=NOW)
+    assert out["promoted"] == results[2].application_id
+    promoted = Application.objects.get(pk=results[2].application_id)
+    assert promoted.status == "offered"
+    assert promoted.accept_by == NOW + dt.timedelta(hours=24)
+    services.accept(actor=people[2][1], application_id=promoted.pk, now=NOW)
+    assert Application.objects.get(pk=promoted.pk).status == "confirmed"
+    # a second cancellation: the promoted person lets the time pass, the next one gets it
+    services.cancel(actor=people[1][1], application_id=results[1].application_id, now=NOW)
+    assert Application.objects.get(pk=results[3].application_id).status == "offered"
+    assert services.expire_offers(now=NOW + dt.timedelta(hours=49)) == 1
+    assert Application.objects.get(pk=results[3].application_id).status == "expired"
+    audit = seat_audit()
+    assert audit["overbooked"] == [] and audit["counter_mismatch"] == []
+    actions = list(AuditEvent.objects.filter(offer_id=o.pk).values_list("action", flat=True))
+    assert actions[:5] == [
+        "offer_created",
+        "applied_confirmed",
+        "applied_confirmed",
+        "applied_waitlisted",
+        "applied_waitlisted",
+    ]
+    assert "promoted" in actions and "expired" in actions
+
+
+def test_idempotent_retry_and_bad_inputs_change_nothing(db, world):
+    o = offer(world, 1, capacity=5, per_person_limit=0)
+    other = offer(world, 2, capacity=5)
+    person, actor = learner()
+    first = apply(person, actor, o, key="retry-key-0001")
+    again = apply(person, actor, o, key="retry-key-0001")
+    assert again.application_id == first.application_id and again.replayed
+    before = (Application.objects.count(), AuditEvent.objects.count())
+    with pytest.raises(services.IdempotencyConflict):
+        apply(person, actor, other, key="retry-key-0001")
+    with pytest.raises(services.AlreadyApplied):
+        apply(person, actor, o, key="retry-key-0002")
+    with pytest.raises(services.EnrollmentError, match="idempotency key"):
+        apply(person, actor, other, key="short")
+    with pytest.raises(services.EnrollmentError, match="idempotency key"):
+        apply(person, actor, other, key="'; DROP TABLE x; --")
+    with pytest.raises(services.WindowClosed):
+        apply(person, actor, other, key="late-key-0001", now=CLOSE + dt.timedelta(seconds=1))
+    with pytest.raises(services.WindowClosed):
+        apply(person, actor, other, key="early-key-001", now=OPEN - dt.timedelta(seconds=1))
+    stranger, stranger_actor = learner()
+    with pytest.raises(services.Forbidden):  # a learner id that is not the caller's
+        apply(person, stranger_actor, other, key="stranger-0001")
+    with pytest.raises(services.NotFound):
+        services.apply(actor=actor, offer_id=10**9, learner_id=person.pk, idempotency_key="k" * 10)
+    assert (Application.objects.count(), AuditEvent.objects.count()) == before
+    assert stranger.pk != person.pk
+
+
+def test_eligibility_limits_and_households(db, world):
+    seniors_only = offer(world, 3, eligible_tags=["senior"], term="2026-1", per_person_limit=1)
+    young, young_actor = learner(birth_year=1995)
+    with pytest.raises(services.NotEligible):
+        apply(young, young_actor, seniors_only)
+    grandmother, grandmother_actor = learner(birth_year=1950)
+    # the grandson applies for her, with her consent recorded
+    HouseholdLink.objects.create(proxy=young, member=grandmother, consented_at=NOW)
+    result = apply(grandmother, young_actor, seniors_only, key="for-grandma-1")
+    assert result.status == "confirmed"
+    same_term = offer(world, 4, term="2026-1", per_person_limit=1)
+    with pytest.raises(services.LimitReached):
+        apply(grandmother, grandmother_actor, same_term)
+    assert Application.objects.filter(learner=grandmother).count() == 1
+
+
+def test_staff_desk_applications_use_the_reserved_seats_and_scope_is_enforced(db, world):
+    schedule_id, _, institution_id = world["schedules"][5]
+    o = offer(world, 5, capacity=3, desk_seats=1)
+    staff = User.objects.create_user("desk-staff", password="x-Desk-2026")
+    StaffRole.objects.create(
+        user=staff, role=StaffRole.Role.INSTITUTION_STAFF, institution_id=institution_id
+    )
+    outsider = User.objects.create_user("other-staff", password="x-Other-2026")
+    other_institution = Institution.objects.exclude(pk=institution_id).first()
+    StaffRole.objects.create(
+        user=outsider, role=StaffRole.Role.INSTITUTION_STAFF, institution=other_institution
+    )
+    auditor = User.objects.create_user("auditor", password="x-Audit-2026")
+    StaffRole.objects.create(user=auditor, role=StaffRole.Role.AUDITOR)
+    online = [learner() for _ in range(3)]
+    statuses = [apply(p, a, o).status for p, a in online]
+    assert statuses == ["confirmed", "confirmed", "waitlisted"]  # one seat kept for the desk
+    senior, _ = learner(birth_year=1944)
+    for who in (outsider, auditor):
+        with pytest.raises(services.Forbidden):
+            apply(senior, Actor(who.pk), o, key=f"desk-{who.pk}-0001", channel="desk")
+        with pytest.raises(services.Forbidden):
+            services.offer_create(
+                actor=Actor(who.pk),
+                schedule_id=world["schedules"][6][0],
+                capacity=5,
+                opens_at=OPEN,
+                closes_at=CLOSE,
+            )
+    desk = apply(senior, Actor(staff.pk), o, key="desk-entry-0001", channel="phone")
+    assert (desk.status, desk.seat) == ("confirmed", "desk")
+    assert Offer.objects.get(pk=o.pk).desk_taken == 1
+    assert seat_audit()["counter_mismatch"] == []
+    assert schedule_id == o.schedule_id
+
+
+def test_lottery_draw_replay_and_waitlist_in_draw_order(db, world):
+    o = offer(
+        world,
+        7,
+        capacity=4,
+        desk_seats=1,
+        method="lottery",
+        quotas=[{"name": "senior", "tag": "senior", "seats": 1}],
+        priorities=["resident"],
+    )
+    people = [learner(birth_year=1950 if i % 4 == 0 else 1985) for i in range(12)]
+    for p, a in people:
+        assert apply(p, a, o).status == "pending"
+    with pytest.raises(services.InvalidState, match="window closes"):
+        services.lottery_draw(actor=world["admin"], offer_id=o.pk, now=NOW)
+    drawn = services.lottery_draw(
+        actor=world["admin"], offer_id=o.pk, seed="published-seed-17", now=CLOSE
+    )
+    assert drawn["selected"] == 4 and drawn["waitlisted"] == 8
+    confirmed = Application.objects.filter(offer=o, status="confirmed")
+    assert confirmed.count() == 4
+    assert any("senior" in a.tags for a in confirmed)
+    replay = services.lottery_replay(o.pk)
+    assert replay["identical"] and replay["digest"] == drawn["digest"]
+    waiting = list(Application.objects.filter(offer=o, status="waitlisted").order_by("queue", "id"))
+    assert [str(a.pk) for a in waiting] == replay["waitlist"]
+    with pytest.raises(services.InvalidState, match="already been drawn"):
+        services.lottery_draw(actor=world["admin"], offer_id=o.pk, now=CLOSE)
+    # a cancelled seat goes to the first of the draw's waitlist
+    first = confirmed.exclude(seat="desk").first()
+    assert first is not None
+    out = services.cancel(actor=world["admin"], application_id=first.pk, now=CLOSE)
+    assert out["promoted"] == waiting[0].pk
+    # the CLI replays by schedule id, bit for bit
+    result = CliRunner().invoke(app, ["lottery", "replay", str(o.schedule_id), "--json"])
+    assert result.exit_code == 0, result.output
+    assert '"identical": true' in result.output
+
+
+def test_lottery_then_first_come_takes_the_rest_first_come(db, world):
+    o = offer(world, 8, capacity=3, method="lottery_then_first_come")
+    early = [learner() for _ in range(2)]
+    for p, a in early:
+        assert apply(p, a, o).status == "pending"
+    services.lottery_draw(actor=world["admin"], offer_id=o.pk, seed="s-8", now=NOW)
+    late = [learner() for _ in range(2)]
+    assert [apply(p, a, o).status for p, a in late] == ["confirmed", "waitlisted"]
+
+
+def test_audit_events_are_append_only(db, world):
+    o = offer(world, 9)
+    event = AuditEvent.objects.filter(offer_id=o.pk).first()
+    assert event is not None
+    event.action = "tampered"
+    with pytest.raises(ValueError, match="append-only"):
+        event.save()
+
+
+# ------------------------------------------------------------------ concurrency
+
+
+def _in_threads(count: int, work: Any) -> list[Any]:
+    results: list[Any] = [None] * count
+    barrier = threading.Barrier(count)
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait()
+            results[index] = work(index)
+        except Exception as exc:
+            results[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_no_overbooking_under_a_rush(django_db_blocker, world):
+    """24 people at once for 5 seats, each sending the same request twice (a retry), and 4
+    of them also trying a second application with a new key: the database holds the line."""
+    with django_db_blocker.unblock():
+        try:
+            o = offer(world, 10, capacity=5)
+            people = [learner() for _ in range(24)]
+
+            def rush(index: int) -> list[str]:
+                person, actor = people[index]
+                out = []
+                for key in (f"rush-{index:04d}", f"rush-{index:04d}"):
+                    out.append(apply(person, actor, o, key=key).status)
+                if index % 6 == 0:
+                    try:
+                        apply(person, actor, o, key=f"second-{index:04d}")
+                        out.append("second accepted")
+                    except services.AlreadyApplied:
+                        out.append("second refused")
+                return out
+
+            results = _in_threads(len(people), rush)
+            errors = [r for r in results if isinstance(r, Exception)]
+            assert not errors, errors
+            assert all("second accepted" not in r for r in results)
+            apps = list(Application.objects.filter(offer=o).order_by("id"))
+            assert len(apps) == 24  # one per person: retries and second tries added nothing
+            confirmed = [a for a in apps if a.status == "confirmed"]
+            waitlisted = [a for a in apps if a.status == "waitlisted"]
+            assert len(confirmed) == 5 and len(waitlisted) == 19
+            # arrival order: nobody who arrived later got a seat before someone earlier
+            assert max(a.pk for a in confirmed) < min(a.pk for a in waitlisted)
+            assert [a.queue for a in waitlisted] == [a.pk for a in waitlisted]
+            audit = seat_audit()
+            assert audit["overbooked"] == [] and audit["counter_mismatch"] == []
+            assert audit["duplicate_live_applications"] == 0
+
+            # cancellations at once free seats that go, in order, to the queue
+            def leave(index: int) -> Any:
+                return services.cancel(
+                    actor=world["admin"],
+                    application_id=confirmed[index].pk,
+                    now=NOW,
+                )
+
+            _in_threads(3, leave)
+            offered = list(Application.objects.filter(offer=o, status="offered").order_by("id"))
+            assert [a.pk for a in offered] == [a.pk for a in waitlisted[:3]]
+            assert seat_audit()["overbooked"] == []
+        finally:
+            _cleanup()
+            admin = User.objects.create_user("admin", password="x-admin-Pass-2026")
+            StaffRole.objects.create(user=admin, role=StaffRole.Role.CITY_ADMIN)
+            world["admin"] = Actor(admin.pk)
