@@ -603,6 +603,41 @@ def search_index_command(as_json: JsonOption = False) -> None:
     )
 
 
+outbox_app = typer.Typer(
+    help="Notifications waiting to be sent (e-mail, SMS).", no_args_is_help=True
+)
+app.add_typer(outbox_app, name="outbox")
+
+
+@outbox_app.command("send")
+def outbox_send(
+    loop: Annotated[
+        bool, typer.Option(help="Keep running, polling every --every seconds.")
+    ] = False,
+    every: Annotated[float, typer.Option(help="Seconds between polls with --loop.")] = 5.0,
+    as_json: JsonOption = False,
+) -> None:
+    """Send due notifications (retried with backoff; never the same message twice)."""
+    import time
+
+    def action() -> dict[str, Any]:
+        from learncity.notifications.services import outbox_counts, send_due
+
+        sent = send_due()
+        return {**sent, "outbox": outbox_counts()}
+
+    while True:
+        result = _run(action)
+        _print(
+            result,
+            as_json,
+            [f"sent {result['sent']}, retried {result['retried']}, failed {result['failed']}"],
+        )
+        if not loop:
+            return
+        time.sleep(every)
+
+
 def _offer_of(schedule_id: int) -> int:
     from learncity.core.errors import NotFound
     from learncity.enrollment.selectors import offer_id_of_schedule

@@ -30,6 +30,9 @@ CLOSE = NOW + dt.timedelta(days=7)
 
 
 def _cleanup() -> None:
+    from learncity.notifications.models import OutboxMessage
+
+    OutboxMessage.objects.all().delete()
     AuditEvent.objects.all().delete()
     Application.objects.all().delete()
     Offer.objects.all().delete()
@@ -344,3 +347,78 @@ def test_no_overbooking_under_a_rush(django_db_blocker, world):
             admin = User.objects.create_user("admin", password="x-admin-Pass-2026")
             StaffRole.objects.create(user=admin, role=StaffRole.Role.CITY_ADMIN)
             world["admin"] = Actor(admin.pk)
+
+
+# ------------------------------------------------------------------ notifications
+
+
+def test_notifications_are_queued_with_the_change_and_sent_once(db, world, tmp_path, settings):
+    from learncity.notifications.models import OutboxMessage
+    from learncity.notifications.services import FileSmsAdapter, send_due
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    o = offer(world, 11, capacity=1, accept_hours=24)
+    first, first_actor = learner()
+    second, second_actor = learner()
+    no_phone, no_phone_actor = learner()
+    Learner.objects.filter(pk=no_phone.pk).update(phone=None, email="citizen@example.org")
+    a = apply(first, first_actor, o)
+    apply(second, second_actor, o)
+    apply(no_phone, no_phone_actor, o)
+    apply(first, first_actor, o)  # a retry queues nothing new
+    kinds = list(OutboxMessage.objects.values_list("kind", "channel", "recipient"))
+    assert kinds == [
+        ("confirmed", "sms", first.phone),
+        ("waitlisted", "sms", second.phone),
+        ("waitlisted", "email", "citizen@example.org"),
+    ]
+    assert "대기 1번" in OutboxMessage.objects.get(recipient=second.phone).body
+    with pytest.raises(services.AlreadyApplied):
+        apply(first, first_actor, o, key="another-key-01")
+    assert OutboxMessage.objects.count() == 3  # a refused request sends nothing
+    services.cancel(actor=first_actor, application_id=a.application_id, now=NOW)
+    promoted = OutboxMessage.objects.get(kind="promoted")
+    assert promoted.recipient == second.phone and "2026-04-21 19:00" in promoted.body
+
+    sms = FileSmsAdapter(tmp_path / "sms.log")
+
+    class Broken:
+        def send(self, message: Any) -> None:
+            raise OSError("gateway down")
+
+    failing = send_due(channel_adapters={"sms": Broken(), "email": Broken()}, limit=10)
+    assert failing == {"sent": 0, "retried": 4, "failed": 0}
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+    sent = send_due(channel_adapters={"sms": sms, "email": sms}, now=lambda: later)
+    assert sent == {"sent": 4, "retried": 0, "failed": 0}
+    assert send_due(channel_adapters={"sms": sms, "email": sms}, now=lambda: later)["sent"] == 0
+    assert len((tmp_path / "sms.log").read_text(encoding="utf-8").splitlines()) == 4
+
+
+def test_two_workers_never_send_the_same_message(django_db_blocker, world, tmp_path):
+    from learncity.notifications.models import OutboxMessage
+    from learncity.notifications.services import FileSmsAdapter, queue, send_due
+
+    with django_db_blocker.unblock():
+        try:
+            for n in range(40):
+                queue(
+                    kind="test",
+                    channel="sms",
+                    recipient=f"010{n:08d}",
+                    body="x",
+                    dedupe_key=f"test:{n}",
+                )
+            assert not queue(
+                kind="test", channel="sms", recipient="01000000000", body="x", dedupe_key="test:0"
+            )
+            logs = [FileSmsAdapter(tmp_path / f"w{i}.log") for i in range(4)]
+            counts = _in_threads(4, lambda i: send_due(channel_adapters={"sms": logs[i]}))
+            assert sum(c["sent"] for c in counts) == 40
+            lines = []
+            for log in logs:
+                if log.path.exists():
+                    lines += log.path.read_text(encoding="utf-8").splitlines()
+            assert len(lines) == 40 and len(set(lines)) == 40
+        finally:
+            OutboxMessage.objects.all().delete()

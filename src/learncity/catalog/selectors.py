@@ -312,3 +312,8 @@ def schedule_owner(schedule_id: int) -> ScheduleOwner | None:
         return None
     programme_id, institution_id, district_code = found
     return ScheduleOwner(schedule_id, programme_id, institution_id, district_code or "")
+
+
+def programme_title(programme_id: int) -> str:
+    found = Programme.objects.filter(pk=programme_id).values_list("display_title", "title").first()
+    return (found[0] or found[1]) if found else ""

@@ -9,6 +9,7 @@ LEARNCITY_ALLOWED_HOSTS comma-separated (default: 127.0.0.1,localhost,[::1])
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ INSTALLED_APPS = [
     "learncity.search",
     "learncity.learners",
     "learncity.enrollment",
+    "learncity.notifications",
     "learncity.portal",
 ]
 
@@ -134,6 +136,20 @@ STATIC_ROOT = env.var_dir() / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+
+LEARNCITY_VAR = env.var_dir()
+# Outbox e-mail: written as files under var/mail in development; set LEARNCITY_EMAIL_BACKEND
+# (e.g. django.core.mail.backends.smtp.EmailBackend) and Django's EMAIL_* settings for SMTP.
+EMAIL_BACKEND = os.environ.get(
+    "LEARNCITY_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend"
+)
+EMAIL_FILE_PATH = env.var_dir() / "mail"
+EMAIL_HOST = os.environ.get("LEARNCITY_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("LEARNCITY_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("LEARNCITY_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("LEARNCITY_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env.env_bool("LEARNCITY_EMAIL_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("LEARNCITY_EMAIL_FROM", "learncity@localhost")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.env_bool("LEARNCITY_SECURE_COOKIES", False)

@@ -81,6 +81,67 @@ def _audit(
     )
 
 
+# ------------------------------------------------------------------ notifications
+
+_MESSAGES = {
+    "confirmed": (
+        "수강 확정",
+        "confirmed",
+        "{title}: 수강이 확정되었습니다. / Your place is confirmed.",
+    ),
+    "waitlisted": (
+        "대기 등록",
+        "waitlisted",
+        "{title}: 대기 {position}번입니다. 자리가 나면 알려 드립니다."
+        " / You are number {position} on the waiting list.",
+    ),
+    "pending": (
+        "추첨 신청 접수",
+        "lottery entry",
+        "{title}: 추첨 신청이 접수되었습니다. 결과는 접수 마감 후 알려 드립니다."
+        " / Your lottery entry is received; results after the window closes.",
+    ),
+    "promoted": (
+        "추가 합격",
+        "a place is free",
+        "{title}: 자리가 났습니다. {deadline}까지 수락해 주세요."
+        " / A place is free for you: accept by {deadline}.",
+    ),
+    "drawn": (
+        "추첨 결과",
+        "lottery result",
+        "{title}: 추첨 결과 {result}. / Lottery result: {result_en}.",
+    ),
+}
+
+
+def _notify(application_id: int, kind: str, **values: Any) -> None:
+    """Queue the message for an application's learner in the current transaction (phone
+    first, else e-mail); each (application, kind, step) is sent once."""
+    from learncity.catalog.selectors import programme_title
+    from learncity.notifications.services import queue
+
+    found = (
+        Application.objects.filter(pk=application_id)
+        .values_list("programme_id", "learner__phone", "learner__email")
+        .first()
+    )
+    if found is None:
+        return
+    programme_id, phone, email = found
+    subject_ko, subject_en, template = _MESSAGES[kind]
+    body = template.format(title=programme_title(programme_id), **values)
+    step = values.get("step", "")
+    queue(
+        kind=kind,
+        channel="sms" if phone else "email",
+        recipient=phone or email,
+        subject=f"[learncity] {subject_ko} / {subject_en}",
+        body=body,
+        dedupe_key=f"application:{application_id}:{kind}:{step}",
+    )
+
+
 # ------------------------------------------------------------------ offers
 
 
@@ -297,6 +358,12 @@ def apply(
             if status == "waitlisted":
                 Application.objects.filter(pk=application.pk).update(queue=application.pk)
             _audit(actor, f"applied_{status}", offer.pk, application.pk, channel=channel, seat=seat)
+            position = 0
+            if status == "waitlisted":
+                position = Application.objects.filter(
+                    offer=offer, status="waitlisted", id__lte=application.pk
+                ).count()
+            _notify(application.pk, status, position=position)
             return Applied(application.pk, status, seat, replayed=False)
     except IntegrityError:
         # a concurrent request won a race: the same key (a retry) or a second application
@@ -323,6 +390,8 @@ def _promote(offer: Offer, seat: str, now: dt.datetime, actor: Actor | None) -> 
         status="offered", seat=seat, accept_by=deadline, updated_at=now
     )
     _audit(actor, "promoted", offer.pk, nxt.pk, seat=seat, accept_by=deadline.isoformat())
+    local = timezone.localtime(deadline)
+    _notify(nxt.pk, "promoted", deadline=f"{local:%Y-%m-%d %H:%M}", step=deadline.isoformat())
     return nxt.pk
 
 
@@ -479,9 +548,16 @@ def lottery_draw(
             Application.objects.filter(pk=int(drawn.id)).update(
                 status="confirmed", seat=seat, updated_at=now
             )
+            _notify(int(drawn.id), "drawn", result="당첨", result_en="selected")
         for position, waiting in enumerate(result.waitlist):
             Application.objects.filter(pk=int(waiting)).update(
                 status="waitlisted", queue=position - len(result.waitlist), updated_at=now
+            )
+            _notify(
+                int(waiting),
+                "drawn",
+                result=f"대기 {position + 1}번",
+                result_en=f"waiting list number {position + 1}",
             )
         Offer.objects.filter(pk=offer.pk).update(
             general_taken=general,

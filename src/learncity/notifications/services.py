@@ -1,0 +1,152 @@
+"""Queue and send notifications (confirmation, waitlist, promotion, lottery result ...).
+
+`queue()` writes an outbox row inside the caller's transaction; `send_due()` (the worker,
+`learncity outbox send`) claims due rows one at a time with a conditional UPDATE (so two
+workers never send the same message), sends through the channel's adapter, and marks the
+row sent. A failure is retried with backoff up to MAX_ATTEMPTS. The dedupe key makes a
+second queue() of the same event a no-op: a retried request never sends twice.
+
+A message claimed by a worker that died is claimable again after CLAIM_TIMEOUT. Between
+"sent by the adapter" and "marked sent" a crash can still resend one message (at-least-once
+delivery is the honest best an SMTP or SMS gateway without idempotency allows).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from learncity.notifications.models import OutboxMessage
+
+MAX_ATTEMPTS = 5
+CLAIM_TIMEOUT = dt.timedelta(minutes=5)
+
+
+class Adapter(Protocol):
+    def send(self, message: OutboxMessage) -> None: ...
+
+
+class EmailAdapter:
+    """Django's email backend (console in development, file or SMTP as configured)."""
+
+    def send(self, message: OutboxMessage) -> None:
+        send_mail(
+            message.subject or message.kind,
+            message.body,
+            settings.DEFAULT_FROM_EMAIL,
+            [message.recipient],
+            fail_silently=False,
+        )
+
+
+class FileSmsAdapter:
+    """SMS written as JSON lines to LEARNCITY_HOME/var/sms.log (development and tests); a
+    gateway adapter replaces it in production (LEARNCITY_SMS_ADAPTER)."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or Path(settings.LEARNCITY_VAR) / "sms.log"
+
+    def send(self, message: OutboxMessage) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        line = json.dumps(
+            {"to": message.recipient, "body": message.body, "id": message.pk}, ensure_ascii=False
+        )
+        with self.path.open("a", encoding="utf-8") as handle:
+            handle.write(line + "\n")
+
+
+def adapters() -> dict[str, Adapter]:
+    return {
+        OutboxMessage.Channel.EMAIL: EmailAdapter(),
+        OutboxMessage.Channel.SMS: FileSmsAdapter(),
+    }
+
+
+def queue(
+    *, kind: str, channel: str, recipient: str, body: str, dedupe_key: str, subject: str = ""
+) -> bool:
+    """Queue one message in the current transaction; False when it was queued before."""
+    if not recipient:
+        return False
+    try:
+        with transaction.atomic():
+            OutboxMessage.objects.create(
+                kind=kind,
+                channel=channel,
+                recipient=recipient[:254],
+                subject=subject[:200],
+                body=body,
+                dedupe_key=dedupe_key[:120],
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def _claim(now: dt.datetime) -> OutboxMessage | None:
+    due = (
+        OutboxMessage.objects.filter(
+            Q(status=OutboxMessage.Status.PENDING)
+            & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+            | Q(status=OutboxMessage.Status.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT)
+        )
+        .order_by("id")
+        .values_list("pk", "status", "claimed_at")[:1]
+    )
+    for pk, status, claimed_at in due:
+        won = OutboxMessage.objects.filter(pk=pk, status=status, claimed_at=claimed_at).update(
+            status=OutboxMessage.Status.SENDING, claimed_at=now
+        )
+        if won:
+            return OutboxMessage.objects.get(pk=pk)
+    return None
+
+
+def send_due(
+    *,
+    limit: int = 1000,
+    now: Callable[[], dt.datetime] = timezone.now,
+    channel_adapters: dict[str, Adapter] | None = None,
+) -> dict[str, int]:
+    """Send due messages; returns counts sent, retried, failed."""
+    found = channel_adapters or adapters()
+    counts = {"sent": 0, "retried": 0, "failed": 0}
+    for _ in range(limit):
+        message = _claim(now())
+        if message is None:
+            break
+        try:
+            found[message.channel].send(message)
+        except Exception as exc:
+            attempts = message.attempts + 1
+            failed = attempts >= MAX_ATTEMPTS
+            OutboxMessage.objects.filter(pk=message.pk).update(
+                status=OutboxMessage.Status.FAILED if failed else OutboxMessage.Status.PENDING,
+                attempts=attempts,
+                next_attempt_at=now() + dt.timedelta(minutes=2**attempts),
+                last_error=f"{type(exc).__name__}: {exc}"[:500],
+                claimed_at=None,
+            )
+            counts["failed" if failed else "retried"] += 1
+            continue
+        OutboxMessage.objects.filter(pk=message.pk).update(
+            status=OutboxMessage.Status.SENT, sent_at=now(), attempts=message.attempts + 1
+        )
+        counts["sent"] += 1
+    return counts
+
+
+def outbox_counts() -> dict[str, Any]:
+    return {
+        status: OutboxMessage.objects.filter(status=status).count()
+        for status in OutboxMessage.Status.values
+    }
