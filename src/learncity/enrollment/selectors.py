@@ -40,3 +40,56 @@ def seat_audit() -> dict[str, Any]:
         "counter_mismatch": counter_mismatch,
         "duplicate_live_applications": duplicates,
     }
+
+
+_OFFER_FIELDS = (
+    "id",
+    "schedule_id",
+    "programme_id",
+    "capacity",
+    "desk_seats",
+    "general_taken",
+    "desk_taken",
+    "opens_at",
+    "closes_at",
+    "method",
+    "drawn_at",
+    "lottery_seed",
+    "lottery_version",
+    "lottery_digest",
+)
+
+
+def offer_detail(offer_id: int) -> dict[str, Any] | None:
+    found: dict[str, Any] | None = Offer.objects.filter(pk=offer_id).values(*_OFFER_FIELDS).first()
+    return found
+
+
+def applications_of(user_id: int) -> list[dict[str, Any]]:
+    """Applications of the user's learner profile and of the household members the user
+    may act for."""
+    from django.db.models import Q
+
+    from learncity.learners.models import HouseholdLink
+
+    members = HouseholdLink.objects.filter(
+        proxy__user_id=user_id, withdrawn_at__isnull=True
+    ).values_list("member_id", flat=True)
+    return [
+        dict(row)
+        for row in Application.objects.filter(
+            Q(learner__user_id=user_id) | Q(learner_id__in=members)
+        )
+        .order_by("-id")
+        .values(
+            "id",
+            "offer_id",
+            "programme_id",
+            "learner_id",
+            "status",
+            "seat",
+            "channel",
+            "accept_by",
+            "created_at",
+        )[:200]
+    ]

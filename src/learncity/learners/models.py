@@ -101,3 +101,19 @@ class StaffRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role} for user {self.user_id}"
+
+
+class ApiToken(models.Model):
+    """A personal API token (for scripts and partner systems). Only its SHA-256 is kept;
+    the token itself is shown once."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    digest = models.CharField(max_length=64, unique=True)
+    label = models.CharField(max_length=100, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"API token {self.pk} of user {self.user_id}"

@@ -1,0 +1,294 @@
+"""Enrolment endpoints of the JSON API v1: apply, my applications, cancel, accept, decline;
+for staff: offers, lottery draw and replay.
+
+Authentication: the browser session (with its CSRF token on POST) or a personal API token
+(`Authorization: Bearer lc_...`). Every refusal is JSON `{code, message, details}`:
+403 forbidden; 404 not_found; 409 when the request conflicts with the state (window_closed,
+already_applied, limit_reached, not_eligible, idempotency_conflict, invalid_state); 422 for
+values that are not acceptable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any, Literal
+
+from django.http import HttpRequest, JsonResponse
+from ninja import Field, NinjaAPI, Router, Schema, Status
+from ninja.errors import AuthenticationError
+from ninja.security import HttpBearer, django_auth
+
+from learncity.core.errors import LearncityError, NotFound
+from learncity.enrollment import services
+from learncity.enrollment.permissions import Actor
+from learncity.enrollment.selectors import applications_of, offer_detail
+from learncity.learners.selectors import learner_id_of_user
+from learncity.learners.services import api_token_user
+
+CONFLICTS = {
+    "window_closed",
+    "already_applied",
+    "limit_reached",
+    "not_eligible",
+    "idempotency_conflict",
+    "invalid_state",
+}
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> int | None:
+        user_id = api_token_user(token)
+        if user_id is not None:
+            request.learncity_user_id = user_id  # type: ignore[attr-defined]
+        return user_id
+
+
+AUTH = [BearerToken(), django_auth]
+router = Router(tags=["enrolment (수강신청)"], auth=AUTH)
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+    details: dict[str, Any] = {}
+
+
+def _actor(request: HttpRequest) -> Actor:
+    user_id: Any = getattr(request, "learncity_user_id", None)
+    if user_id is None:
+        user_id = request.user.pk  # the session
+    return Actor(int(user_id))
+
+
+def _refusal(exc: LearncityError) -> JsonResponse:
+    if exc.code == "forbidden":
+        status = 403
+    elif isinstance(exc, NotFound):
+        status = 404
+    elif exc.code in CONFLICTS:
+        status = 409
+    else:
+        status = 422
+    return JsonResponse(
+        {"code": exc.code, "message": exc.message, "details": exc.details},
+        status=status,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def _guarded(action: Callable[[], Any]) -> Any:
+    try:
+        return action()
+    except LearncityError as exc:
+        return _refusal(exc)
+
+
+REFUSALS: dict[int, Any] = {
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+}
+
+
+class ApplyIn(Schema):
+    offer_id: int = Field(..., ge=1)
+    idempotency_key: str = Field(..., min_length=8, max_length=64)
+    learner_id: int | None = Field(None, ge=1, description="default: the caller's own")
+    channel: Literal["online", "desk", "phone"] = "online"
+
+
+class AppliedOut(Schema):
+    id: int
+    status: str
+    seat: str
+    replayed: bool
+
+
+class ApplicationOut(Schema):
+    id: int
+    offer_id: int
+    programme_id: int
+    learner_id: int
+    status: str
+    seat: str
+    channel: str
+    accept_by: dt.datetime | None
+    created_at: dt.datetime
+
+
+class ChangeOut(Schema):
+    application_id: int
+    status: str
+    promoted: int | None = None
+
+
+@router.post("/applications", response={200: AppliedOut, 201: AppliedOut, **REFUSALS})
+def application_create(request: HttpRequest, body: ApplyIn) -> Any:
+    """Apply (선착순: confirmed or waitlisted at once; 추첨: pending until the draw). Send a
+    fresh idempotency key per intended application and the same key when retrying."""
+    actor = _actor(request)
+
+    def act() -> Any:
+        learner_id = body.learner_id or learner_id_of_user(actor.user_id)
+        if learner_id is None:
+            raise services.Forbidden("this account has no learner profile")
+        done = services.apply(
+            actor=actor,
+            offer_id=body.offer_id,
+            learner_id=learner_id,
+            idempotency_key=body.idempotency_key,
+            channel=body.channel,
+        )
+        payload = {
+            "id": done.application_id,
+            "status": done.status,
+            "seat": done.seat,
+            "replayed": done.replayed,
+        }
+        return Status(200 if done.replayed else 201, payload)
+
+    return _guarded(act)
+
+
+@router.get("/applications", response={200: list[ApplicationOut], **REFUSALS})
+def application_list(request: HttpRequest) -> Any:
+    """The caller's applications and those the caller may act on for a household member."""
+    return applications_of(_actor(request).user_id)
+
+
+def _change(kind: str) -> Callable[[HttpRequest, int], Any]:
+    def change(request: HttpRequest, application_id: int) -> Any:
+        actor = _actor(request)
+
+        def act() -> Any:
+            if kind == "cancel":
+                out = services.cancel(actor=actor, application_id=application_id)
+                return {"application_id": application_id, "status": "cancelled", **out}
+            if kind == "decline":
+                out = services.decline(actor=actor, application_id=application_id)
+                return {"application_id": application_id, "status": "declined", **out}
+            status = services.accept(actor=actor, application_id=application_id)
+            return {"application_id": application_id, "status": status}
+
+        return _guarded(act)
+
+    change.__name__ = f"application_{kind}"
+    return change
+
+
+for _kind in ("cancel", "accept", "decline"):
+    router.post(
+        f"/applications/{{application_id}}/{_kind}",
+        response={200: ChangeOut, **REFUSALS},
+        summary=f"{_kind.capitalize()} an application",
+    )(_change(_kind))
+
+
+class OfferIn(Schema):
+    schedule_id: int = Field(..., ge=1)
+    capacity: int = Field(..., ge=1, le=100_000)
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+    method: Literal["first_come", "lottery", "lottery_then_first_come"] = "first_come"
+    desk_seats: int = Field(0, ge=0)
+    quotas: list[dict[str, Any]] = []
+    priorities: list[str] = []
+    eligible_tags: list[str] = []
+    term: str = Field("", max_length=20)
+    per_person_limit: int = Field(0, ge=0, le=100)
+    fee_krw: int = Field(0, ge=0, le=100_000_000)
+    accept_hours: int = Field(48, ge=1, le=720)
+
+
+class OfferOut(Schema):
+    id: int
+    schedule_id: int
+    programme_id: int
+    capacity: int
+    desk_seats: int
+    general_taken: int
+    desk_taken: int
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+    method: str
+    drawn_at: dt.datetime | None
+    lottery_seed: str
+    lottery_version: str
+    lottery_digest: str
+
+
+@router.post("/offers", response={201: OfferOut, **REFUSALS})
+def offer_create(request: HttpRequest, body: OfferIn) -> Any:
+    """Open enrolment for a schedule (institution staff, district officer, city admin)."""
+    actor = _actor(request)
+
+    def act() -> Any:
+        offer = services.offer_create(actor=actor, **body.dict())
+        return Status(201, offer_detail(offer.pk))
+
+    return _guarded(act)
+
+
+@router.get("/offers/{offer_id}", response={200: OfferOut, **REFUSALS}, auth=None)
+def offer_read(request: HttpRequest, offer_id: int) -> Any:
+    """An offer's configuration, seats taken and published lottery facts (public)."""
+    found = offer_detail(offer_id)
+    if found is None:
+        return _refusal(NotFound(f"no offer {offer_id}"))
+    return found
+
+
+class DrawOut(Schema):
+    offer: int
+    seed: str
+    version: str
+    digest: str
+    selected: int
+    waitlisted: int
+
+
+@router.post("/offers/{offer_id}/draw", response={200: DrawOut, **REFUSALS})
+def offer_draw(request: HttpRequest, offer_id: int) -> Any:
+    """Draw the lottery once the window has closed (staff of the offer)."""
+    actor = _actor(request)
+    return _guarded(lambda: services.lottery_draw(actor=actor, offer_id=offer_id))
+
+
+class ReplayOut(Schema):
+    offer: int
+    version: str
+    seed: str
+    digest: str
+    recorded_digest: str | None
+    identical: bool
+    selected: list[list[str]]
+    waitlist: list[str]
+
+
+@router.get("/offers/{offer_id}/replay", response={200: ReplayOut, **REFUSALS}, auth=None)
+def offer_replay(request: HttpRequest, offer_id: int) -> Any:
+    """Re-draw the published lottery and say whether the result is identical (public)."""
+    return _guarded(lambda: services.lottery_replay(offer_id))
+
+
+def _unauthorized(
+    request: HttpRequest, exc: AuthenticationError | type[AuthenticationError]
+) -> JsonResponse:
+    return JsonResponse(
+        {
+            "code": "unauthorized",
+            "message": "로그인하거나 API 토큰을 보내 주세요 / sign in or send an API token",
+            "details": {},
+        },
+        status=401,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def install(api: NinjaAPI) -> None:
+    """Mount these endpoints on the API (config/urls.py calls it once)."""
+    api.add_router("/", router)
+    api.add_exception_handler(AuthenticationError, _unauthorized)
