@@ -30,17 +30,14 @@ http_per_s, http_clients, http_workers, http_think_p95_ms, build_s, database, ma
 from __future__ import annotations
 
 import hashlib
-import http.client
 import importlib.util
 import json
 import os
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -52,21 +49,17 @@ ROUNDS = 4
 THINK_S = 1.0
 
 
-def _courses() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_courses", HERE / "_courses.py")
+def _sibling(name: str) -> Any:
+    spec = importlib.util.spec_from_file_location(f"bench{name}", HERE / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
 
 def percentile(values: list[float], share: float) -> float:
-    """Nearest-rank percentile."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    rank = max(1, -(-int(share * 1000) * len(ordered) // 1000))
-    return ordered[min(len(ordered), rank) - 1]
+    return float(_sibling("_http").percentile(values, share))
 
 
 def _recipe_key(rows: int) -> str:
@@ -109,7 +102,7 @@ def _database(rows: int, home: Path) -> tuple[Path, float | None]:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="learncity-bench-") as scratch:
         csv_path = Path(scratch) / "courses.csv"
-        _courses().build_file(csv_path, rows, spread=True)
+        _sibling("_courses").build_file(csv_path, rows, spread=True)
         env = _env(f"sqlite:///{building}", home)
         env["LEARNCITY_BENCH_FILE"] = str(csv_path)
         built = _learncity(["bench", "_search_worker", "--json"], env)
@@ -128,114 +121,29 @@ def _env(database_url: str, home: Path) -> dict[str, str]:
     }
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _get(port: int, path: str) -> tuple[int, float]:
-    started = time.perf_counter()
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    try:
-        connection.request("GET", path, headers={"Host": "127.0.0.1"})
-        response = connection.getresponse()
-        response.read()
-        status = response.status
-    finally:
-        connection.close()
-    return status, (time.perf_counter() - started) * 1000
-
-
-def _clients(port: int, paths: list[str], rounds: int, think_s: float) -> dict[str, Any]:
-    """CLIENTS threads, each going through the queries from its own starting point."""
-    latencies: list[float] = []
-    errors: list[str] = []
-    lock = threading.Lock()
-
-    def client(number: int) -> None:
-        chooser = random.Random(number)
-        mine: list[float] = []
-        share = len(paths) * rounds // CLIENTS
-        for step in range(share):
-            path = paths[(number * share + step) % len(paths)]
-            try:
-                status, ms = _get(port, path)
-            except OSError as exc:
-                with lock:
-                    errors.append(f"{path}: {exc}")
-                continue
-            if status != 200:
-                with lock:
-                    errors.append(f"{path}: HTTP {status}")
-            mine.append(ms)
-            if think_s:
-                time.sleep(think_s * (0.5 + chooser.random()))
-        with lock:
-            latencies.extend(mine)
-
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    return {"latencies": latencies, "errors": errors, "elapsed_s": elapsed}
-
-
 def _http(database: Path, home: Path, queries: list[dict[str, str]]) -> dict[str, Any]:
-    port = _free_port()
+    web = _sibling("_http")
     workers = (os.cpu_count() or 1) + 1
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "learncity",
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-        ],
-        env=_env(f"sqlite:///{database}", home),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if _get(port, "/healthz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not start: {server.stderr.read()[-2000:]}")
-            time.sleep(0.2)
-        paths = [f"/api/v1/programmes?{urlencode(q)}" for q in queries]
-        _clients(port, paths, 1, 0.0)  # warm-up: every worker loads Kiwi and its table
-        closed = _clients(port, paths, ROUNDS, 0.0)
-        thinking = _clients(port, paths, 1, THINK_S)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+    paths = [f"/api/v1/programmes?{urlencode(q)}" for q in queries]
+    closed_jobs = [web.Job("GET", paths[i % len(paths)]) for i in range(len(paths) * ROUNDS)]
+    chooser = random.Random(7)
+    think_jobs = [web.Job("GET", p, think_s=THINK_S * (0.5 + chooser.random())) for p in paths]
+    with web.server(_env(f"sqlite:///{database}", home), workers) as port:
+        web.load(port, [web.Job("GET", p) for p in paths], CLIENTS)  # warm-up: Kiwi, tables
+        closed = web.load(port, closed_jobs, CLIENTS)
+        thinking = web.load(port, think_jobs, CLIENTS)
+    failed = closed.count(400, 599) + thinking.count(400, 599)
     return {
-        "http_p50_ms": round(percentile(closed["latencies"], 0.50), 1),
-        "http_p95_ms": round(percentile(closed["latencies"], 0.95), 1),
-        "http_p99_ms": round(percentile(closed["latencies"], 0.99), 1),
-        "http_requests": len(closed["latencies"]),
-        "http_errors": len(closed["errors"]) + len(thinking["errors"]),
-        "http_error_sample": (closed["errors"] + thinking["errors"])[:3],
-        "http_per_s": round(len(closed["latencies"]) / closed["elapsed_s"], 1),
+        "http_p50_ms": round(web.percentile(closed.latencies, 0.50), 1),
+        "http_p95_ms": round(web.percentile(closed.latencies, 0.95), 1),
+        "http_p99_ms": round(web.percentile(closed.latencies, 0.99), 1),
+        "http_requests": len(closed.latencies),
+        "http_errors": len(closed.errors) + len(thinking.errors) + failed,
+        "http_per_s": round(closed.per_s, 1),
         "http_clients": CLIENTS,
         "http_workers": workers,
-        "http_think_p50_ms": round(percentile(thinking["latencies"], 0.50), 1),
-        "http_think_p95_ms": round(percentile(thinking["latencies"], 0.95), 1),
+        "http_think_p50_ms": round(web.percentile(thinking.latencies, 0.50), 1),
+        "http_think_p95_ms": round(web.percentile(thinking.latencies, 0.95), 1),
     }
 
 

@@ -701,10 +701,19 @@ def lottery_replay_command(
 @app.command()
 def bench(
     name: Annotated[str, typer.Argument(help="Benchmark name (a module in bench/).")],
+    db: Annotated[
+        str, typer.Option(help="sqlite or postgresql, for benchmarks that take it (rush).")
+    ] = "",
     as_json: JsonOption = False,
 ) -> None:
     """Run a benchmark from bench/ and print its figures against a same-run baseline."""
     import importlib.util
+
+    if db:
+        if db not in {"sqlite", "postgresql"}:
+            typer.echo("error: --db must be sqlite or postgresql", err=True)
+            raise typer.Exit(code=2)
+        os.environ["LEARNCITY_BENCH_DB"] = db
 
     root = Path(os.environ.get("LEARNCITY_BENCH_DIR") or Path.cwd() / "bench")
     path = root / f"{name.replace('-', '_')}.py"

@@ -38,10 +38,11 @@ CONFLICTS = {
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> int | None:
-        user_id = api_token_user(token)
-        if user_id is not None:
-            request.learncity_user_id = user_id  # type: ignore[attr-defined]
-        return user_id
+        found = api_token_user(token)
+        if found is None:
+            return None
+        request.learncity_user_id, request.learncity_learner_id = found  # type: ignore[attr-defined]
+        return found[0]
 
 
 AUTH = [BearerToken(), django_auth]
@@ -132,7 +133,8 @@ def application_create(request: HttpRequest, body: ApplyIn) -> Any:
     actor = _actor(request)
 
     def act() -> Any:
-        learner_id = body.learner_id or learner_id_of_user(actor.user_id)
+        learner_id = body.learner_id or getattr(request, "learncity_learner_id", None)
+        learner_id = learner_id or learner_id_of_user(actor.user_id)
         if learner_id is None:
             raise services.Forbidden("this account has no learner profile")
         done = services.apply(

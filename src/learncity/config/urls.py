@@ -1,3 +1,5 @@
+import os
+
 from django.urls import include, path
 from django.views.i18n import set_language
 
@@ -11,3 +13,8 @@ urlpatterns = [
     path("api/v1/", api_v1.urls),
     path("", include("learncity.portal.urls")),
 ]
+
+if os.environ.get("LEARNCITY_BENCH_ENDPOINTS") == "1":  # learncity bench rush only
+    from learncity.api.baseline import seat_baseline
+
+    urlpatterns.insert(0, path("bench/seat/<int:offer_id>", seat_baseline))

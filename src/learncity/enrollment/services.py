@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from learncity.algorithms import lottery
@@ -116,29 +117,33 @@ _MESSAGES = {
 
 
 def _notify(application_id: int, kind: str, **values: Any) -> None:
-    """Queue the message for an application's learner in the current transaction (phone
-    first, else e-mail); each (application, kind, step) is sent once."""
+    """Queue the message for an application's learner in the current transaction."""
     from learncity.catalog.selectors import programme_title
-    from learncity.notifications.services import queue
 
     found = (
         Application.objects.filter(pk=application_id)
         .values_list("programme_id", "learner__phone", "learner__email")
         .first()
     )
-    if found is None:
-        return
-    programme_id, phone, email = found
+    if found is not None:
+        programme_id, phone, email = found
+        _send(application_id, kind, phone, email, programme_title(programme_id), **values)
+
+
+def _send(
+    application_id: int, kind: str, phone: str | None, email: str, title: str, **values: Any
+) -> None:
+    """The message (phone first, else e-mail); each (application, kind, step) once."""
+    from learncity.notifications.services import queue
+
     subject_ko, subject_en, template = _MESSAGES[kind]
-    body = template.format(title=programme_title(programme_id), **values)
-    step = values.get("step", "")
     queue(
         kind=kind,
         channel="sms" if phone else "email",
         recipient=phone or email,
         subject=f"[learncity] {subject_ko} / {subject_en}",
-        body=body,
-        dedupe_key=f"application:{application_id}:{kind}:{step}",
+        body=template.format(title=title, **values),
+        dedupe_key=f"application:{application_id}:{kind}:{values.get('step', '')}",
     )
 
 
@@ -271,14 +276,16 @@ def _release_seat(offer_id: int, seat: str) -> None:
 
 
 def _replay(actor: Actor, key: str, offer_id: int, learner_id: int) -> Applied | None:
-    found = Application.objects.filter(entered_by_id=actor.user_id, idempotency_key=key).first()
-    if found is None:
-        return None
-    if found.offer_id != offer_id or found.learner_id != learner_id:
-        raise IdempotencyConflict(
-            "this idempotency key was already used for another application; use a new key"
-        )
-    return Applied(found.pk, found.status, found.seat, replayed=True)
+    rows = Application.objects.filter(entered_by_id=actor.user_id, idempotency_key=key)
+    for pk, offer, learner, status, seat in rows.values_list(
+        "pk", "offer_id", "learner_id", "status", "seat"
+    )[:1]:
+        if offer != offer_id or learner != learner_id:
+            raise IdempotencyConflict(
+                "this idempotency key was already used for another application; use a new key"
+            )
+        return Applied(pk, status, seat, replayed=True)
+    return None
 
 
 def apply(
@@ -292,25 +299,40 @@ def apply(
 ) -> Applied:
     """Apply for an offer. First-come confirms or waitlists at once; a lottery offer keeps
     the application pending until the draw. A retried request with the same idempotency key
-    returns the first answer and changes nothing."""
+    returns the first answer and changes nothing.
+
+    What does not decide a seat (who the person is, may the caller act for them, are they
+    eligible) is read before the offer is locked, so that the locked part (on SQLite: the
+    write lock of the whole database) is as short as it can be."""
     now = now or timezone.now()
     if not _KEY.match(idempotency_key or ""):
         raise EnrollmentError("idempotency key: 8 to 64 letters, digits or - _ . :")
     if channel not in Application.Channel.values:
         raise EnrollmentError(f"channel must be one of {', '.join(Application.Channel.values)}")
-    replayed = _replay(actor, idempotency_key, offer_id, learner_id)
-    if replayed is not None:
-        return replayed
+    # [:1] rather than first(): no ORDER BY to compile on the hot path
+    seen = next(iter(Offer.objects.select_related("programme").filter(pk=offer_id)[:1]), None)
+    if seen is None:
+        raise NotFound(f"no offer {offer_id}")
+    learner = next(iter(Learner.objects.filter(pk=learner_id)[:1]), None)
+    if learner is None:
+        raise NotFound(f"no learner {learner_id}")
+    if not _may_apply_for(actor, learner, seen, channel):
+        raise Forbidden("you may not apply for this person through this channel")
+    tags: list[str] = []
+    if seen.eligible_tags or seen.method != Offer.Method.FIRST_COME:
+        tags = learner_tags(learner, seen, timezone.localtime(now).date())
+    if seen.eligible_tags and not set(seen.eligible_tags) & set(tags):
+        wanted = ", ".join(seen.eligible_tags)
+        raise NotEligible(f"this programme is for: {wanted}", details={"tags": tags})
+    if channel != Application.Channel.ONLINE:
+        tags.append("desk")
+    title = seen.programme.display_title or seen.programme.title
     try:
         with transaction.atomic():
-            offer = Offer.objects.select_for_update().filter(pk=offer_id).first()
-            if offer is None:
-                raise NotFound(f"no offer {offer_id}")
-            learner = Learner.objects.filter(pk=learner_id).first()
-            if learner is None:
-                raise NotFound(f"no learner {learner_id}")
-            if not _may_apply_for(actor, learner, offer, channel):
-                raise Forbidden("you may not apply for this person through this channel")
+            offer = Offer.objects.select_for_update().get(pk=offer_id)
+            replayed = _replay(actor, idempotency_key, offer_id, learner_id)  # now in order
+            if replayed is not None:
+                return replayed
             if not offer.opens_at <= now <= offer.closes_at:
                 raise WindowClosed(
                     f"applications are taken from {offer.opens_at:%Y-%m-%d %H:%M}"
@@ -320,12 +342,6 @@ def apply(
                 programme_id=offer.programme_id, learner=learner, status__in=LIVE
             ).exists():
                 raise AlreadyApplied("this person already has an application for this programme")
-            tags = learner_tags(learner, offer, timezone.localtime(now).date())
-            if offer.eligible_tags and not set(offer.eligible_tags) & set(tags):
-                raise NotEligible(
-                    f"this programme is for: {', '.join(offer.eligible_tags)}",
-                    details={"tags": tags},
-                )
             if offer.per_person_limit:
                 live = Application.objects.filter(
                     learner=learner, term=offer.term, status__in=LIVE
@@ -334,15 +350,13 @@ def apply(
                     raise LimitReached(
                         f"at most {offer.per_person_limit} applications per person this term"
                     )
+            if offer.method == Offer.Method.LOTTERY and offer.drawn_at is not None:
+                raise WindowClosed("the lottery has been drawn")
             drawn_first = offer.method == Offer.Method.LOTTERY or (
                 offer.method == Offer.Method.LOTTERY_THEN_FIRST_COME and offer.drawn_at is None
             )
-            if offer.method == Offer.Method.LOTTERY and offer.drawn_at is not None:
-                raise WindowClosed("the lottery has been drawn")
             seat = "" if drawn_first else _take_seat(offer, channel)
             status = "pending" if drawn_first else ("confirmed" if seat else "waitlisted")
-            if channel != Application.Channel.ONLINE:
-                tags.append("desk")
             application = Application.objects.create(
                 offer=offer,
                 programme_id=offer.programme_id,
@@ -355,15 +369,13 @@ def apply(
                 tags=tags,
                 term=offer.term,
             )
-            if status == "waitlisted":
-                Application.objects.filter(pk=application.pk).update(queue=application.pk)
             _audit(actor, f"applied_{status}", offer.pk, application.pk, channel=channel, seat=seat)
             position = 0
             if status == "waitlisted":
                 position = Application.objects.filter(
                     offer=offer, status="waitlisted", id__lte=application.pk
                 ).count()
-            _notify(application.pk, status, position=position)
+            _send(application.pk, status, learner.phone, learner.email, title, position=position)
             return Applied(application.pk, status, seat, replayed=False)
     except IntegrityError:
         # a concurrent request won a race: the same key (a retry) or a second application
@@ -382,7 +394,7 @@ def _promote(offer: Offer, seat: str, now: dt.datetime, actor: Actor | None) -> 
     queue = Application.objects.filter(offer=offer, status="waitlisted")
     if seat == Application.Seat.DESK:
         queue = queue.exclude(channel=Application.Channel.ONLINE)
-    nxt = queue.order_by("queue", "id").first()
+    nxt = queue.order_by(Coalesce("queue", "id"), "id").first()
     if nxt is None or not _take_seat_exact(offer.pk, seat):
         return None
     deadline = now + dt.timedelta(hours=offer.accept_hours)
@@ -628,3 +640,14 @@ def lottery_replay(offer_id: int) -> dict[str, Any]:
         "selected": [[d.id, d.seat] for d in again.selected],
         "waitlist": list(again.waitlist),
     }
+
+
+def seat_take_bare(offer_id: int) -> bool:
+    """Only the conditional seat update, in its own transaction: the floor that
+    `learncity bench rush` compares apply() against (never used by the service itself)."""
+    with transaction.atomic():
+        return bool(
+            Offer.objects.filter(
+                pk=offer_id, general_taken__lt=F("capacity") - F("desk_seats")
+            ).update(general_taken=F("general_taken") + 1)
+        )

@@ -111,13 +111,13 @@ def api_token_create(user_id: int, label: str = "") -> str:
     return token
 
 
-def api_token_user(token: str) -> int | None:
-    """The user id of a live token, or None."""
+def api_token_user(token: str) -> tuple[int, int | None] | None:
+    """(user id, learner id or None) of a live token, or None: one query per request."""
     if not token or len(token) > 200:
         return None
-    found: int | None = (
+    found: tuple[int, int | None] | None = (
         ApiToken.objects.filter(digest=_digest(token), revoked_at__isnull=True)
-        .values_list("user_id", flat=True)
+        .values_list("user_id", "user__learner__id")
         .first()
     )
     return found

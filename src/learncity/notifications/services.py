@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -74,22 +74,29 @@ def adapters() -> dict[str, Adapter]:
 def queue(
     *, kind: str, channel: str, recipient: str, body: str, dedupe_key: str, subject: str = ""
 ) -> bool:
-    """Queue one message in the current transaction; False when it was queued before."""
+    """Queue one message in the current transaction; False when it was queued before (one
+    INSERT ... ON CONFLICT DO NOTHING on the dedupe key: no savepoint, no second query)."""
     if not recipient:
         return False
-    try:
-        with transaction.atomic():
-            OutboxMessage.objects.create(
-                kind=kind,
-                channel=channel,
-                recipient=recipient[:254],
-                subject=subject[:200],
-                body=body,
-                dedupe_key=dedupe_key[:120],
-            )
-    except IntegrityError:
-        return False
-    return True
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO notifications_outboxmessage"
+            " (created_at, kind, channel, recipient, subject, body,"
+            " dedupe_key, status, attempts, last_error)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 0, '')"
+            " ON CONFLICT (dedupe_key) DO NOTHING",
+            [
+                timezone.now(),
+                kind[:40],
+                channel,
+                recipient[:254],
+                subject[:200],
+                body,
+                dedupe_key[:120],
+                OutboxMessage.Status.PENDING,
+            ],
+        )
+        return bool(cursor.rowcount == 1)
 
 
 def _claim(now: dt.datetime) -> OutboxMessage | None:
