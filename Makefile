@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup lint typecheck contracts pytest clean
+.PHONY: run test setup lint typecheck contracts browser pytest clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || command -v python3 >/dev/null 2>&1 || { \
@@ -36,7 +36,25 @@ typecheck: $(STAMP)
 contracts: $(STAMP)
 	$(BIN)/lint-imports
 
-pytest: $(STAMP)
+# The browser tests (tests/browser, marker `browser`) drive Debian's Chromium through
+# Playwright, never a browser Playwright downloads, and screenshots want a Korean font.
+# Installed from Debian's packages when missing: as root, or through sudo when present.
+browser:
+	@missing=""; \
+	  command -v chromium >/dev/null 2>&1 || missing=" chromium"; \
+	  { command -v fc-list >/dev/null 2>&1 && fc-list :lang=ko | grep -q .; } || missing="$$missing fonts-nanum"; \
+	  [ -z "$$missing" ] && exit 0; \
+	  if [ "$$(id -u)" = 0 ]; then as_root=""; \
+	  elif command -v sudo >/dev/null 2>&1; then as_root="sudo"; \
+	  else echo "the browser tests need Debian's$$missing (Chromium to run at all, a Korean font" \
+	    "for readable screenshots): as root, run 'apt-get install$$missing'"; exit 0; fi; \
+	  echo "== installing$$missing from Debian's packages for the browser tests"; \
+	  $$as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null 2>&1 || { \
+	    $$as_root apt-get update -qq && \
+	    $$as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; } || { \
+	    echo "could not install$$missing: run 'apt-get install$$missing' as root"; exit 1; }
+
+pytest: $(STAMP) browser
 	$(BIN)/pytest
 
 test: lint typecheck contracts pytest

@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, NinjaAPI, Query, Schema
-from ninja.errors import ValidationError
+from ninja.errors import HttpError, ValidationError
+from pydantic import WithJsonSchema
 
 from learncity.algorithms.search_text import registration
 from learncity.catalog.selectors import institution_rows, programme_rows, venue_rows
@@ -66,6 +67,17 @@ def _domain(request: HttpRequest, exc: LearncityError) -> HttpResponse:
     return _error(request, status, exc.code, exc.message)  # type: ignore[no-any-return]
 
 
+# The errors ninja raises itself, e.g. 403 when a session POST lacks its CSRF token; without
+# this handler they would be `{"detail": ...}`, not the shape the document declares.
+HTTP_ERROR_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 429: "rate_limited"}
+
+
+@api.exception_handler(HttpError)
+def _http(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    code = HTTP_ERROR_CODES.get(exc.status_code, "http_error")
+    return _error(request, exc.status_code, code, str(exc.message))  # type: ignore[no-any-return]
+
+
 @api.exception_handler(Http404)
 def _missing(request: HttpRequest, exc: Http404) -> HttpResponse:
     return _error(request, 404, "not_found", "no such resource")  # type: ignore[no-any-return]
@@ -112,6 +124,20 @@ def _cached(response: HttpResponse, seconds: int = 60) -> None:
 
 # ------------------------------------------------------------------ schemas
 
+# A course's wall-clock time in Korea, sent as "19:00:00". JSON Schema's `format: time` is
+# RFC 3339 full-time, which requires an offset ("19:00:00+09:00"); declaring it would make
+# every answer invalid against the document, so the document says what is sent.
+LocalTime = Annotated[
+    dt.time,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?$",
+            "description": "local time in Korea (Asia/Seoul), HH:MM:SS, no offset",
+        }
+    ),
+]
+
 
 class Facet(Schema):
     value: str
@@ -136,8 +162,8 @@ class ProgrammeCard(Schema):
     start_date: dt.date | None
     end_date: dt.date | None
     weekdays: list[int] | None
-    start_time: dt.time | None
-    end_time: dt.time | None
+    start_time: LocalTime | None
+    end_time: LocalTime | None
     fee_krw: int | None
     is_free: bool | None
     mode: str

@@ -1,0 +1,199 @@
+"""Browser tests: Debian's Chromium driven by Playwright, against `learncity serve`.
+
+The server is the real command (gunicorn and whitenoise, as deployed), started on a free port
+with its own LEARNCITY_HOME, on the test database that pytest-django made, which holds the
+real Gangnam catalog for the module. The browser is the one from Debian's `chromium` package:
+Playwright never downloads one (`make test` installs the package when it is missing).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from learncity.catalog.importer import catalog_import
+from learncity.catalog.models import Institution, Programme
+from learncity.search.models import SearchTerm
+from learncity.search.services import search_index
+
+REPO = Path(__file__).resolve().parent.parent.parent
+SCREENSHOTS = REPO / "var" / "screenshots"
+CHROMIUM = os.environ.get("LEARNCITY_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@dataclass(frozen=True)
+class Site:
+    url: str
+    log: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _database_url() -> str:
+    """The URL of the test database pytest-django set up (not the one in the environment)."""
+    from django.db import connection
+
+    settings = connection.settings_dict
+    if connection.vendor == "sqlite":
+        name = str(settings["NAME"])
+        if not name.endswith("-test.sqlite3"):
+            raise RuntimeError(f"not on the test database: {name}")
+        return f"sqlite:///{name}"
+    name = str(settings["NAME"])
+    if not name.startswith("test_"):
+        raise RuntimeError(f"not on the test database: {name}")
+    user = quote(str(settings.get("USER") or ""), safe="")
+    password = quote(str(settings.get("PASSWORD") or ""), safe="")
+    credentials = f"{user}:{password}@" if password else f"{user}@" if user else ""
+    host = quote(str(settings.get("HOST") or ""), safe="")
+    port = f":{settings['PORT']}" if settings.get("PORT") else ""
+    return f"postgresql://{credentials}{host}{port}/{quote(name, safe='')}"
+
+
+def _wait_until_up(url: str, server: subprocess.Popen[bytes], log: Path) -> dict[str, Any]:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            break
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
+                answer: dict[str, Any] = json.load(response)
+                return answer
+        except OSError:
+            time.sleep(0.2)
+    tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
+    raise RuntimeError(f"learncity serve did not come up on {url}:\n{tail}")
+
+
+@pytest.fixture(scope="module")
+def site(
+    django_db_setup: None,
+    django_db_blocker: Any,
+    real_regions: Any,
+    shared_data: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Site]:
+    """`learncity serve` on the real Gangnam catalog, imported and indexed for this module."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        catalog_import(paths=[shared_data / "courses" / "gangnam-2026-04.csv"])
+        search_index()
+        database_url = _database_url()
+    home = tmp_path_factory.mktemp("learncity-home")
+    log = home / "serve.log"
+    port = _free_port()
+    env = {
+        **os.environ,
+        "LEARNCITY_HOME": str(home),
+        "LEARNCITY_DATABASE_URL": database_url,
+        "LEARNCITY_DEBUG": "false",
+        "LEARNCITY_API_RATE": "100000",
+    }
+    command = [sys.executable, "-m", "learncity", "serve", "--port", str(port), "--workers", "2"]
+    with log.open("wb") as output:
+        server = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        health = _wait_until_up(url, server, log)
+        assert health == {"status": "ok", "database": connection.vendor}, health
+        yield Site(url=url, log=log)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        with django_db_blocker.unblock():
+            Programme.objects.all().delete()
+            Institution.objects.all().delete()
+            SearchTerm.objects.all().delete()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    if not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)):
+        pytest.fail(
+            f"the browser tests need Debian's Chromium at {CHROMIUM}, which is missing: "
+            "`make test` installs it (as root, or through sudo); by hand: "
+            "`apt-get install chromium` (set LEARNCITY_CHROMIUM to use another binary)",
+            pytrace=False,
+        )
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def browser(site: Site, chromium: str) -> Iterator[Any]:
+    """One Chromium for the module, started after the catalog is loaded.
+
+    Playwright's synchronous API keeps an asyncio loop in this thread, and Django refuses
+    database calls when it sees one; the calls here (each test's `db` transaction, reading
+    the expected results through the selectors) are plain synchronous code, so Django is told
+    so for the life of the browser. While that loop runs, Django also keeps its connections
+    apart from the thread's usual ones: they are closed before the loop stops, or PostgreSQL
+    would refuse to drop the test database at the end of the run (a session still open).
+    """
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    playwright = sync_playwright().start()
+    try:
+        launched = playwright.chromium.launch(executable_path=chromium)
+        yield launched
+        launched.close()
+    finally:
+        connections.close_all()
+        playwright.stop()
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def page(browser: Any, db: None) -> Iterator[Any]:
+    """A fresh page (no cookies, no stored large-text choice) at a desktop size.
+
+    `db` makes pytest-django set up the test database the server reads; the test's own
+    transaction is rolled back afterwards as usual.
+    """
+    context = browser.new_context(viewport=DESKTOP, locale="ko-KR", timezone_id="Asia/Seoul")
+    context.set_default_timeout(15_000)
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(f"JavaScript: {error}"))
+    opened.on(
+        "response",
+        lambda r: errors.append(f"{r.status} from {r.url}") if r.status >= 500 else None,
+    )
+    yield opened
+    context.close()
+    assert not errors, f"the page went wrong: {errors}"
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
