@@ -42,3 +42,11 @@ def test_health(client: Client) -> None:
 
 def test_post_to_home_is_refused(client: Client) -> None:
     assert client.post("/").status_code == 405
+
+
+@pytest.mark.django_db
+def test_language_switch_keeps_the_query(client: Client) -> None:
+    body = client.get("/?q=%EC%98%81%EC%96%B4&free=1").content.decode()
+    assert 'href="?q=%EC%98%81%EC%96%B4&amp;free=1&amp;lang=en"' in body
+    english = client.get("/?q=x&lang=en").content.decode()
+    assert 'href="?q=x&amp;lang=ko"' in english

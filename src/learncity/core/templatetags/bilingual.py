@@ -20,3 +20,15 @@ def tr(korean: str, english: str) -> str:
 @register.filter
 def thousands(value: int | None) -> str:
     return "–" if value is None else f"{value:,}"
+
+
+@register.simple_tag(takes_context=True)
+def language_url(context: template.Context, language: str) -> str:
+    """This page's address in the other language: the query string kept, `lang` replaced
+    (so switching language never loses a search)."""
+    request = context.get("request")
+    if request is None:
+        return f"?lang={language}"
+    query = request.GET.copy()
+    query["lang"] = language
+    return f"?{query.urlencode()}"
