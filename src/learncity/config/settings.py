@@ -124,6 +124,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Accounts (portal pages): sign-in at /accounts/login; a reset link is valid for an hour.
+LOGIN_URL = "portal:login"
+LOGIN_REDIRECT_URL = "portal:my_applications"
+LOGOUT_REDIRECT_URL = "portal:home"
+PASSWORD_RESET_TIMEOUT = 3600
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+
 LANGUAGE_CODE = "ko"
 LANGUAGES = [("ko", "한국어"), ("en", "English")]
 LANGUAGE_COOKIE_NAME = "learncity_language"

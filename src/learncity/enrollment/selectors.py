@@ -93,3 +93,34 @@ def applications_of(user_id: int) -> list[dict[str, Any]]:
             "created_at",
         )[:200]
     ]
+
+
+def offer_of_programme(programme_id: int) -> dict[str, Any] | None:
+    """The offer of the programme's first schedule (the one its page shows), if any."""
+    found: dict[str, Any] | None = (
+        Offer.objects.filter(programme_id=programme_id)
+        .order_by("schedule_id")
+        .values(*_OFFER_FIELDS, "accept_hours", "eligible_tags", "per_person_limit")
+        .first()
+    )
+    return found
+
+
+def waitlist_position(application_id: int) -> int | None:
+    """1 for the first in the queue of the application's offer; None when not waitlisted.
+    The queue order is the one promotion uses (draw order, else arrival)."""
+    from django.db.models.functions import Coalesce
+
+    found = (
+        Application.objects.filter(pk=application_id, status="waitlisted")
+        .values_list("offer_id", flat=True)
+        .first()
+    )
+    if found is None:
+        return None
+    queue = list(
+        Application.objects.filter(offer_id=found, status="waitlisted")
+        .order_by(Coalesce("queue", "id"), "id")
+        .values_list("pk", flat=True)
+    )
+    return queue.index(application_id) + 1

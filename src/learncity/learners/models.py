@@ -117,3 +117,17 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"API token {self.pk} of user {self.user_id}"
+
+
+class LoginThrottle(models.Model):
+    """Failed sign-ins of one user name, shared by every server worker (the database): after
+    `LOCKOUT_FAILURES` failures within `LOCKOUT_WINDOW` the name is refused until
+    `locked_until` (learners.services.login_failure_record)."""
+
+    key = models.CharField(max_length=150, unique=True, help_text="the user name, lower case")
+    failures = models.PositiveSmallIntegerField(default=0)
+    window_started_at = models.DateTimeField()
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"login throttle of {self.key!r}"

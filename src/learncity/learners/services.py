@@ -1,10 +1,13 @@
-"""Writes of learners: accounts with one person per account, API tokens."""
+"""Writes of learners: accounts with one person per account, sign-in lockout, password
+reset links through the outbox, API tokens."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
 
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
@@ -13,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from learncity.core.errors import DomainError
-from learncity.learners.models import ApiToken, Consent, Learner
+from learncity.learners.models import ApiToken, Consent, Learner, LoginThrottle
 
 
 class AccountError(DomainError):
@@ -98,6 +101,125 @@ def learner_sign_up(
             "이미 있는 사용자 이름이나 휴대전화 번호입니다 / the user name or phone number is taken"
         ) from None
     return learner
+
+
+# ------------------------------------------------------------------ sign-in lockout
+
+LOCKOUT_FAILURES = 5
+LOCKOUT_WINDOW = dt.timedelta(minutes=15)
+LOCKOUT_DURATION = dt.timedelta(minutes=15)
+
+
+def _throttle_key(username: str) -> str:
+    return (username or "").strip().lower()[:150]
+
+
+def login_locked_until(username: str, *, now: dt.datetime | None = None) -> dt.datetime | None:
+    """When the user name may try again, or None when it is not locked."""
+    now = now or timezone.now()
+    until: dt.datetime | None = (
+        LoginThrottle.objects.filter(key=_throttle_key(username), locked_until__gt=now)
+        .values_list("locked_until", flat=True)
+        .first()
+    )
+    return until
+
+
+def login_failure_record(username: str, *, now: dt.datetime | None = None) -> dt.datetime | None:
+    """Count a failed sign-in; returns the end of the lockout when this failure (or an earlier
+    one) locked the name. The row is locked while it is counted, so concurrent failures on
+    several workers are all counted."""
+    now = now or timezone.now()
+    key = _throttle_key(username)
+    if not key:
+        return None
+    with transaction.atomic():
+        LoginThrottle.objects.get_or_create(key=key, defaults={"window_started_at": now})
+        row = LoginThrottle.objects.select_for_update().get(key=key)
+        if row.locked_until is not None and row.locked_until > now:
+            return row.locked_until
+        if row.window_started_at <= now - LOCKOUT_WINDOW:
+            row.failures, row.window_started_at = 0, now
+        row.failures += 1
+        row.locked_until = None
+        if row.failures >= LOCKOUT_FAILURES:
+            row.failures, row.window_started_at = 0, now
+            row.locked_until = now + LOCKOUT_DURATION
+        row.save()
+        return row.locked_until
+
+
+def login_failures_clear(username: str) -> None:
+    """A successful sign-in (or a new password) forgets the failures."""
+    LoginThrottle.objects.filter(key=_throttle_key(username)).delete()
+
+
+# ------------------------------------------------------------------ password reset
+
+RESET_LINK_TEXT = (
+    "learncity 비밀번호 재설정: 아래 주소에서 새 비밀번호를 정해 주세요. 요청하지 않았다면 이"
+    " 메시지를 무시하세요.\n{link}\n\nlearncity password reset: set a new password at the"
+    " address above. If you did not ask for it, ignore this message."
+)
+
+
+def _user_for(identifier: str) -> User | None:
+    """The account a phone number, a user name or an e-mail address names (one only)."""
+    text = (identifier or "").strip()
+    if not text or len(text) > 254:
+        return None
+    try:
+        number = normalise_phone(text)
+    except AccountError:
+        number = ""
+    if number:
+        found = Learner.objects.filter(phone=number).select_related("user").first()
+        if found is not None:
+            return found.user
+    user = User.objects.filter(username=text).first()
+    if user is not None:
+        return user
+    if "@" in text:
+        ids = set(User.objects.filter(email__iexact=text).values_list("pk", flat=True)[:2])
+        ids |= set(Learner.objects.filter(email__iexact=text).values_list("user_id", flat=True)[:2])
+        if len(ids) == 1:
+            return User.objects.filter(pk=ids.pop()).first()
+    return None
+
+
+def password_reset_request(*, identifier: str, link: Callable[[str, str], str]) -> bool:
+    """Queue a password-reset link (Django's PasswordResetTokenGenerator) for the account
+    the identifier names: by SMS when it has a phone, else by e-mail. Returns whether a
+    message was queued; the page says the same either way (no account enumeration).
+    `link(uidb64, token)` builds the absolute address of the set-password page."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from learncity.notifications.services import queue
+
+    user = _user_for(identifier)
+    if user is None or not user.is_active or not user.has_usable_password():
+        return False
+    learner = Learner.objects.filter(user=user).values_list("phone", "email").first()
+    phone = learner[0] if learner else None
+    email = (learner[1] if learner else "") or user.email
+    if not phone and not email:
+        return False
+    token = default_token_generator.make_token(user)
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    with transaction.atomic():
+        return queue(
+            kind="password_reset",
+            channel="sms" if phone else "email",
+            recipient=phone or email,
+            subject="[learncity] 비밀번호 재설정 / password reset",
+            body=RESET_LINK_TEXT.format(link=link(uid, token)),
+            dedupe_key=f"password_reset:{user.pk}:{token}",
+        )
+
+
+# ------------------------------------------------------------------ API tokens
 
 
 def _digest(token: str) -> str:

@@ -24,6 +24,7 @@ from learncity.catalog.selectors import (
     programme_rows,
     venue_rows,
 )
+from learncity.portal.enrolment import apply_context
 from learncity.regions.models import Region
 from learncity.regions.selectors import region_list, region_overview
 from learncity.search.selectors import (
@@ -165,6 +166,14 @@ def _json_ld(row: dict[str, Any], url: str, sessions: list[dt.date]) -> str:
 
 @require_GET
 def programme(request: HttpRequest, pk: int) -> HttpResponse:
+    return programme_page(request, pk)
+
+
+def programme_page(
+    request: HttpRequest, pk: int, *, error: str = "", status: int = 200
+) -> HttpResponse:
+    """The programme page; with the enrolment offer when its schedule has one (and the
+    refusal of an application, re-rendered with its 4xx status)."""
     row = _programme(pk)
     today = timezone.localdate()
     window = search_text.registration(
@@ -187,8 +196,10 @@ def programme(request: HttpRequest, pk: int) -> HttpResponse:
         "source_ko": SOURCE_KO,
         "source_en": SOURCE_EN,
         "today": today,
+        "apply_error": error,
+        **apply_context(request, pk),
     }
-    return render(request, "portal/programme.html", context)
+    return render(request, "portal/programme.html", context, status=status)
 
 
 @require_GET

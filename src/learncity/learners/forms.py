@@ -1,0 +1,276 @@
+"""Forms of the account pages: parse and check what a person typed; the writes are
+learners.services (sign-up, lockout, password reset).
+
+Every message is written in Korean and English ("한국어 / English"), the way the services
+write theirs. Fields with an error get `aria-invalid` and `aria-describedby` pointing at
+the error (and at the help text), so a screen reader reads the error with the field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from learncity.learners.models import Consent
+from learncity.learners.selectors import username_taken
+from learncity.learners.services import (
+    AccountError,
+    login_failure_record,
+    login_failures_clear,
+    login_locked_until,
+    normalise_phone,
+)
+from learncity.regions.selectors import RegionRef, region_ref_get, region_refs
+
+
+class Described(forms.BaseForm):
+    """Links each field to its help text and its errors (aria-describedby)."""
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        self.describe()
+
+    def add_error(self, field: str | None, error: Any) -> None:
+        super().add_error(field, error)
+        self.describe()
+
+    def describe(self) -> None:
+        if getattr(self, "_errors", None) is None:
+            return
+        for name, field in self.fields.items():
+            bound = self[name]
+            ids = []
+            if field.help_text:
+                ids.append(f"{bound.auto_id}_helptext")
+            if name in self.errors:
+                ids.append(f"{bound.auto_id}_error")
+                field.widget.attrs["aria-invalid"] = "true"
+            else:
+                field.widget.attrs.pop("aria-invalid", None)
+            if self.non_field_errors():
+                ids.append("form-errors")
+            if ids:
+                field.widget.attrs["aria-describedby"] = " ".join(ids)
+            else:
+                field.widget.attrs.pop("aria-describedby", None)
+
+
+def _required(ko: str, en: str) -> dict[str, str]:
+    return {"required": f"{ko} / {en}"}
+
+
+def districts() -> list[RegionRef]:
+    return sorted((r for r in region_refs() if r.level == "district"), key=lambda r: r.full_name)
+
+
+def neighbourhoods(district_code: str) -> list[RegionRef]:
+    if not district_code:
+        return []
+    return sorted(
+        (r for r in region_refs() if r.level == "neighbourhood" and r.parent_code == district_code),
+        key=lambda r: r.name,
+    )
+
+
+class SignUpForm(Described, forms.Form):
+    username = forms.CharField(
+        max_length=150,
+        min_length=3,
+        help_text="3~150자: 영문, 숫자, _ . @ + - / 3 to 150 letters, digits or _ . @ + -",
+        error_messages=_required("아이디를 입력해 주세요", "choose a user name"),
+        widget=forms.TextInput(attrs={"autocomplete": "username"}),
+    )
+    password1 = forms.CharField(
+        strip=False,
+        help_text="8자 이상, 흔하거나 숫자만인 비밀번호는 안 됩니다"
+        " / at least 8 characters, not common, not only digits",
+        error_messages=_required("비밀번호를 입력해 주세요", "choose a password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        strip=False,
+        error_messages=_required("비밀번호를 한 번 더 입력해 주세요", "repeat the password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    name = forms.CharField(
+        max_length=100,
+        error_messages=_required("이름을 입력해 주세요", "give your name"),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    birth_year = forms.IntegerField(
+        min_value=1900,
+        help_text="예: 1958 / e.g. 1958",
+        error_messages={
+            **_required("태어난 해를 입력해 주세요", "give your birth year"),
+            "invalid": "태어난 해를 숫자 네 자리로 입력해 주세요 / give the year as four digits",
+            "min_value": "1900년 이후여야 합니다 / the year must be 1900 or later",
+        },
+        widget=forms.NumberInput(attrs={"autocomplete": "bday-year", "inputmode": "numeric"}),
+    )
+    phone = forms.CharField(
+        max_length=20,
+        help_text="예: 010-1234-5678 (계정 하나에 번호 하나) / e.g. 010-1234-5678"
+        " (one account per number)",
+        error_messages=_required("휴대전화 번호를 입력해 주세요", "give your mobile number"),
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+    email = forms.EmailField(
+        required=False,
+        error_messages={"invalid": "이메일 주소를 확인해 주세요 / check the e-mail address"},
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    district_code = forms.CharField(required=False, max_length=10)
+    neighbourhood_code = forms.CharField(required=False, max_length=10)
+    disability = forms.BooleanField(required=False)
+    low_income = forms.BooleanField(required=False)
+    multicultural = forms.BooleanField(required=False)
+    consent_service = forms.BooleanField(
+        error_messages=_required(
+            "서비스 이용 동의가 있어야 가입할 수 있습니다",
+            "the service consent is needed to create an account",
+        )
+    )
+    consent_notifications = forms.BooleanField(required=False)
+
+    def clean_username(self) -> str:
+        username: str = self.cleaned_data["username"]
+        if username_taken(username):
+            raise ValidationError(
+                "이미 쓰이는 아이디입니다 / this user name is taken: choose another"
+            )
+        return username
+
+    def clean_birth_year(self) -> int:
+        year: int = self.cleaned_data["birth_year"]
+        this_year = timezone.localdate().year
+        if year > this_year:
+            raise ValidationError(
+                f"{this_year}년 이전이어야 합니다 / the year must be {this_year} or earlier"
+            )
+        return year
+
+    def clean_phone(self) -> str:
+        try:
+            return normalise_phone(self.cleaned_data["phone"])
+        except AccountError as exc:
+            raise ValidationError(exc.message) from None
+
+    def clean_district_code(self) -> str:
+        code: str = self.cleaned_data["district_code"]
+        if code:
+            found = region_ref_get(code=code)
+            if found is None or found.level != "district":
+                raise ValidationError("목록에서 시·군·구를 골라 주세요 / choose a district")
+        return code
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        first, second = data.get("password1"), data.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", "두 비밀번호가 다릅니다 / the two passwords differ")
+        elif first:
+            try:
+                validate_password(first)
+            except ValidationError as exc:
+                self.add_error("password1", " ".join(exc.messages))
+        code = data.get("neighbourhood_code") or ""
+        if code:
+            found = region_ref_get(code=code)
+            if (
+                found is None
+                or found.level != "neighbourhood"
+                or found.parent_code != data.get("district_code")
+            ):
+                self.add_error(
+                    "neighbourhood_code",
+                    "고른 시·군·구의 읍·면·동을 골라 주세요"
+                    " / choose a neighbourhood of the chosen district",
+                )
+        return data
+
+    def sign_up_arguments(self) -> dict[str, Any]:
+        """What learners.services.learner_sign_up takes."""
+        data = self.cleaned_data
+        consents: tuple[str, ...] = (Consent.Purpose.SERVICE,)
+        if data.get("consent_notifications"):
+            consents += (Consent.Purpose.NOTIFICATIONS,)
+        return {
+            "username": data["username"],
+            "password": data["password1"],
+            "name": data["name"],
+            "birth_year": data["birth_year"],
+            "phone": data["phone"],
+            "email": data.get("email") or "",
+            "district_code": data.get("district_code") or "",
+            "neighbourhood_code": data.get("neighbourhood_code") or "",
+            "disability": bool(data.get("disability")),
+            "low_income": bool(data.get("low_income")),
+            "multicultural": bool(data.get("multicultural")),
+            "consents": consents,
+        }
+
+
+def lockout_message(until: dt.datetime) -> str:
+    local = timezone.localtime(until)
+    return (
+        f"로그인에 여러 번 실패해서 {local:%H:%M}까지 이 아이디로 로그인할 수 없습니다."
+        " 비밀번호를 잊었다면 재설정해 주세요."
+        f" / Too many failed sign-ins: this user name is locked until {local:%H:%M}."
+        " Reset the password if you forgot it."
+    )
+
+
+class LoginForm(Described, AuthenticationForm):
+    """Django's sign-in form with a lockout shared by all workers (the database): after
+    5 failures within 15 minutes the user name is refused for 15 minutes, even with the
+    right password."""
+
+    error_messages = {
+        "invalid_login": "아이디 또는 비밀번호가 맞지 않습니다"
+        " / the user name or the password is not right",
+        "inactive": "사용할 수 없는 계정입니다 / this account is inactive",
+    }
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username") or ""
+        if username:
+            until = login_locked_until(username)
+            if until is not None:
+                raise ValidationError(lockout_message(until), code="locked")
+        try:
+            data: dict[str, Any] = super().clean()
+        except ValidationError as exc:
+            if username and exc.code == "invalid_login":
+                until = login_failure_record(username)
+                if until is not None:
+                    raise ValidationError(lockout_message(until), code="locked") from None
+            raise
+        login_failures_clear(username)
+        return data
+
+
+class PasswordResetRequestForm(Described, forms.Form):
+    identifier = forms.CharField(
+        max_length=254,
+        help_text="가입할 때 쓴 휴대전화 번호, 아이디 또는 이메일"
+        " / the mobile number, user name or e-mail of the account",
+        error_messages=_required(
+            "휴대전화 번호, 아이디 또는 이메일을 입력해 주세요",
+            "give a mobile number, a user name or an e-mail address",
+        ),
+    )
+
+
+class NewPasswordForm(Described, SetPasswordForm):  # type: ignore[type-arg]
+    """Django's set-password form; a new password also lifts a lockout."""
+
+    def save(self, commit: bool = True) -> Any:
+        user = super().save(commit=commit)
+        login_failures_clear(user.get_username())
+        return user

@@ -1,0 +1,136 @@
+"""Account pages: sign-up, sign-in with a lockout, sign-out, password reset through the
+outbox. Each view parses a form, calls one learners service and renders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods
+
+from learncity.learners.forms import (
+    LoginForm,
+    NewPasswordForm,
+    PasswordResetRequestForm,
+    SignUpForm,
+    districts,
+    neighbourhoods,
+)
+from learncity.learners.services import AccountError, DuplicatePerson, learner_sign_up
+from learncity.learners.services import password_reset_request as reset_request
+
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def _next(request: HttpRequest, default: str) -> str:
+    wanted = request.POST.get("next") or request.GET.get("next") or ""
+    if wanted and url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return wanted
+    return default
+
+
+@require_http_methods(["GET", "POST"])
+def sign_up(request: HttpRequest) -> HttpResponse:
+    after = _next(request, reverse("portal:my_applications"))
+    if request.user.is_authenticated:
+        return redirect(after)
+    form = SignUpForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                learner = learner_sign_up(**form.sign_up_arguments())
+            except DuplicatePerson as exc:
+                form.add_error("phone", exc.message)
+                status = 409
+            except AccountError as exc:
+                form.add_error(None, exc.message)
+            else:
+                login(request, learner.user, backend=MODEL_BACKEND)
+                messages.success(
+                    request, "가입했습니다. 환영합니다! / Your account is ready. Welcome!"
+                )
+                return redirect(after)
+    chosen = form["district_code"].value() or ""
+    context = {
+        "form": form,
+        "next": after,
+        "districts": districts(),
+        "neighbourhoods": neighbourhoods(chosen),
+        "chosen_district": chosen,
+        "chosen_neighbourhood": form["neighbourhood_code"].value() or "",
+    }
+    return render(request, "portal/signup.html", context, status=status)
+
+
+@require_GET
+def neighbourhood_options(request: HttpRequest) -> HttpResponse:
+    """The neighbourhood choices of a district (HTMX, when the district changes)."""
+    code = request.GET.get("district_code", "")[:10]
+    context = {"neighbourhoods": neighbourhoods(code), "chosen_neighbourhood": ""}
+    return render(request, "portal/_neighbourhoods.html", context)
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "portal/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        locked = any(e.code == "locked" for e in form.non_field_errors().as_data())
+        response = super().form_invalid(form)
+        response.status_code = 429 if locked else 400
+        return response
+
+
+class LogoutView(auth_views.LogoutView):
+    next_page = "portal:home"
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset(request: HttpRequest) -> HttpResponse:
+    form = PasswordResetRequestForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+
+            def link(uid: str, token: str) -> str:
+                path = reverse("portal:password_reset_confirm", args=[uid, token])
+                return request.build_absolute_uri(path)
+
+            reset_request(identifier=form.cleaned_data["identifier"], link=link)
+            return redirect("portal:password_reset_sent")
+        return render(request, "portal/password_reset.html", {"form": form}, status=400)
+    return render(request, "portal/password_reset.html", {"form": form})
+
+
+@require_GET
+def password_reset_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/password_reset_sent.html")
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "portal/password_reset_confirm.html"
+    form_class = NewPasswordForm
+    success_url = reverse_lazy("portal:login")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        messages.success(
+            self.request,
+            "새 비밀번호를 정했습니다. 로그인해 주세요. / Your new password is set: sign in.",
+        )
+        return response
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response

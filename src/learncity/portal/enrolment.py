@@ -1,0 +1,216 @@
+"""Enrolment pages: apply on a programme page, my applications with cancel, accept and
+decline. Each view parses, calls one enrollment service, and renders; every refusal of
+the service is shown on the page with a 4xx status, in Korean and English."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from learncity.catalog.selectors import programme_title
+from learncity.core.errors import LearncityError, NotFound
+from learncity.enrollment import services
+from learncity.enrollment.permissions import Actor
+from learncity.enrollment.selectors import applications_of, offer_of_programme, waitlist_position
+from learncity.learners.selectors import learner_id_of_user
+
+STATUS_WORDS = {
+    "pending": ("추첨 대기", "Waiting for the lottery"),
+    "confirmed": ("수강 확정", "Confirmed"),
+    "waitlisted": ("대기", "On the waiting list"),
+    "offered": ("추가 합격 (수락 대기)", "Offered a place (accept it)"),
+    "cancelled": ("취소", "Cancelled"),
+    "declined": ("포기", "Declined"),
+    "expired": ("수락 기한 지남", "Not accepted in time"),
+}
+METHOD_WORDS = {
+    "first_come": ("선착순", "First come, first served"),
+    "lottery": ("추첨", "Lottery"),
+    "lottery_then_first_come": ("추첨 후 잔여석 선착순", "Lottery, then first come for the rest"),
+}
+REFUSAL_WORDS = {
+    "window_closed": "지금은 신청 기간이 아닙니다",
+    "already_applied": "이미 이 강좌에 신청했습니다",
+    "not_eligible": "이 강좌의 신청 대상이 아닙니다",
+    "limit_reached": "이번 학기에 신청할 수 있는 강좌 수를 넘었습니다",
+    "idempotency_conflict": "이 신청서는 이미 다른 신청에 쓰였습니다. 페이지를 새로 고쳐 주세요",
+    "forbidden": "이 신청을 바꿀 수 없습니다",
+    "invalid_state": "지금 상태에서는 할 수 없습니다",
+    "not_found": "찾을 수 없습니다",
+}
+CONFLICTS = {
+    "window_closed",
+    "already_applied",
+    "limit_reached",
+    "not_eligible",
+    "idempotency_conflict",
+    "invalid_state",
+}
+CHANGEABLE = {
+    "cancel": ("pending", "confirmed", "waitlisted", "offered"),
+    "accept": ("offered",),
+    "decline": ("offered",),
+}
+
+
+def refusal(exc: LearncityError) -> tuple[str, int]:
+    """The message and the HTTP status of a refusal."""
+    if exc.code == "forbidden":
+        status = 403
+    elif isinstance(exc, NotFound):
+        status = 404
+    elif exc.code in CONFLICTS:
+        status = 409
+    else:
+        status = 422
+    korean = REFUSAL_WORDS.get(exc.code, "신청을 처리할 수 없습니다")
+    return f"{korean} / {exc.message}", status
+
+
+def _user_id(request: HttpRequest) -> int:
+    pk: Any = request.user.pk
+    return int(pk)
+
+
+def _learner_id(user_id: int) -> int:
+    found = learner_id_of_user(user_id)
+    if found is None:
+        raise services.Forbidden("this account has no learner profile (sign up as a citizen)")
+    return found
+
+
+def result_message(status: str, application_id: int, *, replayed: bool) -> str:
+    """What the person reads after applying."""
+    if status == "confirmed":
+        text = "수강이 확정되었습니다 / Your place is confirmed"
+    elif status == "waitlisted":
+        position = waitlist_position(application_id) or 0
+        text = f"대기 {position}번입니다 / You are number {position} on the waiting list"
+    elif status == "pending":
+        text = (
+            "추첨 신청이 접수되었습니다. 결과는 접수 마감 후 알려 드립니다"
+            " / Your lottery entry is received; results after the window closes"
+        )
+    else:
+        ko, en = STATUS_WORDS.get(status, (status, status))
+        text = f"{ko} / {en}"
+    if replayed:
+        text = "이미 접수된 신청입니다: " + text + " (already received)"
+    return text
+
+
+def apply_context(request: HttpRequest, programme_id: int) -> dict[str, Any]:
+    """The enrolment part of a programme page: the offer, seats left, and the visitor's
+    own application for the programme."""
+    offer = offer_of_programme(programme_id)
+    if offer is None:
+        return {"offer": None}
+    now = timezone.now()
+    general = offer["capacity"] - offer["desk_seats"]
+    mine = None
+    if request.user.is_authenticated:
+        for row in applications_of(_user_id(request)):
+            if row["programme_id"] == programme_id and row["offer_id"] == offer["id"]:
+                mine = _described(row)
+                break
+    return {
+        "offer": offer,
+        "seats_left": max(general - offer["general_taken"], 0),
+        "window_open": offer["opens_at"] <= now <= offer["closes_at"],
+        "window_upcoming": now < offer["opens_at"],
+        "method_words": METHOD_WORDS.get(offer["method"], (offer["method"], offer["method"])),
+        "idempotency_key": uuid.uuid4().hex,
+        "mine": mine,
+        "login_url": f"{reverse('portal:login')}?next="
+        + reverse("portal:programme", args=[programme_id]),
+    }
+
+
+def _described(row: dict[str, Any]) -> dict[str, Any]:
+    live = row["status"] in CHANGEABLE["cancel"]
+    return {
+        **row,
+        "status_words": STATUS_WORDS.get(row["status"], (row["status"], row["status"])),
+        "position": waitlist_position(row["id"]) if row["status"] == "waitlisted" else None,
+        "may_cancel": live,
+        "may_answer": row["status"] == "offered",
+    }
+
+
+@require_POST
+def apply(request: HttpRequest, pk: int) -> HttpResponse:
+    from learncity.portal.views import programme_page
+
+    back = reverse("portal:programme", args=[pk])
+    if not request.user.is_authenticated:
+        return redirect_to_login(back)
+    offer = offer_of_programme(pk)
+    try:
+        if offer is None:
+            raise NotFound("this programme takes no applications here")
+        done = services.apply(
+            actor=Actor(_user_id(request)),
+            offer_id=offer["id"],
+            learner_id=_learner_id(_user_id(request)),
+            idempotency_key=request.POST.get("idempotency_key", "")[:100],
+        )
+    except LearncityError as exc:
+        message, status = refusal(exc)
+        return programme_page(request, pk, error=message, status=status)
+    messages.success(
+        request, result_message(done.status, done.application_id, replayed=done.replayed)
+    )
+    return redirect(back + "#apply")
+
+
+def _applications_page(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
+    rows = [_described(row) for row in applications_of(_user_id(request))]
+    titles: dict[int, str] = {}
+    for row in rows:
+        if row["programme_id"] not in titles:
+            titles[row["programme_id"]] = programme_title(row["programme_id"])
+        row["title"] = titles[row["programme_id"]]
+    context = {"applications": rows, "error": error}
+    return render(request, "portal/my_applications.html", context, status=status)
+
+
+@require_GET
+@login_required
+def my_applications(request: HttpRequest) -> HttpResponse:
+    return _applications_page(request)
+
+
+CHANGE_DONE = {
+    "cancel": "신청을 취소했습니다 / Your application is cancelled",
+    "accept": "수락했습니다. 수강이 확정되었습니다 / Accepted: your place is confirmed",
+    "decline": "자리를 포기했습니다 / You gave up the place",
+}
+
+
+@require_POST
+@login_required
+def application_change(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    actor = Actor(_user_id(request))
+    try:
+        if action == "cancel":
+            services.cancel(actor=actor, application_id=pk)
+        elif action == "accept":
+            services.accept(actor=actor, application_id=pk)
+        elif action == "decline":
+            services.decline(actor=actor, application_id=pk)
+        else:
+            raise NotFound(f"no action {action}")
+    except LearncityError as exc:
+        message, status = refusal(exc)
+        return _applications_page(request, error=message, status=status)
+    messages.success(request, CHANGE_DONE[action])
+    return redirect("portal:my_applications")
