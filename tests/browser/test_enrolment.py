@@ -1,0 +1,208 @@
+"""Enrolment in a real browser against `learncity serve`: two people sign up, the first
+takes the only place of a real Gangnam schedule, the second is waitlisted; the first
+cancels on "my applications", the second sees the place offered (추가 합격) with its
+deadline and accepts it. axe-core checks the sign-up page, the programme page with the
+apply form and "my applications"; the pages fit a 360 px phone.
+
+The server writes to the database while the main test runs, so that test holds no
+transaction of its own (on SQLite an open write transaction would block the server): what it
+sets up is committed, and removed afterwards. The visitor test before it uses the `page`
+fixture (and so `db`), which is also what makes pytest-django create the test database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from learncity.catalog.models import Programme, Schedule
+from learncity.enrollment import services
+from learncity.enrollment.models import Application, AuditEvent, Offer
+from learncity.enrollment.permissions import Actor
+from learncity.learners.models import Learner, StaffRole
+from learncity.notifications.models import OutboxMessage
+
+from .conftest import DESKTOP, Site
+from .test_portal import MOBILE, axe_violations, describe
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "Learn-city-2026!"
+
+
+@pytest.fixture(scope="module")
+def offer(site: Site, django_db_blocker: Any) -> Iterator[dict[str, Any]]:
+    """A first-come offer with one place for a real schedule (one schedule per programme),
+    opened by a city administrator through enrollment.services.offer_create."""
+    from django.contrib.auth.models import User
+    from django.utils import timezone
+
+    with django_db_blocker.unblock():
+        admin = User.objects.create_user("browser-admin", password=PASSWORD)
+        StaffRole.objects.create(user=admin, role=StaffRole.Role.CITY_ADMIN)
+        single = [p.pk for p in Programme.objects.order_by("id")[:200] if p.schedules.count() == 1]
+        schedule = Schedule.objects.filter(programme_id__in=single).order_by("id").first()
+        now = timezone.now()
+        made = services.offer_create(
+            actor=Actor(admin.pk),
+            schedule_id=schedule.pk,
+            capacity=1,
+            opens_at=now - dt.timedelta(hours=1),
+            closes_at=now + dt.timedelta(days=2),
+            accept_hours=48,
+        )
+        found = {"id": made.pk, "programme_id": made.programme_id}
+    yield found
+    with django_db_blocker.unblock():
+        OutboxMessage.objects.all().delete()
+        AuditEvent.objects.all().delete()
+        Application.objects.all().delete()
+        Offer.objects.all().delete()
+        Learner.objects.all().delete()
+        StaffRole.objects.all().delete()
+        User.objects.all().delete()
+
+
+@pytest.fixture
+def people(browser: Any) -> Iterator[Any]:
+    """Opens a fresh browser context (its own cookies) per person; no 5xx, no script error."""
+    contexts: list[Any] = []
+    errors: list[str] = []
+
+    def person() -> Any:
+        context = browser.new_context(viewport=DESKTOP, locale="ko-KR", timezone_id="Asia/Seoul")
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        opened = context.new_page()
+        opened.on("pageerror", lambda error: errors.append(f"JavaScript: {error}"))
+        opened.on(
+            "response",
+            lambda r: errors.append(f"{r.status} from {r.url}") if r.status >= 500 else None,
+        )
+        return opened
+
+    yield person
+    for context in contexts:
+        context.close()
+    assert not errors, f"the pages went wrong: {errors}"
+
+
+def no_serious_violations(page: Any, name: str) -> None:
+    serious = [v for v in axe_violations(page) if v["impact"] in {"serious", "critical"}]
+    assert not serious, f"axe-core: serious or critical violations on {name}:\n" + describe(serious)
+
+
+def fits_a_phone(page: Any, name: str) -> None:
+    size = page.viewport_size
+    page.set_viewport_size(MOBILE)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= MOBILE["width"], f"{name}: {width}px wide at 360px"
+    page.set_viewport_size(size)
+
+
+def sign_up(page: Any, site: Site, programme: str, username: str, name: str, phone: str) -> None:
+    page.goto(f"{site.url}/accounts/signup?next={programme}")
+    page.get_by_label("아이디 (필수)").fill(username)
+    page.get_by_label("비밀번호 (필수)", exact=True).fill(PASSWORD)
+    page.get_by_label("비밀번호 확인 (필수)").fill(PASSWORD)
+    page.get_by_label("이름 (필수)").fill(name)
+    page.get_by_label("태어난 해 (필수)").fill("1961")
+    page.get_by_label("휴대전화 번호 (필수)").fill(phone)
+    page.get_by_label("서비스 이용과 개인정보 처리에 동의합니다").check()
+    page.get_by_role("button", name="가입하기").click()
+    page.wait_for_url(re.compile(re.escape(programme) + "$"))
+    expect(page.get_by_test_id("messages")).to_contain_text("가입했습니다")
+
+
+def test_a_visitor_is_sent_to_sign_in_and_back(
+    page: Any, site: Site, offer: dict[str, Any]
+) -> None:
+    programme = f"/programmes/{offer['programme_id']}"
+    page.goto(site.url + programme)
+    expect(page.get_by_test_id("seats-left")).to_have_text("1 / 1")
+    expect(page.get_by_test_id("apply")).to_have_count(0)
+    link = page.get_by_role("link", name="로그인하고 신청하기")
+    expect(link).to_have_attribute("href", f"/accounts/login?next={programme}")
+    link.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("로그인")
+    expect(page.locator("input[name=next]")).to_have_value(programme)
+    no_serious_violations(page, "the sign-in page")
+
+
+def test_first_come_waitlist_cancel_offer_accept(
+    people: Any, site: Site, offer: dict[str, Any], screenshots: Path, django_db_blocker: Any
+) -> None:
+    programme = f"/programmes/{offer['programme_id']}"
+    a, b = people(), people()
+
+    # the sign-up page: labelled fields, no serious violation in either language, and an
+    # error tied to its field
+    a.goto(f"{site.url}/accounts/signup?next={programme}")
+    for language in ("ko", "en"):
+        a.goto(f"{site.url}/accounts/signup?lang={language}")
+        no_serious_violations(a, f"the sign-up page ({language})")
+    a.goto(f"{site.url}/accounts/signup?lang=ko")
+    a.screenshot(path=screenshots / "signup.png", full_page=True)
+    fits_a_phone(a, "the sign-up page")
+    a.get_by_role("button", name="가입하기").click()
+    phone = a.get_by_label("휴대전화 번호 (필수)")
+    expect(phone).to_have_attribute("aria-invalid", "true")
+    expect(a.locator("#" + phone.get_attribute("aria-describedby").split()[-1])).to_contain_text(
+        "휴대전화 번호를 입력해 주세요"
+    )
+    no_serious_violations(a, "the sign-up page with errors")
+
+    # A signs up and takes the only place
+    sign_up(a, site, programme, "browser-kim", "김하나", "010-5555-0001")
+    expect(a.get_by_test_id("seats-left")).to_have_text("1 / 1")
+    no_serious_violations(a, "the programme page with the apply form")
+    fits_a_phone(a, "the programme page with the apply form")
+    a.get_by_test_id("apply").click()
+    expect(a.get_by_test_id("messages")).to_contain_text("수강이 확정되었습니다")
+    expect(a.get_by_test_id("my-application")).to_contain_text("수강 확정")
+    expect(a.get_by_test_id("seats-left")).to_have_text("0 / 1")
+
+    # B signs up in another browser and is waitlisted
+    sign_up(b, site, programme, "browser-lee", "이두리", "010-5555-0002")
+    b.get_by_test_id("apply").click()
+    expect(b.get_by_test_id("messages")).to_contain_text("대기 1번입니다")
+    expect(b.get_by_test_id("my-application")).to_contain_text("대기")
+
+    # A cancels on "my applications"
+    a.goto(site.url + "/me/applications")
+    a.get_by_role("button", name=re.compile("^신청 취소")).click()
+    expect(a.get_by_test_id("messages")).to_contain_text("신청을 취소했습니다")
+    expect(a.locator(".applications [data-testid=status]")).to_have_text("취소")
+
+    # B's page shows the place offered, with its deadline; B accepts it
+    b.goto(site.url + "/me/applications")
+    card = b.locator(".applications li.card")
+    expect(card.get_by_test_id("status")).to_contain_text("추가 합격")
+    with django_db_blocker.unblock():
+        promoted = Application.objects.get(learner__user__username="browser-lee")
+        from django.utils import timezone
+
+        deadline = timezone.localtime(promoted.accept_by)
+    assert promoted.status == "offered"
+    expect(card.get_by_test_id("deadline")).to_contain_text(f"{deadline:%Y-%m-%d %H:%M}")
+    no_serious_violations(b, "my applications")
+    b.screenshot(path=screenshots / "my-applications.png", full_page=True)
+    fits_a_phone(b, "my applications")
+    card.get_by_role("button", name="수락").click()
+    expect(b.get_by_test_id("messages")).to_contain_text("수강이 확정되었습니다")
+    expect(card.get_by_test_id("status")).to_have_text("수강 확정")
+    with django_db_blocker.unblock():
+        statuses = dict(
+            Application.objects.filter(offer_id=offer["id"]).values_list(
+                "learner__user__username", "status"
+            )
+        )
+        taken = Offer.objects.get(pk=offer["id"]).general_taken
+    assert statuses == {"browser-kim": "cancelled", "browser-lee": "confirmed"}
+    assert taken == 1
