@@ -9,6 +9,7 @@ import json
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -119,32 +120,35 @@ def load(port: int, jobs: Sequence[Job], connections: int) -> LoadResult:
 
 @contextmanager
 def server(env: dict[str, str], workers: int) -> Iterator[int]:
-    """`learncity serve` on a free port with `workers` gunicorn workers; yields the port."""
+    """`learncity serve` on a free port with `workers` gunicorn workers; yields the port.
+    Its output goes to a temporary file, never to an unread pipe (a full pipe would stop
+    every worker at its next log line)."""
     port = free_port()
     command = [sys.executable, "-m", "learncity", "serve", "--port", str(port)]
-    process = subprocess.Popen(
-        [*command, "--workers", str(workers)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if request(port, Job("GET", "/healthz"))[0] == 200:
-                    break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                assert process.stderr is not None
-                raise RuntimeError(f"the server did not start: {process.stderr.read()[-2000:]}")
-            time.sleep(0.2)
-        yield port
-    finally:
-        process.terminate()
+    with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as log:
+        process = subprocess.Popen(
+            [*command, "--workers", str(workers)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            text=True,
+        )
         try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+            deadline = time.monotonic() + 90
+            while True:
+                try:
+                    if request(port, Job("GET", "/healthz"))[0] == 200:
+                        break
+                except OSError:
+                    pass
+                if process.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    raise RuntimeError(f"the server did not start: {log.read()[-2000:]}")
+                time.sleep(0.2)
+            yield port
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
