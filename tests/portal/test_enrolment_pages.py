@@ -134,6 +134,11 @@ def test_waitlist_then_cancel_offers_the_place_and_accept_confirms(db, world):  
     assert "수강 확정" in lee.get("/me/applications").content.decode()
     unknown = lee.post(f"/me/applications/{lee_app.pk}/nonsense")
     assert unknown.status_code == 404
+    # Kim cancelled: the programme page offers the form again, and he joins the waiting list
+    again = kim.get(url)
+    assert 'data-testid="my-application"' not in again.content.decode()
+    rejoined = kim.post(url + "/apply", {"idempotency_key": key_of(again)})
+    assert "대기 1번입니다" in kim.get(rejoined["Location"]).content.decode()
 
 
 def test_an_account_without_a_learner_profile_is_told_so(db, world):  # noqa: F811

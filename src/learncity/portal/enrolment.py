@@ -110,7 +110,7 @@ def result_message(status: str, application_id: int, *, replayed: bool) -> str:
 
 def apply_context(request: HttpRequest, programme_id: int) -> dict[str, Any]:
     """The enrolment part of a programme page: the offer, seats left, and the visitor's
-    own application for the programme."""
+    own live application for the programme (after a cancellation the form is back)."""
     offer = offer_of_programme(programme_id)
     if offer is None:
         return {"offer": None}
@@ -119,7 +119,8 @@ def apply_context(request: HttpRequest, programme_id: int) -> dict[str, Any]:
     mine = None
     if request.user.is_authenticated:
         for row in applications_of(_user_id(request)):
-            if row["programme_id"] == programme_id and row["offer_id"] == offer["id"]:
+            live = row["status"] in CHANGEABLE["cancel"]
+            if live and row["programme_id"] == programme_id and row["offer_id"] == offer["id"]:
                 mine = _described(row)
                 break
     return {
