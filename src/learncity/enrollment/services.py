@@ -327,21 +327,23 @@ def apply(
     if channel != Application.Channel.ONLINE:
         tags.append("desk")
     title = seen.programme.display_title or seen.programme.title
+    # fast answers outside the lock (the unique indexes below are the guarantee)
+    replayed = _replay(actor, idempotency_key, offer_id, learner_id)
+    if replayed is not None:
+        return replayed
+    if Application.objects.filter(
+        programme_id=seen.programme_id, learner=learner, status__in=LIVE
+    ).exists():
+        raise AlreadyApplied("this person already has an application for this programme")
     try:
         with transaction.atomic():
+            # the locked part: as few statements as the rules need
             offer = Offer.objects.select_for_update().get(pk=offer_id)
-            replayed = _replay(actor, idempotency_key, offer_id, learner_id)  # now in order
-            if replayed is not None:
-                return replayed
             if not offer.opens_at <= now <= offer.closes_at:
                 raise WindowClosed(
                     f"applications are taken from {offer.opens_at:%Y-%m-%d %H:%M}"
                     f" to {offer.closes_at:%Y-%m-%d %H:%M}"
                 )
-            if Application.objects.filter(
-                programme_id=offer.programme_id, learner=learner, status__in=LIVE
-            ).exists():
-                raise AlreadyApplied("this person already has an application for this programme")
             if offer.per_person_limit:
                 live = Application.objects.filter(
                     learner=learner, term=offer.term, status__in=LIVE
@@ -357,6 +359,8 @@ def apply(
             )
             seat = "" if drawn_first else _take_seat(offer, channel)
             status = "pending" if drawn_first else ("confirmed" if seat else "waitlisted")
+            # a second live application or a reused key fails here (unique indexes) and
+            # the whole transaction, seat included, rolls back
             application = Application.objects.create(
                 offer=offer,
                 programme_id=offer.programme_id,
