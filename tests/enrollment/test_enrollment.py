@@ -422,3 +422,26 @@ def test_two_workers_never_send_the_same_message(django_db_blocker, world, tmp_p
             assert len(lines) == 40 and len(set(lines)) == 40
         finally:
             OutboxMessage.objects.all().delete()
+
+
+def test_the_same_request_sent_at_once_is_one_application(django_db_blocker, world):
+    """A double click or a client retry racing its own first attempt: every copy gets the
+    same application back, none is refused as a second application."""
+    with django_db_blocker.unblock():
+        try:
+            o = offer(world, 12, capacity=3)
+            person, actor = learner()
+
+            def same(_: int) -> Any:
+                return apply(person, actor, o, key="double-click-01")
+
+            results = _in_threads(8, same)
+            assert not [r for r in results if isinstance(r, Exception)], results
+            assert len({r.application_id for r in results}) == 1
+            assert sum(1 for r in results if not r.replayed) == 1
+            assert Application.objects.filter(offer=o).count() == 1
+        finally:
+            _cleanup()
+            admin = User.objects.create_user("admin", password="x-admin-Pass-2026")
+            StaffRole.objects.create(user=admin, role=StaffRole.Role.CITY_ADMIN)
+            world["admin"] = Actor(admin.pk)

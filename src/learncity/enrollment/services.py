@@ -334,6 +334,10 @@ def apply(
     if Application.objects.filter(
         programme_id=seen.programme_id, learner=learner, status__in=LIVE
     ).exists():
+        # the first request may have been committed since the check above: a retry then
+        replayed = _replay(actor, idempotency_key, offer_id, learner_id)
+        if replayed is not None:
+            return replayed
         raise AlreadyApplied("this person already has an application for this programme")
     try:
         with transaction.atomic():
