@@ -26,15 +26,6 @@ from learncity.enrollment.selectors import applications_of, offer_detail
 from learncity.learners.selectors import learner_id_of_user
 from learncity.learners.services import api_token_user
 
-CONFLICTS = {
-    "window_closed",
-    "already_applied",
-    "limit_reached",
-    "not_eligible",
-    "idempotency_conflict",
-    "invalid_state",
-}
-
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> int | None:
@@ -63,14 +54,7 @@ def _actor(request: HttpRequest) -> Actor:
 
 
 def _refusal(exc: LearncityError) -> JsonResponse:
-    if exc.code == "forbidden":
-        status = 403
-    elif isinstance(exc, NotFound):
-        status = 404
-    elif exc.code in CONFLICTS:
-        status = 409
-    else:
-        status = 422
+    status = exc.http_status  # 403 forbidden, 404 not found, 409 conflicts, 422 otherwise
     return JsonResponse(
         {"code": exc.code, "message": exc.message, "details": exc.details},
         status=status,

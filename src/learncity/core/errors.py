@@ -11,6 +11,7 @@ from typing import Any
 
 class LearncityError(Exception):
     code = "error"
+    http_status = 422  # how an HTTP interface answers it (403, 404, 409 set below or by a context)
 
     def __init__(self, message: str, *, details: dict[str, Any] | None = None) -> None:
         super().__init__(message)
@@ -28,6 +29,7 @@ class DomainError(LearncityError):
 
 class NotFound(DomainError):
     code = "not_found"
+    http_status = 404
 
 
 class InputFileError(DomainError):

@@ -36,30 +36,37 @@ class EnrollmentError(DomainError):
 
 class WindowClosed(EnrollmentError):
     code = "window_closed"
+    http_status = 409
 
 
 class AlreadyApplied(EnrollmentError):
     code = "already_applied"
+    http_status = 409
 
 
 class NotEligible(EnrollmentError):
     code = "not_eligible"
+    http_status = 409
 
 
 class LimitReached(EnrollmentError):
     code = "limit_reached"
+    http_status = 409
 
 
 class IdempotencyConflict(EnrollmentError):
     code = "idempotency_conflict"
+    http_status = 409
 
 
 class Forbidden(EnrollmentError):
     code = "forbidden"
+    http_status = 403
 
 
 class InvalidState(EnrollmentError):
     code = "invalid_state"
+    http_status = 409
 
 
 @dataclass(frozen=True)

@@ -47,14 +47,6 @@ REFUSAL_WORDS = {
     "invalid_state": "지금 상태에서는 할 수 없습니다",
     "not_found": "찾을 수 없습니다",
 }
-CONFLICTS = {
-    "window_closed",
-    "already_applied",
-    "limit_reached",
-    "not_eligible",
-    "idempotency_conflict",
-    "invalid_state",
-}
 CHANGEABLE = {
     "cancel": ("pending", "confirmed", "waitlisted", "offered"),
     "accept": ("offered",),
@@ -64,14 +56,7 @@ CHANGEABLE = {
 
 def refusal(exc: LearncityError) -> tuple[str, int]:
     """The message and the HTTP status of a refusal."""
-    if exc.code == "forbidden":
-        status = 403
-    elif isinstance(exc, NotFound):
-        status = 404
-    elif exc.code in CONFLICTS:
-        status = 409
-    else:
-        status = 422
+    status = exc.http_status  # 403 forbidden, 404 not found, 409 conflicts, 422 otherwise
     korean = REFUSAL_WORDS.get(exc.code, "신청을 처리할 수 없습니다")
     return f"{korean} / {exc.message}", status
 
