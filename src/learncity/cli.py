@@ -122,10 +122,15 @@ def demo(
         if data_dir is not None:
             from learncity.demo.real import real_regions_load
 
-            return real_regions_load(data_dir)
-        from learncity.demo.city import demo_city_load
+            loaded = real_regions_load(data_dir)
+        else:
+            from learncity.demo.city import demo_city_load
 
-        return demo_city_load()
+            loaded = demo_city_load()
+        from learncity.demo.offers import demo_offers_open
+
+        loaded["offers"] = demo_offers_open()
+        return loaded
 
     result = _run(action)
     if result["mode"] == "real":
@@ -153,6 +158,8 @@ def demo(
             f"{result['institutions']} institutions, {result['venues']} venues, "
             f"{result['programmes']} programmes",
         ]
+    if result.get("offers"):
+        lines.append(f"enrolment opened on {result['offers']} schedules (demo offers)")
     _print(result, as_json, lines)
 
 

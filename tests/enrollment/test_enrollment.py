@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.db import connection
+from django.utils import timezone
 from typer.testing import CliRunner
 
 from learncity.catalog.importer import catalog_import
@@ -445,3 +446,14 @@ def test_the_same_request_sent_at_once_is_one_application(django_db_blocker, wor
             admin = User.objects.create_user("admin", password="x-admin-Pass-2026")
             StaffRole.objects.create(user=admin, role=StaffRole.Role.CITY_ADMIN)
             world["admin"] = Actor(admin.pk)
+
+
+def test_the_demo_opens_a_few_offers_once(db, world):
+    from learncity.demo.offers import demo_offers_open
+
+    Offer.objects.all().delete()
+    assert demo_offers_open(3) == 3
+    assert demo_offers_open(3) == 0  # running the demo again adds none
+    methods = sorted(Offer.objects.values_list("method", flat=True))
+    assert methods == ["first_come", "first_come", "lottery"]
+    assert all(o.opens_at < timezone.now() < o.closes_at for o in Offer.objects.all())

@@ -317,3 +317,12 @@ def schedule_owner(schedule_id: int) -> ScheduleOwner | None:
 def programme_title(programme_id: int) -> str:
     found = Programme.objects.filter(pk=programme_id).values_list("display_title", "title").first()
     return (found[0] or found[1]) if found else ""
+
+
+def schedules_without_offer(limit: int) -> list[tuple[int, int | None]]:
+    """(schedule id, capacity) of schedules that have no enrolment offer yet, oldest first."""
+    return list(
+        Schedule.objects.filter(offer__isnull=True)
+        .order_by("id")
+        .values_list("id", "capacity")[:limit]
+    )

@@ -7,6 +7,10 @@ from typing import Any
 from learncity.enrollment.models import LIVE, Application, Offer
 
 
+def offer_count() -> int:
+    return Offer.objects.count()
+
+
 def offer_id_of_schedule(schedule_id: int) -> int | None:
     found: int | None = (
         Offer.objects.filter(schedule_id=schedule_id).values_list("pk", flat=True).first()
