@@ -260,17 +260,11 @@ def _may_apply_for(actor: Actor, learner: Learner, offer: Offer, channel: str) -
 
 
 def _take_seat(offer: Offer, channel: str) -> str:
-    """A seat in one conditional UPDATE, or "" when none is left."""
-    if channel != Application.Channel.ONLINE:
-        taken = Offer.objects.filter(pk=offer.pk, desk_taken__lt=F("desk_seats")).update(
-            desk_taken=F("desk_taken") + 1
-        )
-        if taken:
-            return Application.Seat.DESK
-    taken = Offer.objects.filter(
-        pk=offer.pk, general_taken__lt=F("capacity") - F("desk_seats")
-    ).update(general_taken=F("general_taken") + 1)
-    return Application.Seat.GENERAL if taken else ""
+    """A seat in one conditional UPDATE, or "" when none is left: staff entries (phone,
+    desk) take a reserved desk seat first, then a general one."""
+    if channel != Application.Channel.ONLINE and _take_seat_exact(offer.pk, "desk"):
+        return Application.Seat.DESK
+    return Application.Seat.GENERAL if _take_seat_exact(offer.pk, "general") else ""
 
 
 def _release_seat(offer_id: int, seat: str) -> None:
@@ -423,6 +417,8 @@ def _promote(offer: Offer, seat: str, now: dt.datetime, actor: Actor | None) -> 
 
 
 def _take_seat_exact(offer_id: int, seat: str) -> bool:
+    """One seat of that pool (desk or general) if one is left: the only place a seat is
+    taken, always a conditional UPDATE."""
     if seat == Application.Seat.DESK:
         return bool(
             Offer.objects.filter(pk=offer_id, desk_taken__lt=F("desk_seats")).update(
