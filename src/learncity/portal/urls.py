@@ -1,6 +1,6 @@
 from django.urls import path
 
-from learncity.portal import accounts, enrolment, views
+from learncity.portal import accounts, enrolment, urls_checkin, urls_staff, views
 
 app_name = "portal"
 urlpatterns = [
@@ -36,3 +36,4 @@ urlpatterns = [
         name="application_change",
     ),
 ]
+urlpatterns += urls_staff.urlpatterns + urls_checkin.urlpatterns

@@ -1,0 +1,5 @@
+"""Routes of the staff pages (included by learncity.portal.urls under the "portal" namespace)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
