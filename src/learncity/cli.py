@@ -127,9 +127,10 @@ def demo(
             from learncity.demo.city import demo_city_load
 
             loaded = demo_city_load()
-        from learncity.demo.offers import demo_offers_open
+        from learncity.demo.offers import demo_offers_open, demo_sessions_expand
 
         loaded["offers"] = demo_offers_open()
+        loaded["sessions"] = demo_sessions_expand()
         return loaded
 
     result = _run(action)
@@ -160,6 +161,8 @@ def demo(
         ]
     if result.get("offers"):
         lines.append(f"enrolment opened on {result['offers']} schedules (demo offers)")
+    if result.get("sessions"):
+        lines.append(f"{result['sessions']} sessions made for the schedules with offers")
     _print(result, as_json, lines)
 
 
@@ -703,6 +706,93 @@ def lottery_replay_command(
     )
     if not result["identical"]:
         raise typer.Exit(code=1)
+
+
+sessions_app = typer.Typer(help="Sessions (회차) of the schedules.", no_args_is_help=True)
+app.add_typer(sessions_app, name="sessions")
+completion_app = typer.Typer(help="Completion (수료) of courses.", no_args_is_help=True)
+app.add_typer(completion_app, name="completion")
+reminders_app = typer.Typer(help="Reminders the day before a session.", no_args_is_help=True)
+app.add_typer(reminders_app, name="reminders")
+
+
+@sessions_app.command("expand")
+def sessions_expand_command(
+    schedule_id: Annotated[
+        int | None, typer.Argument(help="The schedule to expand (or --all).")
+    ] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Expand every schedule.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Create the dated sessions of a schedule from its dates, weekdays and times; running it
+    again adds none twice and keeps the cancelled/holiday marks."""
+    if (schedule_id is None) == (not all_):
+        typer.echo("error: give a SCHEDULE_ID or --all", err=True)
+        raise typer.Exit(code=2)
+
+    def action() -> dict[str, Any]:
+        from learncity.catalog.session_services import sessions_expand_many
+
+        return sessions_expand_many(schedule_ids=None if all_ else [int(schedule_id or 0)])
+
+    result = _run(action)
+    _print(
+        result,
+        as_json,
+        [
+            f"{result['schedules']} schedule(s): {result['created']} sessions created,"
+            f" {result['updated']} with new times, {result['unchanged']} unchanged,"
+            f" {result['removed']} no longer in the schedule (marked cancelled)"
+        ],
+    )
+
+
+@completion_app.command("run")
+def completion_run_command(
+    offer: Annotated[
+        int | None, typer.Option(help="One offer, now (default: every offer that has ended).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Evaluate completion and emit each completion event once (safe to run repeatedly)."""
+
+    def action() -> dict[str, Any]:
+        from learncity.enrollment.attendance_services import completion_run
+
+        return completion_run(offer_id=offer)
+
+    result = _run(action)
+    _print(
+        result,
+        as_json,
+        [
+            f"{result['offers']} offer(s), {result['evaluated']} learners: {result['completed']}"
+            f" completed ({result['emitted']} new events), {result['not_completed']} not"
+            f" completed, {result['in_progress']} in progress"
+        ],
+    )
+
+
+@reminders_app.command("send")
+def reminders_send_command(as_json: JsonOption = False) -> None:
+    """Queue tomorrow's session reminders (never twice) and send what the outbox has due."""
+
+    def action() -> dict[str, Any]:
+        from learncity.enrollment.attendance_services import reminders_queue
+        from learncity.notifications.services import send_due
+
+        queued = reminders_queue()
+        return {**queued, "outbox": send_due()}
+
+    result = _run(action)
+    _print(
+        result,
+        as_json,
+        [
+            f"{result['sessions']} session(s) tomorrow: {result['queued']} reminders queued"
+            f" ({result['already']} queued before); outbox sent {result['outbox']['sent']}"
+        ],
+    )
 
 
 @app.command()

@@ -277,3 +277,38 @@ class ProgrammeHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.change} of programme {self.programme_id} at {self.changed_at:%Y-%m-%d}"
+
+
+class Session(TimeStampedModel):
+    """One dated meeting of a schedule (회차), made by `session_services.sessions_expand` from
+    the schedule's dates, weekdays and times. Staff mark a session cancelled (휴강) or a holiday
+    (공휴일); attendance (enrollment.Attendance) is recorded per session. Times are aware
+    (stored in UTC, meant in Asia/Seoul); a schedule without stated times gives all-day
+    sessions (`all_day`: from midnight to midnight, never "late")."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "예정"
+        CANCELLED = "cancelled", "휴강"
+        HOLIDAY = "holiday", "공휴일·휴관"
+
+    schedule = models.ForeignKey(Schedule, on_delete=models.CASCADE, related_name="sessions")
+    date = models.DateField()
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    all_day = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    note = models.CharField(max_length=300, blank=True, default="")
+
+    class Meta:
+        ordering = ["schedule_id", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["schedule", "date"], name="session_one_per_day"),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gte=models.F("starts_at")),
+                name="session_times_ordered",
+            ),
+        ]
+        indexes = [models.Index(fields=["date", "status"], name="session_day")]
+
+    def __str__(self) -> str:
+        return f"session {self.date} of schedule {self.schedule_id}"

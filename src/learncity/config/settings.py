@@ -171,3 +171,31 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+
+def _minutes(name: str, default: int, low: int, high: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a whole number of minutes, not {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigurationError(f"{name} must be between {low} and {high} minutes, not {value}")
+    return value
+
+
+# Check-in (docs/attendance.md): the kiosk takes a check-in from OPENS_BEFORE minutes before a
+# session starts until CLOSES_AFTER minutes after it ends; later than LATE_AFTER minutes after
+# the start counts as late. A kiosk's offline queue may send a check-in up to QUEUE_MAX
+# minutes after it was scanned.
+LEARNCITY_CHECKIN_OPENS_BEFORE = _minutes("LEARNCITY_CHECKIN_OPENS_BEFORE", 30, 0, 720)
+LEARNCITY_CHECKIN_CLOSES_AFTER = _minutes("LEARNCITY_CHECKIN_CLOSES_AFTER", 0, 0, 720)
+LEARNCITY_CHECKIN_LATE_AFTER = _minutes("LEARNCITY_CHECKIN_LATE_AFTER", 10, 0, 720)
+LEARNCITY_CHECKIN_QUEUE_MAX = _minutes("LEARNCITY_CHECKIN_QUEUE_MAX", 240, 1, 10080)
+# QR tokens are HMAC-SHA256(this key, nonce): set it to rotate codes independently of the
+# secret key (rotating either one changes every code; staff re-issue them).
+LEARNCITY_CHECKIN_KEY = os.environ.get("LEARNCITY_CHECKIN_KEY", "")
+# The address citizens reach the site at, for links in messages (check-in code page).
+LEARNCITY_PUBLIC_URL = os.environ.get("LEARNCITY_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -42,3 +42,12 @@ def demo_offers_open(count: int = 6) -> int:
         )
         opened += 1
     return opened
+
+
+def demo_sessions_expand() -> int:
+    """Sessions for the schedules that have an offer (so that the kiosk and the roster have
+    something to show); idempotent. Returns how many sessions were created."""
+    from learncity.catalog.session_services import sessions_expand_many
+    from learncity.enrollment.attendance_selectors import offer_schedule_ids
+
+    return sessions_expand_many(schedule_ids=offer_schedule_ids())["created"]

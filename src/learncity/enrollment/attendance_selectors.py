@@ -1,0 +1,254 @@
+"""Reads of check-in, attendance and completion: who may take attendance, today's sessions,
+a session's roster, no-show counts, completion events. Writes are in attendance_services.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+
+from learncity.catalog.session_selectors import (
+    SessionRow,
+    session_get,
+    sessions_of_schedule,
+    sessions_on,
+)
+from learncity.enrollment.attendance_errors import Forbidden, NotFound
+from learncity.enrollment.models import (
+    Application,
+    Attendance,
+    CheckinToken,
+    CompletionEvent,
+    Offer,
+)
+from learncity.enrollment.permissions import Actor, can_manage, can_read, roles_of
+from learncity.learners.models import StaffRole
+
+ATTENDED = ("present", "late")
+
+
+def can_take_attendance(actor: Actor, institution_id: int | None, district_code: str) -> bool:
+    """Managing staff (institution staff, the district's officer, a city administrator) and
+    the institution's instructors; auditors read only."""
+    if can_manage(actor, institution_id, district_code):
+        return True
+    return any(
+        role == StaffRole.Role.INSTRUCTOR
+        and institution is not None
+        and institution == institution_id
+        for role, institution, _ in roles_of(actor)
+    )
+
+
+def mask_name(name: str) -> str:
+    """김민수 -> 김*수, 김수 -> 김*: enough for a person to recognise their own name."""
+    name = name.strip()
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def session_out(session: SessionRow) -> dict[str, Any]:
+    return {
+        "id": session.id,
+        "schedule_id": session.schedule_id,
+        "programme_id": session.programme_id,
+        "institution_id": session.institution_id,
+        "venue_id": session.venue_id,
+        "venue_name": session.venue_name,
+        "date": session.date,
+        "starts_at": session.starts_at,
+        "ends_at": session.ends_at,
+        "all_day": session.all_day,
+        "status": session.status,
+        "note": session.note,
+        "title": session.title,
+        "room": session.room,
+    }
+
+
+def _reading_scope(actor: Actor) -> tuple[list[int] | None, list[str]]:
+    """(institution ids, district codes) the actor may read; (None, []) for everyone."""
+    institutions: list[int] = []
+    districts: list[str] = []
+    for role, institution, district in roles_of(actor):
+        if role in (StaffRole.Role.CITY_ADMIN, StaffRole.Role.AUDITOR):
+            return None, []
+        if role == StaffRole.Role.DISTRICT_OFFICER and district:
+            districts.append(district)
+        elif institution is not None:
+            institutions.append(institution)
+    return institutions, districts
+
+
+def sessions_today(
+    *, actor: Actor, day: dt.date | None = None, venue_id: int | None = None
+) -> list[dict[str, Any]]:
+    """The sessions on `day` (default today, Asia/Seoul) the actor may see a roster of (an
+    instructor or institution staff: their institution; a district officer: venues in the
+    district; city administrator and auditor: every one), with how many are enrolled and how
+    many have come so far."""
+    day = day or timezone.localdate()
+    institutions, districts = _reading_scope(actor)
+    if institutions == [] and not districts:
+        return []
+    rows = sessions_on(
+        day, institution_ids=institutions, district_codes=districts, venue_id=venue_id
+    )
+    by_schedule: dict[int, int] = defaultdict(int)
+    for schedule_id in Application.objects.filter(
+        offer__schedule_id__in={r.schedule_id for r in rows}, status="confirmed"
+    ).values_list("offer__schedule_id", flat=True):
+        by_schedule[schedule_id] += 1
+    came: dict[int, int] = defaultdict(int)
+    for session_id in Attendance.objects.filter(
+        session_id__in=[r.id for r in rows], status__in=ATTENDED
+    ).values_list("session_id", flat=True):
+        came[session_id] += 1
+    return [
+        {**session_out(r), "enrolled": by_schedule[r.schedule_id], "attended": came[r.id]}
+        for r in rows
+    ]
+
+
+def session_for_reader(actor: Actor, session_id: int) -> SessionRow:
+    """The session, if the actor may read its roster (else Forbidden / NotFound)."""
+    session = session_get(session_id)
+    if session is None:
+        raise NotFound(f"no session {session_id}")
+    if not can_read(actor, session.institution_id, session.district_code):
+        raise Forbidden("you may not see this session's roster")
+    return session
+
+
+def session_roster(*, actor: Actor, session_id: int) -> dict[str, Any]:
+    """A session and its enrolled (confirmed) learners with their attendance, by name: what
+    the instructor's roster page and the printed sign-in sheet show. `attendance` is None
+    when nobody has marked the person yet."""
+    session = session_for_reader(actor, session_id)
+    marks = {
+        row["application_id"]: row
+        for row in Attendance.objects.filter(session_id=session_id).values(
+            "id", "application_id", "status", "checked_in_at", "method", "note"
+        )
+    }
+    learners: list[dict[str, Any]] = []
+    # the confirmed, and those marked while enrolled who have since cancelled
+    enrolled = (
+        Application.objects.filter(offer__schedule_id=session.schedule_id)
+        .filter(Q(status="confirmed") | Q(pk__in=list(marks)))
+        .values_list("pk", "learner_id", "learner__name", "learner__birth_year", "learner__phone")
+    )
+    for application_id, learner_id, name, birth_year, phone in enrolled:
+        mark = marks.get(application_id)
+        learners.append(
+            {
+                "application_id": application_id,
+                "learner_id": learner_id,
+                "name": name,
+                "birth_year": birth_year,
+                "phone_tail": (phone or "")[-4:],
+                "attendance": mark["status"] if mark else None,
+                "checked_in_at": mark["checked_in_at"] if mark else None,
+                "method": mark["method"] if mark else None,
+                "note": mark["note"] if mark else "",
+            }
+        )
+    learners.sort(key=lambda row: (row["name"], row["application_id"]))
+    counts = dict.fromkeys(("present", "late", "absent", "excused", "unmarked"), 0)
+    for row in learners:
+        counts[str(row["attendance"] or "unmarked")] += 1
+    return {"session": session_out(session), "learners": learners, "counts": counts}
+
+
+def attendance_of_application(application_id: int) -> list[dict[str, Any]]:
+    """Every session of the application's schedule with the person's mark (None if none)."""
+    schedule_id = (
+        Application.objects.filter(pk=application_id)
+        .values_list("offer__schedule_id", flat=True)
+        .first()
+    )
+    if schedule_id is None:
+        raise NotFound(f"no application {application_id}")
+    marks = dict(
+        Attendance.objects.filter(application_id=application_id).values_list("session_id", "status")
+    )
+    return [
+        {**session_out(s), "attendance": marks.get(s.id)} for s in sessions_of_schedule(schedule_id)
+    ]
+
+
+def no_show_counts(
+    *, learner_ids: Iterable[int] | None = None, now: dt.datetime | None = None
+) -> dict[int, int]:
+    """No-shows per learner: held (not cancelled) sessions that have ended, of the learner's
+    confirmed applications, with no mark or an absent mark (excused is not a no-show).
+    Learners without a no-show are left out. For per-person rules (e.g. lose priority after
+    three no-shows in a term)."""
+    from learncity.catalog.session_selectors import held_sessions_ended
+
+    now = now or timezone.now()
+    applications = Application.objects.filter(status="confirmed")
+    if learner_ids is not None:
+        applications = applications.filter(learner_id__in=list(learner_ids))
+    rows = list(applications.values_list("pk", "learner_id", "offer__schedule_id"))
+    ended = held_sessions_ended({schedule for _, _, schedule in rows}, now)
+    came = set(
+        Attendance.objects.filter(
+            application_id__in=[pk for pk, _, _ in rows],
+            status__in=("present", "late", "excused"),
+        ).values_list("application_id", "session_id")
+    )
+    counts: dict[int, int] = defaultdict(int)
+    for application_id, learner_id, schedule_id in rows:
+        for session_id in ended.get(schedule_id, ()):
+            if (application_id, session_id) not in came:
+                counts[learner_id] += 1
+    return dict(counts)
+
+
+def completion_events(
+    *, offer_id: int | None = None, unconsumed: bool = False, limit: int = 1000
+) -> list[dict[str, Any]]:
+    """Completion events, oldest first (the learning record takes the unconsumed ones)."""
+    events = CompletionEvent.objects.order_by("id")
+    if offer_id is not None:
+        events = events.filter(offer_id=offer_id)
+    if unconsumed:
+        events = events.filter(consumed_at__isnull=True)
+    return [
+        dict(row)
+        for row in events.values(
+            "id",
+            "application_id",
+            "offer_id",
+            "learner_id",
+            "at",
+            "attended",
+            "sessions",
+            "rate_percent",
+            "rule",
+        )[:limit]
+    ]
+
+
+def checkin_token_state(application_id: int) -> dict[str, Any] | None:
+    """The live token's last four characters and issue time (never the token), or None."""
+    found = (
+        CheckinToken.objects.filter(application_id=application_id, revoked_at__isnull=True)
+        .values("id", "hint", "created_at")
+        .first()
+    )
+    return dict(found) if found else None
+
+
+def offer_schedule_ids() -> list[int]:
+    """The schedules that have an enrolment offer (whose sessions take attendance)."""
+    return list(Offer.objects.order_by("schedule_id").values_list("schedule_id", flat=True))

@@ -1,0 +1,939 @@
+"""Writes of check-in, attendance and completion (issue 6): sessions marked by staff, QR
+check-in codes, the kiosk's check-in, instructors' marks, completion events and reminders.
+Reads are in attendance_selectors; refusals in attendance_errors.
+
+Invariants held by the database, not by Python: one attendance row per (session,
+application) and one per (kiosk user, request key); one live check-in code per
+application; one completion event per application. Check-in writes with INSERT ... ON
+CONFLICT DO NOTHING and answers a lost race as "already checked in"; completion inserts each
+event in a savepoint and takes an IntegrityError as "emitted before" — so repeated and
+concurrent runs never emit twice. Messages go through the outbox with a dedupe key, in the
+transaction of the change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from learncity.algorithms import completion
+from learncity.catalog.selectors import schedule_owner
+from learncity.catalog.session_selectors import (
+    SessionRow,
+    schedule_last_end,
+    session_get,
+    sessions_of_schedule,
+    sessions_of_schedules_on,
+    sessions_on,
+    venue_owner,
+)
+from learncity.catalog.session_services import (
+    Expanded,
+    session_status_set,
+    sessions_expand,
+)
+from learncity.enrollment.attendance_errors import (
+    AlreadyCheckedIn,
+    AttendanceError,
+    CheckinClosed,
+    CheckinNotOpen,
+    Forbidden,
+    IdempotencyConflict,
+    InvalidScanTime,
+    InvalidState,
+    MoreDetailNeeded,
+    NoSessionNow,
+    NotConfirmed,
+    NotFound,
+    PersonNotFound,
+    SessionCancelled,
+    SessionChoiceNeeded,
+    TokenInvalid,
+    TokenRevoked,
+    WrongVenue,
+)
+from learncity.enrollment.attendance_selectors import can_take_attendance, mask_name
+from learncity.enrollment.checkin_code import (
+    checkin_link,
+    digest_of,
+    nonce_new,
+    token_of,
+    token_parse,
+)
+from learncity.enrollment.models import (
+    Application,
+    Attendance,
+    AuditEvent,
+    CheckinToken,
+    CompletionEvent,
+    CompletionRule,
+    Offer,
+)
+from learncity.enrollment.permissions import Actor, can_manage
+from learncity.learners.models import HouseholdLink, Learner
+
+_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
+
+
+def _audit(
+    actor: Actor | None, action: str, offer_id: int | None, app_id: int | None, **data: Any
+) -> None:
+    AuditEvent.objects.create(
+        actor_id=actor.user_id if actor else None,
+        action=action,
+        offer_id=offer_id,
+        application_id=app_id,
+        data=data,
+    )
+
+
+def _hhmm(moment: dt.datetime) -> str:
+    return f"{timezone.localtime(moment):%H:%M}"
+
+
+# ------------------------------------------------------------------ sessions
+
+
+def schedule_sessions_expand(*, actor: Actor | None, schedule_id: int) -> Expanded:
+    """Expand a schedule into sessions (staff who manage it; None: the system, e.g. the CLI).
+    Idempotent; keeps staff marks (see catalog.session_services.sessions_expand)."""
+    if actor is not None:
+        owner = schedule_owner(schedule_id)
+        if owner is None:
+            raise NotFound(f"no schedule {schedule_id}")
+        if not can_manage(actor, owner.institution_id, owner.district_code):
+            raise Forbidden("you may not manage this schedule's sessions")
+    return sessions_expand(schedule_id=schedule_id)
+
+
+def session_mark(*, actor: Actor, session_id: int, status: str, note: str = "") -> dict[str, Any]:
+    """Mark a session cancelled (휴강) or a holiday, or scheduled again: staff who manage the
+    institution (institution staff, the district's officer, a city administrator)."""
+    session = session_get(session_id)
+    if session is None:
+        raise NotFound(f"no session {session_id}")
+    if not can_manage(actor, session.institution_id, session.district_code):
+        raise Forbidden("you may not change this session")
+    with transaction.atomic():
+        was = session_status_set(session_id=session_id, status=status, note=note)
+        _audit(actor, "session_marked", None, None, session=session_id, status=status, was=was)
+    return {"session_id": session_id, "status": status, "was": was, "note": note.strip()}
+
+
+# ------------------------------------------------------------------ check-in codes
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    application_id: int
+    token: str  # what the QR code carries; show it to its owner only
+    hint: str
+    link: str  # the page that shows the code (for messages)
+    created_at: dt.datetime
+
+
+def _may_hold_code(actor: Actor, application: Application, offer: Offer) -> bool:
+    """The learner, a household proxy, whoever entered the application, managing staff."""
+    if actor.user_id in (application.learner.user_id, application.entered_by_id):
+        return True
+    if HouseholdLink.objects.filter(
+        proxy__user_id=actor.user_id, member_id=application.learner_id, withdrawn_at__isnull=True
+    ).exists():
+        return True
+    return can_manage(actor, offer.institution_id, offer.district_code)
+
+
+def _application_for(actor: Actor | None, application_id: int) -> Application:
+    application = (
+        Application.objects.select_related("learner", "offer").filter(pk=application_id).first()
+    )
+    if application is None:
+        raise NotFound(f"no application {application_id}")
+    if actor is not None and not _may_hold_code(actor, application, application.offer):
+        raise Forbidden("this application is not yours")
+    return application
+
+
+def _issue(application_id: int) -> CheckinToken:
+    """A new live token row (the caller has revoked the old one in this transaction)."""
+    nonce = nonce_new()
+    token = token_of(nonce)
+    return CheckinToken.objects.create(
+        application_id=application_id, nonce=nonce, digest=digest_of(token), hint=token[-4:]
+    )
+
+
+def _issued(row: CheckinToken) -> IssuedCode:
+    token = token_of(row.nonce)
+    return IssuedCode(row.application_id, token, row.hint, checkin_link(token), row.created_at)
+
+
+def _current(application_id: int) -> IssuedCode:
+    """The live code of a confirmed application, issued on first use. A concurrent first
+    use loses on the unique index (one live code) and reads the winner's."""
+    row = CheckinToken.objects.filter(
+        application_id=application_id, revoked_at__isnull=True
+    ).first()
+    if row is None or digest_of(token_of(row.nonce)) != row.digest:
+        # none yet, or the check-in key changed since: a code no kiosk would accept
+        try:
+            with transaction.atomic():
+                if row is not None:
+                    CheckinToken.objects.filter(pk=row.pk).update(revoked_at=timezone.now())
+                row = _issue(application_id)
+        except IntegrityError:
+            row = CheckinToken.objects.get(application_id=application_id, revoked_at__isnull=True)
+    return _issued(row)
+
+
+def checkin_code_get(*, actor: Actor, application_id: int) -> IssuedCode:
+    """The check-in code of a confirmed application for its holder (the learner's page, a
+    printed card): the same code every time until it is revoked or re-issued."""
+    application = _application_for(actor, application_id)
+    if application.status != "confirmed":
+        raise NotConfirmed(
+            "출석 코드는 수강이 확정된 신청에만 있습니다"
+            " / only a confirmed place has a check-in code"
+        )
+    return _current(application_id)
+
+
+def checkin_code_reissue(*, actor: Actor, application_id: int) -> IssuedCode:
+    """Revoke the live code (a lost card, a shared screenshot) and issue a new one; the old
+    one is refused at the kiosk from now on."""
+    application = _application_for(actor, application_id)
+    if application.status != "confirmed":
+        raise NotConfirmed(
+            "출석 코드는 수강이 확정된 신청에만 있습니다"
+            " / only a confirmed place has a check-in code"
+        )
+    with transaction.atomic():
+        Application.objects.select_for_update().filter(pk=application_id).first()
+        CheckinToken.objects.filter(application_id=application_id, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        row = _issue(application_id)
+        _audit(actor, "checkin_code_issued", application.offer_id, application_id, hint=row.hint)
+    return _issued(row)
+
+
+def checkin_code_revoke(*, actor: Actor, application_id: int) -> int:
+    """Revoke the live code without a new one; returns how many were revoked (0 or 1)."""
+    application = _application_for(actor, application_id)
+    with transaction.atomic():
+        revoked = CheckinToken.objects.filter(
+            application_id=application_id, revoked_at__isnull=True
+        ).update(revoked_at=timezone.now())
+        if revoked:
+            _audit(actor, "checkin_code_revoked", application.offer_id, application_id)
+    return revoked
+
+
+def checkin_message_line(*, application_id: int) -> str:
+    """One line for a confirmation message: the link to the page with the check-in code.
+    For enrollment.services._send (kind "confirmed"): it issues the code in the current
+    transaction on first use. Empty when the application is not confirmed."""
+    confirmed = Application.objects.filter(pk=application_id, status="confirmed").exists()
+    if not confirmed:
+        return ""
+    code = _current(application_id)
+    return f"출석 QR: {code.link} / check-in code: {code.link}"
+
+
+def checkin_code_send(*, application_id: int) -> bool:
+    """Queue a message with the check-in link of a confirmed application (once per code:
+    the dedupe key names the code). False when nothing was queued."""
+    from learncity.catalog.selectors import programme_title
+    from learncity.notifications.services import queue
+
+    found = (
+        Application.objects.filter(pk=application_id, status="confirmed")
+        .values_list("programme_id", "learner__phone", "learner__email")
+        .first()
+    )
+    if found is None:
+        return False
+    programme_id, phone, email = found
+    with transaction.atomic():
+        code = _current(application_id)
+        return queue(
+            kind="checkin_code",
+            channel="sms" if phone else "email",
+            recipient=phone or email,
+            subject="[learncity] 출석 QR 코드 / check-in code",
+            body=f"{programme_title(programme_id)}: 출석할 때 이 QR 코드를 보여 주세요."
+            f" / Show this code when you arrive: {code.link}",
+            dedupe_key=f"application:{application_id}:checkin_code:{digest_of(code.token)[:16]}",
+        )
+
+
+# ------------------------------------------------------------------ check-in
+
+
+@dataclass(frozen=True)
+class CheckinResult:
+    attendance_id: int
+    application_id: int
+    session_id: int
+    status: str  # present or late
+    method: str  # qr or phone
+    checked_in_at: dt.datetime
+    title: str
+    room: str
+    venue_name: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    learner_name: str  # masked: 김*수
+    replayed: bool  # the same request (idempotency key) was recorded before
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    application_id: int
+    schedule_id: int
+    learner_name: str
+
+
+def _window(session: SessionRow) -> tuple[dt.datetime, dt.datetime]:
+    if session.all_day:
+        return session.starts_at, session.ends_at
+    opens = session.starts_at - dt.timedelta(minutes=settings.LEARNCITY_CHECKIN_OPENS_BEFORE)
+    closes = session.ends_at + dt.timedelta(minutes=settings.LEARNCITY_CHECKIN_CLOSES_AFTER)
+    return opens, closes
+
+
+def _scan_time(scanned_at: dt.datetime | None, now: dt.datetime) -> dt.datetime:
+    """When the person was at the kiosk: now, or the time a kiosk's offline queue recorded
+    (not in the future, not older than LEARNCITY_CHECKIN_QUEUE_MAX minutes)."""
+    if scanned_at is None:
+        return now
+    if timezone.is_naive(scanned_at):
+        raise InvalidScanTime("scanned_at needs a time zone (e.g. 2026-04-20T09:58:00+09:00)")
+    if scanned_at > now + dt.timedelta(minutes=2):
+        raise InvalidScanTime("scanned_at is in the future: check the kiosk's clock")
+    if scanned_at < now - dt.timedelta(minutes=settings.LEARNCITY_CHECKIN_QUEUE_MAX):
+        raise InvalidScanTime(
+            "이 출석 기록은 너무 오래되어 받을 수 없습니다. 담당자가 직접 입력해 주세요."
+            f" / the check-in was queued more than {settings.LEARNCITY_CHECKIN_QUEUE_MAX}"
+            " minutes ago: staff enter it by hand"
+        )
+    return scanned_at
+
+
+def _by_token(raw: str, venue_id: int) -> _Candidate:
+    token = token_parse(raw)
+    if token is None:
+        raise TokenInvalid("출석 코드가 아닙니다 / this is not a check-in code")
+    found = (
+        CheckinToken.objects.filter(digest=digest_of(token))
+        .values_list(
+            "revoked_at",
+            "application_id",
+            "application__status",
+            "application__offer__schedule_id",
+            "application__programme__venue_id",
+            "application__learner__name",
+        )
+        .first()
+    )
+    if found is None:
+        raise TokenInvalid("등록되지 않은 출석 코드입니다 / this check-in code is not known")
+    revoked_at, application_id, status, schedule_id, code_venue, name = found
+    if revoked_at is not None:
+        raise TokenRevoked(
+            "사용이 중지된 코드입니다. 새 코드를 받아 주세요"
+            " / this code was revoked: use the new one"
+        )
+    if code_venue != venue_id:
+        raise WrongVenue(
+            "다른 교육장의 수업 코드입니다 / this code is for a class at another venue",
+            details={"application_id": application_id},
+        )
+    if status != "confirmed":
+        raise NotConfirmed("수강이 확정되지 않았습니다 / this place is not confirmed")
+    return _Candidate(application_id, schedule_id, name)
+
+
+def _by_phone(
+    phone_tail: str, birth_year: int | None, name: str, venue_id: int
+) -> list[_Candidate]:
+    tail = re.sub(r"\D", "", phone_tail or "")
+    if len(tail) != 4 or birth_year is None or not 1900 <= birth_year <= 2100:
+        raise AttendanceError(
+            "전화번호 뒤 네 자리와 태어난 해를 입력해 주세요"
+            " / enter the last four digits of the phone number and the year of birth"
+        )
+    people = Learner.objects.filter(phone__endswith=tail, birth_year=birth_year)
+    if name.strip():
+        people = people.filter(name=name.strip())
+    found = list(people.values_list("pk", "name")[:3])
+    if not found:
+        raise PersonNotFound("일치하는 분이 없습니다 / nobody matches these details")
+    if len(found) > 1:
+        # never guess between people: one more detail, else staff
+        raise MoreDetailNeeded(
+            "같은 번호와 생년의 분이 여러 명입니다. 이름을 입력해 주세요"
+            " / several people match: enter your name"
+            if not name.strip()
+            else "여러 명이 일치합니다. 담당자에게 문의해 주세요 / several people match: ask staff",
+            details={"ask_for": "name" if not name.strip() else "staff"},
+        )
+    learner_id, learner_name = found[0]
+    rows = Application.objects.filter(
+        learner_id=learner_id, status="confirmed", programme__venue_id=venue_id
+    ).values_list("pk", "offer__schedule_id")
+    return [_Candidate(pk, schedule_id, learner_name) for pk, schedule_id in rows]
+
+
+def _choice_out(session: SessionRow, application_id: int, at: dt.datetime) -> dict[str, Any]:
+    opens, closes = _window(session)
+    return {
+        "session_id": session.id,
+        "application_id": application_id,
+        "title": session.title,
+        "room": session.room,
+        "starts_at": session.starts_at.isoformat(),
+        "ends_at": session.ends_at.isoformat(),
+        "status": session.status,
+        "open_now": session.status == "scheduled" and opens <= at <= closes,
+    }
+
+
+def _pick(
+    candidates: list[_Candidate], at: dt.datetime, session_id: int | None
+) -> tuple[_Candidate, SessionRow]:
+    """The one session to check in to, or the refusal that says why there is none."""
+    by_schedule = {c.schedule_id: c for c in candidates}
+    day = timezone.localtime(at).date()
+    today = sessions_of_schedules_on(by_schedule, day)
+    if session_id is not None:
+        today = [s for s in today if s.id == session_id]
+    if not today:
+        raise NoSessionNow("오늘 이 교육장에 수업이 없습니다 / no class here today")
+    open_now: list[SessionRow] = []
+    cancelled_now: list[SessionRow] = []
+    for session in today:
+        opens, closes = _window(session)
+        if opens <= at <= closes:
+            (open_now if session.status == "scheduled" else cancelled_now).append(session)
+    if len(open_now) == 1:
+        return by_schedule[open_now[0].schedule_id], open_now[0]
+    if len(open_now) > 1:
+        raise SessionChoiceNeeded(
+            "오늘 수업이 여러 개입니다. 하나를 고르세요 / you have several classes now: choose one",
+            details={
+                "choices": [
+                    _choice_out(s, by_schedule[s.schedule_id].application_id, at) for s in open_now
+                ]
+            },
+        )
+    if cancelled_now:
+        session = cancelled_now[0]
+        word = "휴강" if session.status == "cancelled" else "휴일"
+        raise SessionCancelled(
+            f"{session.title}: 오늘 수업은 {word}입니다 / today's class is cancelled"
+            + (f" ({session.note})" if session.note else ""),
+            details={"session_id": session.id, "status": session.status},
+        )
+    later = [s for s in today if s.status == "scheduled" and _window(s)[0] > at]
+    if later:
+        first = min(later, key=lambda s: s.starts_at)
+        opens = _window(first)[0]
+        raise CheckinNotOpen(
+            f"{first.title}: 출석은 {_hhmm(opens)}부터입니다 (수업 {_hhmm(first.starts_at)})"
+            f" / check-in opens at {_hhmm(opens)} (class at {_hhmm(first.starts_at)})",
+            details={"session_id": first.id, "opens_at": opens.isoformat()},
+        )
+    held = [s for s in today if s.status == "scheduled"]
+    if held:
+        last = max(held, key=lambda s: s.ends_at)
+        raise CheckinClosed(
+            f"{last.title}: 오늘 수업은 {_hhmm(last.ends_at)}에 끝났습니다"
+            f" / today's class ended at {_hhmm(last.ends_at)}",
+            details={"session_id": last.id},
+        )
+    session = today[0]
+    raise SessionCancelled(
+        f"{session.title}: 오늘 수업은 휴강입니다 / today's class is cancelled",
+        details={"session_id": session.id, "status": session.status},
+    )
+
+
+def _result(row: dict[str, Any], session: SessionRow, name: str, replayed: bool) -> CheckinResult:
+    return CheckinResult(
+        attendance_id=row["id"],
+        application_id=row["application_id"],
+        session_id=session.id,
+        status=row["status"],
+        method=row["method"],
+        checked_in_at=row["checked_in_at"],
+        title=session.title,
+        room=session.room,
+        venue_name=session.venue_name,
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+        learner_name=mask_name(name),
+        replayed=replayed,
+    )
+
+
+_ROW = (
+    "id",
+    "application_id",
+    "session_id",
+    "status",
+    "method",
+    "checked_in_at",
+    "request_key",
+    "recorded_by_id",
+    "application__learner__name",
+    "application__learner__phone",
+    "application__learner__birth_year",
+)
+
+
+def _replay(
+    actor: Actor,
+    *,
+    key: str,
+    venue_id: int,
+    token: str | None,
+    phone_tail: str,
+    birth_year: int | None,
+) -> CheckinResult | None:
+    row = (
+        Attendance.objects.filter(recorded_by_id=actor.user_id, request_key=key)
+        .values(*_ROW)
+        .first()
+    )
+    if row is None:
+        return None
+    session = session_get(row["session_id"])
+    same = session is not None and session.venue_id == venue_id
+    if same and token is not None:
+        parsed = token_parse(token)
+        same = (
+            parsed is not None
+            and CheckinToken.objects.filter(
+                digest=digest_of(parsed), application_id=row["application_id"]
+            ).exists()
+        )
+    elif same:
+        phone = row["application__learner__phone"] or ""
+        same = (
+            phone.endswith(re.sub(r"\D", "", phone_tail or "x"))
+            and birth_year == row["application__learner__birth_year"]
+        )
+    if not same or session is None:
+        raise IdempotencyConflict(
+            "this request id was already used for another check-in; send a new one"
+        )
+    return _result(row, session, row["application__learner__name"], replayed=True)
+
+
+def checkin_record(
+    *,
+    actor: Actor,
+    venue_id: int,
+    request_key: str,
+    token: str | None = None,
+    phone_tail: str = "",
+    birth_year: int | None = None,
+    name: str = "",
+    session_id: int | None = None,
+    scanned_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> CheckinResult:
+    """Check a person in at a venue's kiosk, by QR token or by the last four digits of the
+    phone number and the year of birth (then `name` when several people match, and
+    `session_id` when the person has several classes open now). Records present, or late
+    after LEARNCITY_CHECKIN_LATE_AFTER minutes. `request_key` (8-64 characters, made by the
+    kiosk per scan) makes a resend from an offline queue harmless: the same key answers the
+    first result with `replayed`; `scanned_at` is when the person was at the kiosk.
+
+    Refusals (attendance_errors): checkin_token_invalid (malformed or forged),
+    checkin_token_revoked, checkin_wrong_venue, checkin_not_confirmed, already_checked_in
+    (with the time), no_session_now, session_cancelled, checkin_not_open (with the time it
+    opens), checkin_closed, person_not_found, more_detail_needed, choose_session (with the
+    choices), invalid_scan_time, forbidden, not_found, idempotency_conflict."""
+    now = now or timezone.now()
+    if not _KEY.match(request_key or ""):
+        raise AttendanceError("request_key: 8 to 64 letters, digits or - _ . :")
+    at = _scan_time(scanned_at, now)
+    venue = venue_owner(venue_id)
+    if venue is None:
+        raise NotFound(f"no venue {venue_id}")
+    if not can_take_attendance(actor, venue.institution_id, venue.district_code):
+        raise Forbidden("you may not take attendance at this venue")
+    replayed = _replay(
+        actor,
+        key=request_key,
+        venue_id=venue_id,
+        token=token,
+        phone_tail=phone_tail,
+        birth_year=birth_year,
+    )
+    if replayed is not None:
+        return replayed
+    if token is not None and token.strip():
+        candidates = [_by_token(token, venue_id)]
+        method = Attendance.Method.QR
+    elif phone_tail:
+        candidates = _by_phone(phone_tail, birth_year, name, venue_id)
+        method = Attendance.Method.PHONE
+    else:
+        raise AttendanceError("send a token, or phone_tail and birth_year")
+    if not candidates:
+        raise NoSessionNow("오늘 이 교육장에 수업이 없습니다 / no class here today")
+    candidate, session = _pick(candidates, at, session_id)
+    late_after = session.starts_at + dt.timedelta(minutes=settings.LEARNCITY_CHECKIN_LATE_AFTER)
+    status = "late" if not session.all_day and at > late_after else "present"
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO enrollment_attendance (created_at, updated_at, session_id,"
+                " application_id, status, checked_in_at, method, recorded_by_id, request_key,"
+                " note) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, '') ON CONFLICT DO NOTHING",
+                [
+                    now,
+                    now,
+                    session.id,
+                    candidate.application_id,
+                    status,
+                    at,
+                    method,
+                    actor.user_id,
+                    request_key,
+                ],
+            )
+            inserted = cursor.rowcount == 1
+        if not inserted:
+            # a hand mark without a time (absent, excused) becomes the check-in
+            inserted = bool(
+                Attendance.objects.filter(
+                    session_id=session.id,
+                    application_id=candidate.application_id,
+                    checked_in_at__isnull=True,
+                    status__in=("absent", "excused"),
+                ).update(
+                    status=status,
+                    checked_in_at=at,
+                    method=method,
+                    recorded_by_id=actor.user_id,
+                    request_key=request_key,
+                    updated_at=now,
+                )
+            )
+    row = (
+        Attendance.objects.filter(session_id=session.id, application_id=candidate.application_id)
+        .values(*_ROW)
+        .first()
+    )
+    if row is None:  # the key was taken by a concurrent request for another check-in
+        raise IdempotencyConflict("this request id was already used for another check-in")
+    if not inserted:
+        if row["request_key"] == request_key and row["recorded_by_id"] == actor.user_id:
+            return _result(row, session, candidate.learner_name, replayed=True)
+        when = row["checked_in_at"]
+        said = (
+            f"{_hhmm(when)}에 이미 출석했습니다 / already checked in at {_hhmm(when)}"
+            if when
+            else ("이미 출석으로 기록되어 있습니다 / already marked present")
+        )
+        raise AlreadyCheckedIn(
+            f"{session.title}: {said}",
+            details={
+                "checked_in_at": when.isoformat() if when else None,
+                "at": _hhmm(when) if when else None,
+                "status": row["status"],
+                "session_id": session.id,
+                "title": session.title,
+                "room": session.room,
+            },
+        )
+    return _result(row, session, candidate.learner_name, replayed=False)
+
+
+def checkin_bare(*, session_id: int, application_id: int, request_key: str) -> bool:
+    """Only the attendance insert (ON CONFLICT DO NOTHING), in its own transaction: the floor
+    that `learncity bench checkin` compares checkin_record against; never used otherwise."""
+    now = timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO enrollment_attendance (created_at, updated_at, session_id,"
+            " application_id, status, checked_in_at, method, recorded_by_id, request_key,"
+            " note) VALUES (%s, %s, %s, %s, 'present', %s, 'qr', NULL, %s, '')"
+            " ON CONFLICT DO NOTHING",
+            [now, now, session_id, application_id, now, request_key],
+        )
+        return bool(cursor.rowcount == 1)
+
+
+# ------------------------------------------------------------------ instructors' marks
+
+
+def attendance_mark(
+    *,
+    actor: Actor,
+    session_id: int,
+    application_id: int,
+    status: str,
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """Mark a learner present, late, absent or excused (공결) by hand: the institution's
+    instructors and managing staff; auditors read only. A kiosk check-in keeps its time; the
+    mark changes the status. Returns the row as the roster shows it."""
+    now = now or timezone.now()
+    if status not in Attendance.Status.values:
+        raise AttendanceError(f"status must be one of {', '.join(Attendance.Status.values)}")
+    if len(note) > 300:
+        raise AttendanceError("the note is at most 300 characters")
+    session = session_get(session_id)
+    if session is None:
+        raise NotFound(f"no session {session_id}")
+    if not can_take_attendance(actor, session.institution_id, session.district_code):
+        raise Forbidden("you may not take attendance for this session")
+    if session.status != "scheduled":
+        raise SessionCancelled("this session is cancelled: there is no attendance to take")
+    found = (
+        Application.objects.filter(pk=application_id)
+        .values_list("offer_id", "offer__schedule_id", "status")
+        .first()
+    )
+    if found is None or found[1] != session.schedule_id:
+        raise NotFound(f"application {application_id} is not enrolled in this session's course")
+    offer_id, _, app_status = found
+    if (
+        app_status != "confirmed"
+        and not Attendance.objects.filter(
+            session_id=session_id, application_id=application_id
+        ).exists()
+    ):
+        raise NotConfirmed("this application is not confirmed")
+    for _ in range(2):
+        try:
+            with transaction.atomic():
+                row = (
+                    Attendance.objects.select_for_update()
+                    .filter(session_id=session_id, application_id=application_id)
+                    .first()
+                )
+                was = row.status if row else None
+                if row is None:
+                    row = Attendance.objects.create(
+                        session_id=session_id,
+                        application_id=application_id,
+                        status=status,
+                        method=Attendance.Method.MANUAL,
+                        recorded_by_id=actor.user_id,
+                        note=note.strip(),
+                    )
+                else:
+                    Attendance.objects.filter(pk=row.pk).update(
+                        status=status,
+                        recorded_by_id=actor.user_id,
+                        note=note.strip(),
+                        updated_at=now,
+                    )
+                _audit(
+                    actor,
+                    "attendance_marked",
+                    offer_id,
+                    application_id,
+                    session=session_id,
+                    status=status,
+                    was=was,
+                )
+            break
+        except IntegrityError:  # a kiosk check-in won the race: mark over it
+            continue
+    else:
+        raise InvalidState("the attendance changed while marking: try again")
+    return {
+        "attendance_id": row.pk,
+        "session_id": session_id,
+        "application_id": application_id,
+        "status": status,
+        "was": was,
+        "note": note.strip(),
+    }
+
+
+# ------------------------------------------------------------------ completion
+
+
+def completion_rule_set(
+    *, actor: Actor, offer_id: int, threshold_percent: int = 80, excused: str = "absent"
+) -> dict[str, Any]:
+    """Set an offer's completion rule (managing staff)."""
+    offer = Offer.objects.filter(pk=offer_id).first()
+    if offer is None:
+        raise NotFound(f"no offer {offer_id}")
+    if not can_manage(actor, offer.institution_id, offer.district_code):
+        raise Forbidden("you may not change this offer's completion rule")
+    try:
+        completion.Rule(threshold_percent, excused)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise AttendanceError(str(exc)) from None
+    with transaction.atomic():
+        CompletionRule.objects.update_or_create(
+            offer_id=offer_id, defaults={"threshold_percent": threshold_percent, "excused": excused}
+        )
+        _audit(
+            actor,
+            "completion_rule_set",
+            offer_id,
+            None,
+            threshold_percent=threshold_percent,
+            excused=excused,
+        )
+    return {"offer_id": offer_id, "threshold_percent": threshold_percent, "excused": excused}
+
+
+def completion_rule_of(offer_id: int) -> completion.Rule:
+    found = (
+        CompletionRule.objects.filter(offer_id=offer_id)
+        .values_list("threshold_percent", "excused")
+        .first()
+    )
+    return completion.Rule(found[0], found[1]) if found else completion.Rule()  # type: ignore[arg-type]
+
+
+def _complete_offer(offer_id: int, schedule_id: int, now: dt.datetime) -> dict[str, int]:
+    rule = completion_rule_of(offer_id)
+    facts = [
+        completion.SessionFact(s.id, s.status, s.ends_at <= now)
+        for s in sessions_of_schedule(schedule_id)
+    ]
+    applications = list(
+        Application.objects.filter(offer_id=offer_id, status="confirmed").values_list(
+            "pk", "learner_id"
+        )
+    )
+    marks: dict[int, dict[int, str]] = {pk: {} for pk, _ in applications}
+    for application_id, session_id, status in Attendance.objects.filter(
+        application_id__in=list(marks)
+    ).values_list("application_id", "session_id", "status"):
+        marks[application_id][session_id] = status
+    counts = {"evaluated": 0, "completed": 0, "emitted": 0, "not_completed": 0, "in_progress": 0}
+    described = {
+        "version": completion.VERSION,
+        "threshold_percent": rule.threshold_percent,
+        "excused": rule.excused,
+    }
+    for application_id, learner_id in applications:
+        outcome = completion.evaluate(facts, marks[application_id], rule)
+        counts["evaluated"] += 1
+        counts[outcome.verdict] += 1
+        if not outcome.completed:
+            continue
+        try:
+            with transaction.atomic():  # a savepoint: a duplicate is refused by the unique index
+                CompletionEvent.objects.create(
+                    application_id=application_id,
+                    offer_id=offer_id,
+                    learner_id=learner_id,
+                    at=now,
+                    attended=outcome.attended,
+                    sessions=outcome.counted,
+                    rate_percent=outcome.rate_percent,
+                    rule=described,
+                )
+            counts["emitted"] += 1
+        except IntegrityError:
+            pass  # emitted before (or by a concurrent run): never twice
+    return counts
+
+
+def completion_run(
+    *, offer_id: int | None = None, actor: Actor | None = None, now: dt.datetime | None = None
+) -> dict[str, int]:
+    """Evaluate completion and emit a CompletionEvent for each newly completed learner,
+    exactly once per application however often and however concurrently it runs. With an
+    offer: that offer, on demand (managing staff; None is the system). Without: every offer
+    whose last held session has ended. Before the end only those who already reached the
+    threshold of all held sessions complete."""
+    now = now or timezone.now()
+    if offer_id is not None:
+        offer = (
+            Offer.objects.filter(pk=offer_id)
+            .values_list("schedule_id", "institution_id", "district_code")
+            .first()
+        )
+        if offer is None:
+            raise NotFound(f"no offer {offer_id}")
+        if actor is not None and not can_manage(actor, offer[1], offer[2]):
+            raise Forbidden("you may not run completion for this offer")
+        offers = [(offer_id, offer[0])]
+    else:
+        pairs = list(Offer.objects.order_by("id").values_list("pk", "schedule_id"))
+        ended = schedule_last_end(schedule for _, schedule in pairs)
+        offers = [
+            (pk, schedule) for pk, schedule in pairs if schedule in ended and ended[schedule] <= now
+        ]
+    totals = {
+        "offers": 0,
+        "evaluated": 0,
+        "completed": 0,
+        "emitted": 0,
+        "not_completed": 0,
+        "in_progress": 0,
+    }
+    for pk, schedule_id in offers:
+        with transaction.atomic():
+            counts = _complete_offer(pk, schedule_id, now)
+        totals["offers"] += 1
+        for name, value in counts.items():
+            totals[name] += value
+    return totals
+
+
+# ------------------------------------------------------------------ reminders
+
+
+def reminders_queue(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Queue a reminder (SMS, else e-mail) the day before each held session to every
+    confirmed learner who consented to notifications. One message per (session,
+    application) ever — the outbox's dedupe key — so running it twice sends nothing twice.
+    `learncity outbox send` delivers them."""
+    from learncity.notifications.services import queue
+
+    now = now or timezone.now()
+    tomorrow = timezone.localtime(now).date() + dt.timedelta(days=1)
+    sessions = [s for s in sessions_on(tomorrow, limit=100_000) if s.status == "scheduled"]
+    by_schedule: dict[int, list[SessionRow]] = {}
+    for session in sessions:
+        by_schedule.setdefault(session.schedule_id, []).append(session)
+    counts = {"sessions": len(sessions), "queued": 0, "already": 0}
+    people = (
+        Application.objects.filter(offer__schedule_id__in=list(by_schedule), status="confirmed")
+        .filter(
+            learner__consents__purpose="notifications", learner__consents__withdrawn_at__isnull=True
+        )
+        .values_list("pk", "offer__schedule_id", "learner__phone", "learner__email")
+        .distinct()
+    )
+    with transaction.atomic():
+        for application_id, schedule_id, phone, email in people:
+            for session in by_schedule[schedule_id]:
+                when = "종일" if session.all_day else _hhmm(session.starts_at)
+                when_en = "all day" if session.all_day else _hhmm(session.starts_at)
+                queued = queue(
+                    kind="session_reminder",
+                    channel="sms" if phone else "email",
+                    recipient=phone or email,
+                    subject="[learncity] 내일 수업 / class tomorrow",
+                    body=f"{session.title}: 내일({session.date:%m/%d}) {when} {session.room}"
+                    f" 수업이 있습니다. / Class tomorrow ({session.date:%m/%d}) {when_en},"
+                    f" {session.room}.",
+                    dedupe_key=f"reminder:{session.id}:{application_id}",
+                )
+                counts["queued" if queued else "already"] += 1
+    return counts
