@@ -326,3 +326,71 @@ def schedules_without_offer(limit: int) -> list[tuple[int, int | None]]:
         .order_by("id")
         .values_list("id", "capacity")[:limit]
     )
+
+
+def schedule_choices(
+    *,
+    ids: list[int] | None = None,
+    institution_ids: frozenset[int] | None = None,
+    district_codes: frozenset[str] | None = None,
+    without_offer: bool = False,
+    q: str = "",
+    limit: int = 20,
+    offset: int = 0,
+) -> tuple[int, list[dict[str, Any]]]:
+    """Schedules with their programme, institution and district, for the staff pages that
+    open enrolment: those of `ids`, or those run by the institutions or in the districts
+    given (both None: every schedule), optionally only those without an offer and whose
+    programme title contains `q`. Returns (how many match, the rows of this page)."""
+    from django.db.models import Q
+
+    queryset = Schedule.objects.all()
+    if ids is not None:
+        queryset = queryset.filter(pk__in=ids)
+    if institution_ids is not None or district_codes is not None:
+        queryset = queryset.filter(
+            Q(programme__institution_id__in=institution_ids or ())
+            | Q(programme__venue__district__code__in=district_codes or ())
+        )
+    if without_offer:
+        queryset = queryset.filter(offer__isnull=True)
+    if q.strip():
+        words = q.strip()
+        queryset = queryset.filter(
+            Q(programme__display_title__icontains=words) | Q(programme__title__icontains=words)
+        )
+    total = queryset.count()
+    rows = queryset.order_by("id").values(
+        "id",
+        "programme_id",
+        "programme__display_title",
+        "programme__title",
+        "programme__institution_id",
+        "programme__institution__name",
+        "programme__venue__district__code",
+        "start_date",
+        "end_date",
+        "start_time",
+        "end_time",
+        "weekdays",
+        "capacity",
+        "place",
+    )[offset : offset + limit]
+    return total, [
+        {
+            "id": r["id"],
+            "programme_id": r["programme_id"],
+            "title": r["programme__display_title"] or r["programme__title"],
+            "institution_id": r["programme__institution_id"],
+            "institution": r["programme__institution__name"],
+            "district_code": r["programme__venue__district__code"] or "",
+            "start_date": r["start_date"],
+            "end_date": r["end_date"],
+            "start_time": r["start_time"],
+            "end_time": r["end_time"],
+            "weekdays": r["weekdays"],
+            "capacity": r["capacity"],
+            "place": r["place"],
+        }
+        for r in rows
+    ]

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from learncity.enrollment.models import LIVE, Application, Offer
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from learncity.core.errors import NotFound
+from learncity.enrollment.models import LIVE, Application, AuditEvent, Offer
+from learncity.enrollment.permissions import Actor, can_manage, can_read, roles_of
+from learncity.learners.models import StaffRole
 
 
 def offer_count() -> int:
@@ -128,3 +136,329 @@ def waitlist_position(application_id: int) -> int | None:
         .values_list("pk", flat=True)
     )
     return queue.index(application_id) + 1
+
+
+# ------------------------------------------------------------------ staff reads
+
+_MAX_ID = 2**63 - 1  # larger numbers are no row's id (and SQLite cannot bind them)
+
+
+@dataclass(frozen=True)
+class StaffScope:
+    """What a user's staff roles reach, as filters: the same rules as
+    permissions.can_read / can_manage, for listing many offers in one query."""
+
+    has_role: bool
+    reads_all: bool  # city administrator, auditor
+    manages_all: bool  # city administrator
+    read_institutions: frozenset[int]  # instructors and staff of these institutions
+    manage_institutions: frozenset[int]  # institution staff
+    manage_districts: frozenset[str]  # district officers (read and manage)
+
+    @property
+    def manages_any(self) -> bool:
+        return self.manages_all or bool(self.manage_institutions or self.manage_districts)
+
+    def may_manage(self, institution_id: int | None, district_code: str) -> bool:
+        return (
+            self.manages_all
+            or institution_id in self.manage_institutions
+            or bool(district_code and district_code in self.manage_districts)
+        )
+
+
+def staff_scope(actor: Actor) -> StaffScope:
+    roles = roles_of(actor)
+    read_institutions: set[int] = set()
+    manage_institutions: set[int] = set()
+    districts: set[str] = set()
+    reads_all = manages_all = False
+    for role, institution, district in roles:
+        if role == StaffRole.Role.CITY_ADMIN:
+            reads_all = manages_all = True
+        elif role == StaffRole.Role.AUDITOR:
+            reads_all = True
+        elif role == StaffRole.Role.DISTRICT_OFFICER and district:
+            districts.add(district)
+        elif role == StaffRole.Role.INSTITUTION_STAFF and institution is not None:
+            manage_institutions.add(institution)
+            read_institutions.add(institution)
+        elif role == StaffRole.Role.INSTRUCTOR and institution is not None:
+            read_institutions.add(institution)
+    return StaffScope(
+        has_role=bool(roles),
+        reads_all=reads_all,
+        manages_all=manages_all,
+        read_institutions=frozenset(read_institutions),
+        manage_institutions=frozenset(manage_institutions),
+        manage_districts=frozenset(districts),
+    )
+
+
+def _readable(scope: StaffScope) -> Q:
+    if scope.reads_all:
+        return Q()
+    return Q(institution_id__in=scope.read_institutions) | Q(
+        district_code__in=scope.manage_districts
+    )
+
+
+def window_of(opens_at: dt.datetime, closes_at: dt.datetime, now: dt.datetime) -> str:
+    if now < opens_at:
+        return "upcoming"
+    return "open" if now <= closes_at else "closed"
+
+
+OFFER_WINDOWS = ("upcoming", "open", "closed")
+OFFER_STATES = ("seats_left", "full", "waitlist", "to_draw", "drawn")
+_STAFF_FIELDS = (
+    *_OFFER_FIELDS,
+    "institution_id",
+    "district_code",
+    "programme__display_title",
+    "programme__title",
+    "institution__name",
+)
+
+
+def offer_page_for_staff(
+    actor: Actor,
+    *,
+    window: str = "",
+    state: str = "",
+    page: int | str = 1,
+    per_page: int = 20,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """The offers the actor may read (permissions.can_read), newest window first, with
+    seats taken, the waiting list and pending lottery entries counted; `window`
+    (upcoming, open, closed) and `state` (seats_left, full, waitlist, to_draw, drawn)
+    narrow the list."""
+    from django.core.paginator import Paginator
+
+    now = now or timezone.now()
+    scope = staff_scope(actor)
+    offers = Offer.objects.filter(_readable(scope)) if scope.has_role else Offer.objects.none()
+    if window == "upcoming":
+        offers = offers.filter(opens_at__gt=now)
+    elif window == "open":
+        offers = offers.filter(opens_at__lte=now, closes_at__gte=now)
+    elif window == "closed":
+        offers = offers.filter(closes_at__lt=now)
+    seats_left = Q(general_taken__lt=F("capacity") - F("desk_seats")) | Q(
+        desk_taken__lt=F("desk_seats")
+    )
+    offers = offers.annotate(
+        waitlisted=Count("applications", filter=Q(applications__status="waitlisted")),
+        pending=Count("applications", filter=Q(applications__status="pending")),
+        offered=Count("applications", filter=Q(applications__status="offered")),
+    )
+    if state == "seats_left":
+        offers = offers.filter(seats_left)
+    elif state == "full":
+        offers = offers.exclude(seats_left)
+    elif state == "waitlist":
+        offers = offers.filter(waitlisted__gt=0)
+    elif state == "to_draw":
+        offers = offers.exclude(method=Offer.Method.FIRST_COME).filter(drawn_at__isnull=True)
+    elif state == "drawn":
+        offers = offers.filter(drawn_at__isnull=False)
+    rows = offers.order_by("-opens_at", "-id").values(
+        *_STAFF_FIELDS, "waitlisted", "pending", "offered"
+    )
+    paginator = Paginator(rows, per_page)
+    shown = paginator.get_page(page)
+    return {
+        "rows": [_staff_row(row, scope, now) for row in shown.object_list],
+        "page": shown.number,
+        "pages": paginator.num_pages,
+        "total": paginator.count,
+        "has_previous": shown.has_previous(),
+        "has_next": shown.has_next(),
+        "manages_any": scope.manages_any,
+        "has_role": scope.has_role,
+    }
+
+
+def _staff_row(row: dict[str, Any], scope: StaffScope, now: dt.datetime) -> dict[str, Any]:
+    return {
+        **row,
+        "title": row["programme__display_title"] or row["programme__title"],
+        "institution": row["institution__name"],
+        "window": window_of(row["opens_at"], row["closes_at"], now),
+        "general_seats": row["capacity"] - row["desk_seats"],
+        "may_manage": scope.may_manage(row["institution_id"], row["district_code"]),
+    }
+
+
+def offer_get_for_staff(
+    actor: Actor, offer_id: int, *, manage: bool = False, now: dt.datetime | None = None
+) -> dict[str, Any]:
+    """The offer, for a staff page: NotFound when there is none, Forbidden unless the actor
+    may read it (or, with `manage`, change it). The one access helper of the staff pages."""
+    from learncity.enrollment.services import Forbidden
+
+    now = now or timezone.now()
+    matching = (
+        Offer.objects.filter(pk=offer_id) if 0 < offer_id <= _MAX_ID else Offer.objects.none()
+    )
+    values = matching.values(
+        *_STAFF_FIELDS,
+        "term",
+        "per_person_limit",
+        "fee_krw",
+        "fee_waiver_groups",
+        "accept_hours",
+        "quotas",
+        "priorities",
+        "eligible_tags",
+        "schedule__start_date",
+        "schedule__end_date",
+        "schedule__start_time",
+        "schedule__end_time",
+        "schedule__weekdays",
+        "schedule__place",
+    ).first()
+    found: dict[str, Any] | None = dict(values) if values is not None else None
+    if found is None:
+        raise NotFound(f"no offer {offer_id}")
+    institution_id, district = found["institution_id"], found["district_code"]
+    may_manage = can_manage(actor, institution_id, district)
+    if manage and not may_manage:
+        raise Forbidden("you may not manage enrolment for this institution")
+    if not may_manage and not can_read(actor, institution_id, district):
+        raise Forbidden("you may not see enrolment of this institution")
+    row = _staff_row(found, staff_scope(actor), now)
+    row["may_manage"] = may_manage
+    return row
+
+
+def offer_roster(offer_id: int) -> dict[str, Any]:
+    """Everyone who applied to an offer, by status: confirmed, offered (with the deadline),
+    the waiting list in the order promotion uses (position 1 first), pending lottery
+    entries, and those who left (cancelled, declined, expired); and the counts."""
+    from django.db.models.functions import Coalesce
+
+    rows = Application.objects.filter(offer_id=offer_id).values(
+        "id",
+        "status",
+        "seat",
+        "channel",
+        "tags",
+        "created_at",
+        "updated_at",
+        "accept_by",
+        "queue",
+        "learner_id",
+        "learner__name",
+        "learner__birth_year",
+        "learner__phone",
+        "entered_by__username",
+    )
+    waitlist = [
+        {**row, "position": n}
+        for n, row in enumerate(
+            rows.filter(status="waitlisted").order_by(Coalesce("queue", "id"), "id"), start=1
+        )
+    ]
+    groups: dict[str, list[dict[str, Any]]] = {
+        "confirmed": [dict(r) for r in rows.filter(status="confirmed").order_by("id")],
+        "offered": [dict(r) for r in rows.filter(status="offered").order_by("accept_by", "id")],
+        "waitlisted": waitlist,
+        "pending": [dict(r) for r in rows.filter(status="pending").order_by("id")],
+        "left": [
+            dict(r)
+            for r in rows.filter(status__in=("cancelled", "declined", "expired")).order_by(
+                "-updated_at"
+            )
+        ],
+    }
+    for group in groups.values():
+        for row in group:
+            row["phone_masked"] = mask_phone(row["learner__phone"])
+    counts = dict(
+        Application.objects.filter(offer_id=offer_id)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    return {**groups, "counts": counts}
+
+
+def mask_phone(phone: str | None) -> str:
+    """010-****-5678: enough for staff to confirm a person on the telephone."""
+    if not phone:
+        return ""
+    return f"{phone[:3]}-****-{phone[-4:]}"
+
+
+def offer_audit_events(offer_id: int, *, limit: int = 200) -> list[dict[str, Any]]:
+    """The audit log of an offer (and its applications), oldest first, with who acted."""
+    from django.contrib.auth import get_user_model
+
+    events: list[dict[str, Any]] = [
+        dict(event)
+        for event in AuditEvent.objects.filter(offer_id=offer_id)
+        .order_by("id")
+        .values("id", "at", "actor_id", "action", "application_id", "data")[:limit]
+    ]
+    ids = {e["actor_id"] for e in events if e["actor_id"] is not None}
+    names = dict(get_user_model().objects.filter(pk__in=ids).values_list("pk", "username"))
+    for event in events:
+        event["actor"] = names.get(event["actor_id"], "") if event["actor_id"] else ""
+    return events
+
+
+def application_offer_id(application_id: int) -> int | None:
+    if not 0 < application_id <= _MAX_ID:
+        return None
+    found: int | None = (
+        Application.objects.filter(pk=application_id).values_list("offer_id", flat=True).first()
+    )
+    return found
+
+
+def schedule_get_for_staff(actor: Actor, schedule_id: int) -> dict[str, Any]:
+    """A schedule for opening enrolment on it: NotFound when there is none, Forbidden unless
+    the actor manages the institution or district that runs it (permissions.can_manage),
+    with the id of its offer when it has one already (`offer_id`)."""
+    from learncity.catalog.selectors import schedule_choices, schedule_owner
+    from learncity.enrollment.services import Forbidden
+
+    owner = schedule_owner(schedule_id) if 0 < schedule_id <= _MAX_ID else None
+    if owner is None:
+        raise NotFound(f"no schedule {schedule_id}")
+    if not can_manage(actor, owner.institution_id, owner.district_code):
+        raise Forbidden("you may not manage enrolment for this institution")
+    _, rows = schedule_choices(ids=[schedule_id], limit=1)
+    return {**rows[0], "offer_id": offer_id_of_schedule(schedule_id)}
+
+
+def schedules_for_staff(
+    actor: Actor, *, q: str = "", page: int = 1, per_page: int = 20
+) -> dict[str, Any]:
+    """The schedules without an offer that the actor may open enrolment on, a page of them."""
+    from learncity.catalog.selectors import schedule_choices
+
+    scope = staff_scope(actor)
+    if not scope.manages_any:
+        return {"rows": [], "total": 0, "page": 1, "pages": 1}
+    everything = scope.manages_all
+
+    def chosen(number: int) -> tuple[int, list[dict[str, Any]]]:
+        return schedule_choices(
+            institution_ids=None if everything else scope.manage_institutions,
+            district_codes=None if everything else scope.manage_districts,
+            without_offer=True,
+            q=q[:100],
+            limit=per_page,
+            offset=(number - 1) * per_page,
+        )
+
+    page = min(max(page, 1), 10**6)
+    total, rows = chosen(page)
+    pages = max((total + per_page - 1) // per_page, 1)
+    if page > pages:  # past the end: the last page
+        page = pages
+        total, rows = chosen(page)
+    return {"rows": rows, "total": total, "page": page, "pages": pages}

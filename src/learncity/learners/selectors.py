@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from learncity.learners.models import Learner
 
 
@@ -14,3 +16,38 @@ def username_taken(username: str) -> bool:
     from django.contrib.auth.models import User
 
     return User.objects.filter(username=username).exists()
+
+
+def learner_find(
+    *,
+    phone: str = "",
+    name: str = "",
+    birth_year: int | None = None,
+    phone_end: str = "",
+    limit: int = 5,
+) -> list[dict[str, Any]]:
+    """Learners for a desk or phone application: by a normalised mobile number (at most one,
+    the number is unique), or by the exact name and birth year, narrowed by the last four
+    digits of the number when given. At most `limit` rows: the caller asks for more when
+    there is more than one, and never picks one itself."""
+    if phone:
+        found = Learner.objects.filter(phone=phone)
+    elif name.strip() and birth_year is not None:
+        found = Learner.objects.filter(name=name.strip(), birth_year=birth_year)
+        if phone_end:
+            found = found.filter(phone__endswith=phone_end)
+    else:
+        return []
+    rows = found.order_by("id").values("id", "name", "birth_year", "phone", "district_code")
+    return [dict(row) for row in rows[:limit]]
+
+
+def learner_get(learner_id: int) -> dict[str, Any] | None:
+    if not 0 < learner_id <= 2**63 - 1:
+        return None
+    found = (
+        Learner.objects.filter(pk=learner_id)
+        .values("id", "name", "birth_year", "phone", "district_code")
+        .first()
+    )
+    return dict(found) if found is not None else None

@@ -1,5 +1,21 @@
 """Routes of the staff pages (included by learncity.portal.urls under the "portal" namespace)."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
+from django.views.generic import RedirectView
 
-urlpatterns: list[URLPattern] = []
+from learncity.portal import staff
+
+urlpatterns: list[URLPattern] = [
+    path("staff/", RedirectView.as_view(pattern_name="portal:staff_offers"), name="staff"),
+    path("staff/offers", staff.offers, name="staff_offers"),
+    path("staff/offers/new", staff.offer_new, name="staff_offer_new"),
+    path("staff/offers/<int:pk>", staff.offer_detail, name="staff_offer"),
+    path("staff/offers/<int:pk>/replay", staff.offer_replay, name="staff_offer_replay"),
+    path("staff/offers/<int:pk>/draw", staff.offer_draw, name="staff_offer_draw"),
+    path(
+        "staff/offers/<int:pk>/applications/<int:application_id>/cancel",
+        staff.application_cancel,
+        name="staff_application_cancel",
+    ),
+    path("staff/offers/<int:pk>/desk", staff.desk, name="staff_desk"),
+]

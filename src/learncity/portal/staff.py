@@ -1,0 +1,492 @@
+"""Staff pages of enrolment (/staff/...): the offers a staff member may read, opening an
+offer for a schedule, an offer's lists and audit log with cancel (on behalf), the lottery
+draw and its replay, and desk or telephone applications for people without internet.
+
+Each view parses, reaches the offer (or schedule) through one access helper
+(enrollment.selectors.offer_get_for_staff / schedule_get_for_staff: 404 unknown, 403
+outside the staff member's institution or district), calls one enrollment service and
+renders. Refusals are shown on the page in Korean and English with their status (403, 404,
+409, 422); anonymous visitors are sent to sign in, accounts without a staff role get 403.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from learncity.core.errors import LearncityError, NotFound
+from learncity.enrollment import services
+from learncity.enrollment.permissions import Actor
+from learncity.enrollment.selectors import (
+    OFFER_STATES,
+    OFFER_WINDOWS,
+    application_offer_id,
+    mask_phone,
+    offer_audit_events,
+    offer_get_for_staff,
+    offer_page_for_staff,
+    offer_roster,
+    schedule_get_for_staff,
+    schedules_for_staff,
+    staff_scope,
+    waitlist_position,
+)
+from learncity.learners.selectors import learner_find, learner_get
+from learncity.portal.enrolment import STATUS_WORDS
+from learncity.portal.staff_forms import (
+    CHANNELS,
+    METHODS,
+    PRIORITY_FIELDS,
+    TAGS,
+    DeskApplyForm,
+    LearnerLookupForm,
+    OfferForm,
+    add_service_problems,
+    offer_initial,
+)
+
+REFUSAL_WORDS = {
+    "forbidden": "이 기관·지역의 수강신청을 관리할 권한이 없습니다",
+    "not_found": "찾을 수 없습니다",
+    "window_closed": "지금은 신청 기간이 아닙니다",
+    "already_applied": "이 사람은 이미 이 강좌에 신청했습니다",
+    "not_eligible": "이 사람은 이 강좌의 신청 대상이 아닙니다",
+    "limit_reached": "이 사람은 이번 학기에 신청할 수 있는 강좌 수를 넘었습니다",
+    "idempotency_conflict": "이 신청서는 이미 다른 신청에 쓰였습니다. 페이지를 새로 고쳐 주세요",
+    "invalid_state": "지금 상태에서는 할 수 없습니다",
+}
+WINDOW_WORDS = {
+    "upcoming": ("접수 예정", "Not open yet"),
+    "open": ("접수 중", "Open"),
+    "closed": ("접수 마감", "Closed"),
+}
+STATE_WORDS = {
+    "seats_left": ("자리 남음", "Places left"),
+    "full": ("마감 (자리 없음)", "Full"),
+    "waitlist": ("대기자 있음", "With a waiting list"),
+    "to_draw": ("추첨 전", "Lottery not drawn"),
+    "drawn": ("추첨 완료", "Lottery drawn"),
+}
+SEAT_WORDS = {
+    "general": ("일반석", "general place"),
+    "desk": ("현장·전화 할당석", "desk place"),
+    "": ("", ""),
+}
+AUDIT_WORDS = {
+    "offer_created": ("수강신청 열림", "Enrolment opened"),
+    "applied_confirmed": ("신청 · 확정", "Applied: confirmed"),
+    "applied_waitlisted": ("신청 · 대기", "Applied: waiting list"),
+    "applied_pending": ("신청 · 추첨 대기", "Applied: lottery entry"),
+    "cancelled": ("취소", "Cancelled"),
+    "promoted": ("추가 합격 제안", "Place offered"),
+    "accepted": ("수락", "Accepted"),
+    "declined": ("포기", "Declined"),
+    "expired": ("수락 기한 지남", "Not accepted in time"),
+    "lottery_drawn": ("추첨", "Lottery drawn"),
+}
+TAG_WORDS = {**TAGS, "desk": ("방문·전화 접수", "desk or telephone")}
+STAFF_ROLE_NEEDED = "직원만 볼 수 있는 페이지입니다 / this page is for staff"
+
+
+def refusal(exc: LearncityError) -> tuple[str, int]:
+    """The message (Korean, then the service's own words) and the HTTP status."""
+    korean = REFUSAL_WORDS.get(exc.code, "처리할 수 없습니다")
+    return f"{korean} / {exc.message}", exc.http_status
+
+
+def _actor(request: HttpRequest) -> Actor:
+    pk: Any = request.user.pk
+    return Actor(int(pk))
+
+
+def _refused(request: HttpRequest, exc: LearncityError) -> HttpResponse:
+    message, status = refusal(exc)
+    return render(request, "portal/staff/refused.html", {"error": message}, status=status)
+
+
+def staff_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Anonymous: sign in first. Signed in without any staff role: a 403 page."""
+
+    @wraps(view)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not staff_scope(_actor(request)).has_role:
+            return _refused(request, services.Forbidden(STAFF_ROLE_NEEDED))
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
+def _choice(request: HttpRequest, name: str, allowed: tuple[str, ...]) -> str:
+    value = request.GET.get(name, "")
+    return value if value in allowed else ""
+
+
+def _page_number(request: HttpRequest) -> int:
+    text = request.GET.get("page", "1")
+    return int(text) if text.isdigit() and len(text) < 7 else 1
+
+
+def _words(table: dict[str, tuple[str, str]], key: str) -> tuple[str, str]:
+    return table.get(key, (key, key))
+
+
+# ------------------------------------------------------------------ offers
+
+
+@require_GET
+@staff_page
+def offers(request: HttpRequest) -> HttpResponse:
+    window = _choice(request, "window", OFFER_WINDOWS)
+    state = _choice(request, "state", OFFER_STATES)
+    found = offer_page_for_staff(
+        _actor(request), window=window, state=state, page=_page_number(request)
+    )
+    for row in found["rows"]:
+        row["method_words"] = _words(METHODS, row["method"])
+        row["window_words"] = _words(WINDOW_WORDS, row["window"])
+    query = urlencode([(k, v) for k, v in (("window", window), ("state", state)) if v])
+    context = {
+        **found,
+        "window": window,
+        "state": state,
+        "windows": [(k, *WINDOW_WORDS[k]) for k in OFFER_WINDOWS],
+        "states": [(k, *STATE_WORDS[k]) for k in OFFER_STATES],
+        "query": query,
+    }
+    return render(request, "portal/staff/offers.html", context)
+
+
+def _schedule_id(text: str) -> int | None:
+    return int(text) if text.isdigit() and len(text) < 19 else None
+
+
+def _offer_form_page(
+    request: HttpRequest,
+    form: OfferForm,
+    schedule: dict[str, Any],
+    *,
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        "form": form,
+        "schedule": schedule,
+        "methods": [(k, *v) for k, v in METHODS.items()],
+        "tags": [(k, *v) for k, v in TAGS.items()],
+        "quota_fields": [(form[name], *TAGS[tag]) for name, tag in form.quota_fields()],
+        "priority_fields": [form[name] for name in PRIORITY_FIELDS],
+        "chosen_eligible": form["eligible_tags"].value() or [],
+    }
+    return render(request, "portal/staff/offer_new.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page
+def offer_new(request: HttpRequest) -> HttpResponse:
+    """The schedule picker (no schedule chosen), or the form that opens enrolment for one."""
+    actor = _actor(request)
+    raw = (request.POST if request.method == "POST" else request.GET).get("schedule", "")
+    if not raw and request.method == "GET":
+        if not staff_scope(actor).manages_any:
+            return _refused(request, services.Forbidden("only managing staff open enrolment"))
+        q = request.GET.get("q", "")[:100]
+        found = schedules_for_staff(actor, q=q, page=_page_number(request))
+        query = urlencode({"q": q}) if q else ""
+        context = {**found, "q": q, "query": query}
+        return render(request, "portal/staff/schedule_picker.html", context)
+    schedule_id = _schedule_id(raw.strip())
+    if schedule_id is None:
+        return render(
+            request,
+            "portal/staff/refused.html",
+            {"error": "강좌 일정 번호를 확인해 주세요 / give the number of a schedule"},
+            status=422,
+        )
+    try:
+        schedule = schedule_get_for_staff(actor, schedule_id)
+    except LearncityError as exc:
+        return _refused(request, exc)
+    if schedule["offer_id"] is not None:
+        context = {
+            "error": "이 일정은 이미 수강신청이 열려 있습니다"
+            " / this schedule already has an enrolment offer",
+            "offer_id": schedule["offer_id"],
+        }
+        return render(request, "portal/staff/refused.html", context, status=409)
+    if request.method == "GET":
+        return _offer_form_page(request, OfferForm(initial=offer_initial(schedule)), schedule)
+    form = OfferForm(request.POST)
+    if not form.is_valid():
+        return _offer_form_page(request, form, schedule, status=422)
+    try:
+        offer = services.offer_create(**form.offer_arguments(actor))
+    except (services.Forbidden, NotFound) as exc:
+        return _refused(request, exc)
+    except LearncityError as exc:
+        add_service_problems(form, exc.message)
+        conflict = "already has an enrolment offer" in exc.message
+        return _offer_form_page(request, form, schedule, status=409 if conflict else 422)
+    messages.success(request, "수강신청을 열었습니다 / Enrolment is open for this schedule")
+    return redirect("portal:staff_offer", pk=offer.pk)
+
+
+# ------------------------------------------------------------------ one offer
+
+
+def _described(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for row in rows:
+        row["status_words"] = _words(STATUS_WORDS, row["status"])
+        row["seat_words"] = SEAT_WORDS.get(row["seat"], (row["seat"], row["seat"]))
+        row["channel_words"] = CHANNELS.get(row["channel"], ("온라인", "Online"))
+        row["tag_words"] = [TAG_WORDS.get(t, (t, t)) for t in row["tags"]]
+    return rows
+
+
+def _event_summary(event: dict[str, Any]) -> str:
+    data = event["data"] or {}
+    if event["action"] == "lottery_drawn":
+        return (
+            f"seed {data.get('seed', '')} · {data.get('version', '')} · digest"
+            f" {str(data.get('digest', ''))[:16]}… · {len(data.get('selected', []))} selected,"
+            f" {len(data.get('waitlist', []))} waitlisted"
+        )
+    return ", ".join(f"{k}: {v}" for k, v in sorted(data.items()) if v not in ("", None))
+
+
+def _offer_page(
+    request: HttpRequest,
+    offer: dict[str, Any],
+    *,
+    error: str = "",
+    status: int = 200,
+    replay: dict[str, Any] | None = None,
+    replay_error: str = "",
+) -> HttpResponse:
+    roster = offer_roster(offer["id"])
+    for key in ("confirmed", "offered", "waitlisted", "pending", "left"):
+        _described(roster[key])
+    events = offer_audit_events(offer["id"])
+    for event in events:
+        event["words"] = _words(AUDIT_WORDS, event["action"])
+        event["summary"] = _event_summary(event)
+    now = timezone.now()
+    drawable = (
+        offer["may_manage"]
+        and offer["method"] != "first_come"
+        and offer["drawn_at"] is None
+        and (offer["method"] == "lottery_then_first_come" or now >= offer["closes_at"])
+    )
+    counts = roster["counts"]
+    context = {
+        "offer": offer,
+        "roster": roster,
+        "counts": [(k, *STATUS_WORDS[k], counts.get(k, 0)) for k in STATUS_WORDS],
+        "events": events,
+        "method_words": _words(METHODS, offer["method"]),
+        "window_words": _words(WINDOW_WORDS, offer["window"]),
+        "drawable": drawable,
+        "lottery": offer["method"] != "first_come",
+        "quotas": [(q["name"], _words(TAGS, q["tag"]), q["seats"]) for q in offer["quotas"]],
+        "priorities": [_words(TAGS, t) for t in offer["priorities"]],
+        "eligible": [_words(TAGS, t) for t in offer["eligible_tags"]],
+        "error": error,
+        "replay": replay,
+        "replay_error": replay_error,
+    }
+    return render(request, "portal/staff/offer.html", context, status=status)
+
+
+@require_GET
+@staff_page
+def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        offer = offer_get_for_staff(_actor(request), pk)
+    except LearncityError as exc:
+        return _refused(request, exc)
+    return _offer_page(request, offer)
+
+
+@require_GET
+@staff_page
+def offer_replay(request: HttpRequest, pk: int) -> HttpResponse:
+    """Re-draw the recorded lottery and say whether it gives the same result (a read: it
+    changes nothing, so every reader may run it, auditors first of all)."""
+    try:
+        offer = offer_get_for_staff(_actor(request), pk)
+    except LearncityError as exc:
+        return _refused(request, exc)
+    try:
+        replay = services.lottery_replay(pk)
+    except LearncityError as exc:
+        return _offer_page(request, offer, replay_error=refusal(exc)[0])
+    return _offer_page(request, offer, replay=replay)
+
+
+@require_POST
+@staff_page
+def offer_draw(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _actor(request)
+    try:
+        offer = offer_get_for_staff(actor, pk, manage=True)
+    except LearncityError as exc:
+        return _refused(request, exc)
+    try:
+        drawn = services.lottery_draw(actor=actor, offer_id=pk)
+    except LearncityError as exc:
+        message, status = refusal(exc)
+        return _offer_page(request, offer, error=message, status=status)
+    messages.success(
+        request,
+        f"추첨했습니다: 당첨 {drawn['selected']}명, 대기 {drawn['waitlisted']}명"
+        f" (seed {drawn['seed']}) / The lottery is drawn: {drawn['selected']} selected,"
+        f" {drawn['waitlisted']} on the waiting list",
+    )
+    return redirect("portal:staff_offer", pk=pk)
+
+
+@require_POST
+@staff_page
+def application_cancel(request: HttpRequest, pk: int, application_id: int) -> HttpResponse:
+    """Cancel an application on the person's behalf (they asked at the desk or by phone)."""
+    actor = _actor(request)
+    try:
+        offer = offer_get_for_staff(actor, pk, manage=True)
+    except LearncityError as exc:
+        return _refused(request, exc)
+    try:
+        if application_offer_id(application_id) != pk:
+            raise NotFound(f"no application {application_id} for offer {pk}")
+        done = services.cancel(actor=actor, application_id=application_id)
+    except LearncityError as exc:
+        message, status = refusal(exc)
+        return _offer_page(request, offer, error=message, status=status)
+    text = f"신청 {application_id}번을 취소했습니다 / Application {application_id} is cancelled"
+    if done["promoted"]:
+        text += (
+            f". 대기 1번(신청 {done['promoted']}번)에게 자리를 제안했습니다"
+            f" / the place is offered to application {done['promoted']}"
+        )
+    messages.success(request, text)
+    return redirect("portal:staff_offer", pk=pk)
+
+
+# ------------------------------------------------------------------ desk and telephone
+
+
+def _desk_page(
+    request: HttpRequest,
+    offer: dict[str, Any],
+    lookup: LearnerLookupForm,
+    *,
+    found: dict[str, Any] | None = None,
+    matches: int | None = None,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    apply_form = None
+    if found is not None:
+        found = {**found, "phone_masked": mask_phone(str(found["phone"] or ""))}
+        apply_form = DeskApplyForm(
+            initial={"learner": found["id"], "channel": "desk", "idempotency_key": uuid.uuid4().hex}
+        )
+    context = {
+        "offer": offer,
+        "lookup": lookup,
+        "found": found,
+        "matches": matches,
+        "apply_form": apply_form,
+        "channels": [(k, *v) for k, v in CHANNELS.items()],
+        "method_words": _words(METHODS, offer["method"]),
+        "window_words": _words(WINDOW_WORDS, offer["window"]),
+        "error": error,
+    }
+    return render(request, "portal/staff/desk.html", context, status=status)
+
+
+def _applied_message(name: str, done: services.Applied) -> str:
+    if done.status == "confirmed":
+        ko, en = SEAT_WORDS[done.seat]
+        text = f"{name}: 수강 확정 ({ko}) / confirmed on a {en}"
+    elif done.status == "waitlisted":
+        position = waitlist_position(done.application_id) or 0
+        text = f"{name}: 대기 {position}번 / number {position} on the waiting list"
+    elif done.status == "pending":
+        text = f"{name}: 추첨 신청 접수 / entered in the lottery"
+    else:
+        ko, en = _words(STATUS_WORDS, done.status)
+        text = f"{name}: {ko} / {en}"
+    if done.replayed:
+        text = "이미 접수된 신청입니다 (already received) — " + text
+    return f"{text} · 신청 {done.application_id}번 / application {done.application_id}"
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page
+def desk(request: HttpRequest, pk: int) -> HttpResponse:
+    """Find the person (a POST, so that phone numbers stay out of addresses and logs), then
+    apply for them at the desk or by telephone."""
+    actor = _actor(request)
+    try:
+        offer = offer_get_for_staff(actor, pk, manage=True)
+    except LearncityError as exc:
+        return _refused(request, exc)
+    if request.method == "GET":
+        return _desk_page(request, offer, LearnerLookupForm())
+    if request.POST.get("action") == "apply":
+        return _desk_apply(request, actor, offer)
+    lookup = LearnerLookupForm(request.POST)
+    if not lookup.is_valid():
+        return _desk_page(request, offer, lookup, status=422)
+    data = lookup.cleaned_data
+    people = learner_find(
+        phone=data["phone"],
+        name=data.get("name") or "",
+        birth_year=data.get("birth_year"),
+        phone_end=data.get("phone_end") or "",
+    )
+    if len(people) > 1:
+        lookup.add_error(
+            "phone_end" if not data.get("phone_end") else "phone",
+            "같은 이름과 태어난 해의 사람이 여럿입니다. 휴대전화 번호 끝 네 자리나 전체 번호를"
+            " 입력해 주세요 / several people have this name and birth year: give the last four"
+            " digits of the mobile number, or the whole number",
+        )
+        return _desk_page(request, offer, lookup, matches=len(people))
+    if not people:
+        return _desk_page(request, offer, lookup, matches=0)
+    return _desk_page(request, offer, lookup, found=people[0], matches=1)
+
+
+def _desk_apply(request: HttpRequest, actor: Actor, offer: dict[str, Any]) -> HttpResponse:
+    form = DeskApplyForm(request.POST)
+    if not form.is_valid():
+        problems = "; ".join(str(m) for errors in form.errors.values() for m in errors)
+        return _desk_page(request, offer, LearnerLookupForm(), error=problems, status=422)
+    data = form.cleaned_data
+    try:
+        done = services.apply(
+            actor=actor,
+            offer_id=offer["id"],
+            learner_id=data["learner"],
+            idempotency_key=data["idempotency_key"],
+            channel=data["channel"],
+        )
+    except LearncityError as exc:
+        message, status = refusal(exc)
+        return _desk_page(request, offer, LearnerLookupForm(), error=message, status=status)
+    person = learner_get(data["learner"]) or {}
+    name = f"{person.get('name', '')} ({person.get('birth_year', '')})"
+    messages.success(request, _applied_message(name, done))
+    return redirect(reverse("portal:staff_desk", args=[offer["id"]]))
