@@ -61,7 +61,8 @@ def world(
                 )
         assert len(weekly) >= 12, "the Gangnam file has weekly courses"
         institution = weekly[0][2]
-        users = {}
+        users: dict[str, Any] = {}
+        roles: dict[str, Any] = {}
         for name, role, scope in [
             ("admin", StaffRole.Role.CITY_ADMIN, {}),
             ("staff", StaffRole.Role.INSTITUTION_STAFF, {"institution_id": institution}),
@@ -81,7 +82,8 @@ def world(
             user = User.objects.create_user(name, password="x-Staff-Pass-2026")
             StaffRole.objects.create(user=user, role=role, **scope)
             users[name] = Actor(user.pk)
-    yield {"weekly": weekly, **users}
+            roles[name] = {"role": role, **scope}
+    yield {"weekly": weekly, "_roles": roles, **users}
     with django_db_blocker.unblock():
         _cleanup()
         Programme.objects.all().delete()
