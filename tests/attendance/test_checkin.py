@@ -286,3 +286,14 @@ def test_a_person_with_two_classes_now_chooses(db, world):
         "스마트폰 기초",
     )
     assert Attendance.objects.filter(application_id=first_app).count() == 0
+
+
+def test_the_demo_expands_the_schedules_with_offers(db, world):
+    from learncity.demo.offers import demo_sessions_expand
+
+    c = course(world, 9)
+    Session.objects.filter(schedule_id=c["schedule_id"]).delete()
+    created = demo_sessions_expand()
+    assert created >= len(c["sessions"])
+    assert Session.objects.filter(schedule_id=c["schedule_id"]).count() == len(c["sessions"])
+    assert demo_sessions_expand() == 0  # running the demo again adds none
