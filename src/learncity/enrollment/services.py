@@ -11,18 +11,21 @@ which applications for one offer are written, so a first-come waitlist is in arr
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Model
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from learncity.algorithms import lottery
+from learncity.core import sql
 from learncity.core.errors import DomainError, NotFound
+from learncity.enrollment import locks
 from learncity.enrollment.models import LIVE, Application, AuditEvent, Offer
 from learncity.enrollment.permissions import Actor, can_manage
 from learncity.learners.models import HouseholdLink, Learner
@@ -80,13 +83,19 @@ class Applied:
 def _audit(
     actor: Actor | None, action: str, offer_id: int | None, app_id: int | None, **data: Any
 ) -> None:
-    AuditEvent.objects.create(
-        actor_id=actor.user_id if actor else None,
-        action=action,
-        offer_id=offer_id,
-        application_id=app_id,
-        data=data,
-    )
+    """Append one event (a plain INSERT: it is on the hot path of apply)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _AUDIT_INSERT,
+            [
+                connection.ops.adapt_datetimefield_value(timezone.now()),
+                actor.user_id if actor else None,
+                action,
+                offer_id,
+                app_id,
+                connection.ops.adapt_json_value(data, None),
+            ],
+        )
 
 
 # ------------------------------------------------------------------ notifications
@@ -141,17 +150,31 @@ def _send(
     application_id: int, kind: str, phone: str | None, email: str, title: str, **values: Any
 ) -> None:
     """The message (phone first, else e-mail); each (application, kind, step) once."""
-    from learncity.notifications.services import queue
-
-    subject_ko, subject_en, template = _MESSAGES[kind]
-    queue(
-        kind=kind,
-        channel="sms" if phone else "email",
-        recipient=phone or email,
-        subject=f"[learncity] {subject_ko} / {subject_en}",
-        body=template.format(title=title, **values),
-        dedupe_key=f"application:{application_id}:{kind}:{values.get('step', '')}",
+    step = values.get("step", "")
+    sql.batch(
+        _message(f"application:{application_id}:{kind}:{step}", kind, phone, email, title, **values)
     )
+
+
+def _message(
+    dedupe_key: str, kind: str, phone: str | None, email: str, title: str, **values: Any
+) -> list[sql.Statement]:
+    """The statement that queues a message to the learner (none without a contact)."""
+    from learncity.notifications.services import queue_statement
+
+    if not (phone or email):
+        return []
+    subject_ko, subject_en, template = _MESSAGES[kind]
+    return [
+        queue_statement(
+            kind=kind,
+            channel="sms" if phone else "email",
+            recipient=phone or email,
+            subject=f"[learncity] {subject_ko} / {subject_en}",
+            body=template.format(title=title, **values),
+            dedupe_key=dedupe_key,
+        )
+    ]
 
 
 # ------------------------------------------------------------------ offers
@@ -259,21 +282,12 @@ def _may_apply_for(actor: Actor, learner: Learner, offer: Offer, channel: str) -
     ).exists()
 
 
-def _take_seat(offer: Offer, channel: str) -> str:
-    """A seat in one conditional UPDATE, or "" when none is left: staff entries (phone,
-    desk) take a reserved desk seat first, then a general one."""
-    if channel != Application.Channel.ONLINE and _take_seat_exact(offer.pk, "desk"):
+def _take_seat(offer_id: int, channel: str) -> str:
+    """A seat, or "" when none is left: staff entries (phone, desk) take a reserved desk
+    seat first, then a general one."""
+    if channel != Application.Channel.ONLINE and locks.seat_take(offer_id, locks.DESK):
         return Application.Seat.DESK
-    return Application.Seat.GENERAL if _take_seat_exact(offer.pk, "general") else ""
-
-
-def _release_seat(offer_id: int, seat: str) -> None:
-    if seat == Application.Seat.DESK:
-        Offer.objects.filter(pk=offer_id, desk_taken__gt=0).update(desk_taken=F("desk_taken") - 1)
-    elif seat == Application.Seat.GENERAL:
-        Offer.objects.filter(pk=offer_id, general_taken__gt=0).update(
-            general_taken=F("general_taken") - 1
-        )
+    return Application.Seat.GENERAL if locks.seat_take(offer_id, locks.GENERAL) else ""
 
 
 def _replay(actor: Actor, key: str, offer_id: int, learner_id: int) -> Applied | None:
@@ -281,12 +295,69 @@ def _replay(actor: Actor, key: str, offer_id: int, learner_id: int) -> Applied |
     for pk, offer, learner, status, seat in rows.values_list(
         "pk", "offer_id", "learner_id", "status", "seat"
     )[:1]:
-        if offer != offer_id or learner != learner_id:
-            raise IdempotencyConflict(
-                "this idempotency key was already used for another application; use a new key"
-            )
-        return Applied(pk, status, seat, replayed=True)
+        return _replayed(pk, offer, learner, status, seat, offer_id, learner_id)
     return None
+
+
+def _replayed(  # noqa: PLR0917 - the row as read, then the request
+    pk: int, offer: int, learner: int, status: str, seat: str, offer_id: int, learner_id: int
+) -> Applied:
+    if offer != offer_id or learner != learner_id:
+        raise IdempotencyConflict(
+            "this idempotency key was already used for another application; use a new key"
+        )
+    return Applied(pk, status, seat, replayed=True)
+
+
+def _table_of(model: type[Model], relation: str) -> str:
+    related = model._meta.get_field(relation).related_model
+    assert isinstance(related, type) and issubclass(related, Model)
+    return str(related._meta.db_table)
+
+
+_APP = Application._meta.db_table
+_LIVE_SQL = ", ".join(f"'{status}'" for status in LIVE)
+_AUDIT_INSERT = (
+    f"INSERT INTO {AuditEvent._meta.db_table}"
+    " (at, actor_id, action, offer_id, application_id, data) VALUES (%s, %s, %s, %s, %s, %s)"
+)
+# before the lock, in one query: the offer and its programme's title; the person; this same
+# request before (same caller and key: a retry); a live application for the programme. One
+# snapshot, so a retry racing its own first request is seen as the retry it is. The unique
+# indexes allow at most one row of each join.
+_FACTS = (
+    "SELECT o.programme_id, o.method, o.eligible_tags,"
+    " COALESCE(NULLIF(p.display_title, ''), p.title), l.user_id, l.phone, l.email,"
+    " m.id, m.offer_id, m.learner_id, m.status, m.seat, v.id"
+    f" FROM {Offer._meta.db_table} o JOIN {_table_of(Offer, 'programme')} p"
+    " ON p.id = o.programme_id"
+    f" LEFT JOIN {Learner._meta.db_table} l ON l.id = %s"
+    f" LEFT JOIN {_APP} m ON m.entered_by_id = %s AND m.idempotency_key = %s"
+    f" LEFT JOIN {_APP} v ON v.programme_id = o.programme_id AND v.learner_id = %s"
+    f" AND v.status IN ({_LIVE_SQL})"
+    " WHERE o.id = %s"
+)
+_LIVE_IN_TERM = (
+    f"SELECT COUNT(*) FROM {_APP} WHERE learner_id = %s AND term = %s AND status IN ({_LIVE_SQL})"
+)
+_WAITING = f"SELECT COUNT(*) FROM {_APP} WHERE offer_id = %s AND status = 'waitlisted'"
+_INSERT = (
+    f"INSERT INTO {_APP} (created_at, updated_at, offer_id, programme_id, learner_id,"
+    " entered_by_id, channel, status, seat, idempotency_key, tags, term)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id"
+)
+# the audit event of the application just written, found by its unique (caller, key)
+_AUDIT_APPLIED = (
+    f"INSERT INTO {AuditEvent._meta.db_table}"
+    " (at, actor_id, action, offer_id, application_id, data)"
+    f" SELECT %s, %s, %s, %s, id, %s FROM {_APP} WHERE entered_by_id = %s AND idempotency_key = %s"
+)
+
+
+def _json_list(value: Any) -> list[str]:
+    if isinstance(value, str):
+        value = json.loads(value)
+    return [str(v) for v in value or []]
 
 
 def apply(
@@ -303,95 +374,168 @@ def apply(
     returns the first answer and changes nothing.
 
     What does not decide a seat (who the person is, may the caller act for them, are they
-    eligible) is read before the offer is locked, so that the locked part (on SQLite: the
-    write lock of the whole database) is as short as it can be."""
+    eligible, did they apply before) is read before the offer is locked, so that the locked
+    part (on SQLite: the write lock of the whole database) is as short as it can be; the
+    statements are plain SQL (enrollment.locks and the constants above) because this is
+    the hot path of registration day."""
     now = now or timezone.now()
     if not _KEY.match(idempotency_key or ""):
         raise EnrollmentError("idempotency key: 8 to 64 letters, digits or - _ . :")
     if channel not in Application.Channel.values:
         raise EnrollmentError(f"channel must be one of {', '.join(Application.Channel.values)}")
-    # [:1] rather than first(): no ORDER BY to compile on the hot path
-    seen = next(iter(Offer.objects.select_related("programme").filter(pk=offer_id)[:1]), None)
-    if seen is None:
+    facts = sql.one(_FACTS, [learner_id, actor.user_id, idempotency_key, learner_id, offer_id])
+    if facts is None:
         raise NotFound(f"no offer {offer_id}")
-    learner = next(iter(Learner.objects.filter(pk=learner_id)[:1]), None)
-    if learner is None:
+    (programme_id, method, eligible_raw, title, user_id, phone, email) = facts[:7]
+    if user_id is None:
         raise NotFound(f"no learner {learner_id}")
-    if not _may_apply_for(actor, learner, seen, channel):
-        raise Forbidden("you may not apply for this person through this channel")
+    eligible = _json_list(eligible_raw)
     tags: list[str] = []
-    if seen.eligible_tags or seen.method != Offer.Method.FIRST_COME:
-        tags = learner_tags(learner, seen, timezone.localtime(now).date())
-    if seen.eligible_tags and not set(seen.eligible_tags) & set(tags):
-        wanted = ", ".join(seen.eligible_tags)
-        raise NotEligible(f"this programme is for: {wanted}", details={"tags": tags})
+    own = channel == Application.Channel.ONLINE and user_id == actor.user_id
+    if not own or eligible or method != Offer.Method.FIRST_COME:
+        # the rarer paths (a proxy or staff, eligibility, lottery tags) read the models
+        offer_row = Offer.objects.get(pk=offer_id)
+        learner = Learner.objects.get(pk=learner_id)
+        if not own and not _may_apply_for(actor, learner, offer_row, channel):
+            raise Forbidden("you may not apply for this person through this channel")
+        if eligible or method != Offer.Method.FIRST_COME:
+            tags = learner_tags(learner, offer_row, timezone.localtime(now).date())
+        if eligible and not set(eligible) & set(tags):
+            raise NotEligible(
+                f"this programme is for: {', '.join(eligible)}", details={"tags": tags}
+            )
     if channel != Application.Channel.ONLINE:
         tags.append("desk")
-    title = seen.programme.display_title or seen.programme.title
     # fast answers outside the lock (the unique indexes below are the guarantee)
-    replayed = _replay(actor, idempotency_key, offer_id, learner_id)
-    if replayed is not None:
-        return replayed
-    if Application.objects.filter(
-        programme_id=seen.programme_id, learner=learner, status__in=LIVE
-    ).exists():
-        # the first request may have been committed since the check above: a retry then
-        replayed = _replay(actor, idempotency_key, offer_id, learner_id)
-        if replayed is not None:
-            return replayed
+    mine, live = facts[7:12], facts[12]
+    if mine[0] is not None:
+        return _replayed(mine[0], mine[1], mine[2], mine[3], mine[4], offer_id, learner_id)
+    if live is not None:
         raise AlreadyApplied("this person already has an application for this programme")
+    online = channel == Application.Channel.ONLINE
     try:
         with transaction.atomic():
-            # the locked part: as few statements as the rules need
-            offer = Offer.objects.select_for_update().get(pk=offer_id)
-            if not offer.opens_at <= now <= offer.closes_at:
+            # the locked part: one round trip takes the lock, an online first-come seat if
+            # there is one, and the counts the rules need; a refusal below rolls it all back
+            first = [locks.lock_statement(offer_id, now)]
+            if online:
+                first.append(locks.first_come_seat_statement(offer_id, now))
+            first.append(sql.Statement(_WAITING, [offer_id], returns_rows=True))
+            outcomes = sql.batch(first)
+            offer = locks.locked_offer(outcomes[0])
+            if offer is None:
+                raise NotFound(f"no offer {offer_id}")
+            if not offer.window_open:
+                window = Offer.objects.values_list("opens_at", "closes_at").get(pk=offer_id)
+                opens, closes = (timezone.localtime(t) for t in window)
                 raise WindowClosed(
-                    f"applications are taken from {offer.opens_at:%Y-%m-%d %H:%M}"
-                    f" to {offer.closes_at:%Y-%m-%d %H:%M}"
+                    f"applications are taken from {opens:%Y-%m-%d %H:%M} to {closes:%Y-%m-%d %H:%M}"
                 )
             if offer.per_person_limit:
-                live = Application.objects.filter(
-                    learner=learner, term=offer.term, status__in=LIVE
-                ).count()
-                if live >= offer.per_person_limit:
+                live_count = sql.one(_LIVE_IN_TERM, [learner_id, offer.term])
+                if live_count is not None and live_count[0] >= offer.per_person_limit:
                     raise LimitReached(
                         f"at most {offer.per_person_limit} applications per person this term"
                     )
-            if offer.method == Offer.Method.LOTTERY and offer.drawn_at is not None:
+            if offer.method == Offer.Method.LOTTERY and offer.drawn:
                 raise WindowClosed("the lottery has been drawn")
             drawn_first = offer.method == Offer.Method.LOTTERY or (
-                offer.method == Offer.Method.LOTTERY_THEN_FIRST_COME and offer.drawn_at is None
+                offer.method == Offer.Method.LOTTERY_THEN_FIRST_COME and not offer.drawn
             )
-            seat = "" if drawn_first else _take_seat(offer, channel)
+            if online:
+                seat = Application.Seat.GENERAL.value if outcomes[1].rowcount == 1 else ""
+            else:
+                seat = "" if drawn_first else _take_seat(offer_id, channel)
             status = "pending" if drawn_first else ("confirmed" if seat else "waitlisted")
+            waiting = int(outcomes[2 if online else 1].rows[0][0])
             # a second live application or a reused key fails here (unique indexes) and
             # the whole transaction, seat included, rolls back
-            application = Application.objects.create(
-                offer=offer,
-                programme_id=offer.programme_id,
-                learner=learner,
-                entered_by_id=actor.user_id,
-                channel=channel,
-                status=status,
-                seat=seat,
-                idempotency_key=idempotency_key,
-                tags=tags,
-                term=offer.term,
+            written = sql.batch(
+                [
+                    _insert_statement(
+                        actor,
+                        offer_id,
+                        programme_id,
+                        learner_id,
+                        channel,
+                        status,
+                        seat,
+                        idempotency_key,
+                        tags,
+                        offer.term,
+                        now,
+                    ),
+                    sql.Statement(
+                        _AUDIT_APPLIED,
+                        [
+                            connection.ops.adapt_datetimefield_value(now),
+                            actor.user_id,
+                            f"applied_{status}",
+                            offer_id,
+                            connection.ops.adapt_json_value(
+                                {"channel": channel, "seat": seat}, None
+                            ),
+                            actor.user_id,
+                            idempotency_key,
+                        ],
+                    ),
+                    *_message(
+                        f"apply:{actor.user_id}:{idempotency_key}",
+                        status,
+                        phone,
+                        email,
+                        title,
+                        position=waiting + 1,
+                    ),
+                ]
             )
-            _audit(actor, f"applied_{status}", offer.pk, application.pk, channel=channel, seat=seat)
-            position = 0
-            if status == "waitlisted":
-                position = Application.objects.filter(
-                    offer=offer, status="waitlisted", id__lte=application.pk
-                ).count()
-            _send(application.pk, status, learner.phone, learner.email, title, position=position)
-            return Applied(application.pk, status, seat, replayed=False)
+            return Applied(int(written[0].rows[0][0]), status, seat, replayed=False)
     except IntegrityError:
         # a concurrent request won a race: the same key (a retry) or a second application
-        replayed = _replay(actor, idempotency_key, offer_id, learner_id)
-        if replayed is not None:
-            return replayed
-        raise AlreadyApplied("this person already has an application for this programme") from None
+        return _earlier(actor, idempotency_key, offer_id, learner_id)
+
+
+def _insert_statement(  # noqa: PLR0917 - the columns of one application
+    actor: Actor,
+    offer_id: int,
+    programme_id: int,
+    learner_id: int,
+    channel: str,
+    status: str,
+    seat: str,
+    key: str,
+    tags: list[str],
+    term: str,
+    now: dt.datetime,
+) -> sql.Statement:
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    return sql.Statement(
+        _INSERT,
+        [
+            stamp,
+            stamp,
+            offer_id,
+            programme_id,
+            learner_id,
+            actor.user_id,
+            channel,
+            status,
+            seat,
+            key,
+            connection.ops.adapt_json_value(tags, None),
+            term,
+        ],
+        returns_rows=True,
+    )
+
+
+def _earlier(actor: Actor, key: str, offer_id: int, learner_id: int) -> Applied:
+    """The answer to a request that finds an application before it: its own first answer
+    (a retry), or a refusal."""
+    replayed = _replay(actor, key, offer_id, learner_id)
+    if replayed is not None:
+        return replayed
+    raise AlreadyApplied("this person already has an application for this programme")
 
 
 # ------------------------------------------------------------------ cancel, promote
@@ -404,7 +548,7 @@ def _promote(offer: Offer, seat: str, now: dt.datetime, actor: Actor | None) -> 
     if seat == Application.Seat.DESK:
         queue = queue.exclude(channel=Application.Channel.ONLINE)
     nxt = queue.order_by(Coalesce("queue", "id"), "id").first()
-    if nxt is None or not _take_seat_exact(offer.pk, seat):
+    if nxt is None or not locks.seat_take(offer.pk, seat):
         return None
     deadline = now + dt.timedelta(hours=offer.accept_hours)
     Application.objects.filter(pk=nxt.pk).update(
@@ -414,22 +558,6 @@ def _promote(offer: Offer, seat: str, now: dt.datetime, actor: Actor | None) -> 
     local = timezone.localtime(deadline)
     _notify(nxt.pk, "promoted", deadline=f"{local:%Y-%m-%d %H:%M}", step=deadline.isoformat())
     return nxt.pk
-
-
-def _take_seat_exact(offer_id: int, seat: str) -> bool:
-    """One seat of that pool (desk or general) if one is left: the only place a seat is
-    taken, always a conditional UPDATE."""
-    if seat == Application.Seat.DESK:
-        return bool(
-            Offer.objects.filter(pk=offer_id, desk_taken__lt=F("desk_seats")).update(
-                desk_taken=F("desk_taken") + 1
-            )
-        )
-    return bool(
-        Offer.objects.filter(pk=offer_id, general_taken__lt=F("capacity") - F("desk_seats")).update(
-            general_taken=F("general_taken") + 1
-        )
-    )
 
 
 def _may_act_on(actor: Actor, application: Application, offer: Offer) -> bool:
@@ -467,7 +595,7 @@ def cancel(*, actor: Actor, application_id: int, now: dt.datetime | None = None)
         _audit(actor, "cancelled", offer.pk, application.pk, was=application.status)
         promoted = None
         if seat:
-            _release_seat(offer.pk, seat)
+            locks.seat_release(offer.pk, seat)
             promoted = _promote(offer, seat, now, actor)
     return {"cancelled": application.pk, "promoted": promoted}
 
@@ -495,7 +623,7 @@ def decline(*, actor: Actor, application_id: int, now: dt.datetime | None = None
             status="declined", seat="", updated_at=now
         )
         _audit(actor, "declined", offer.pk, application.pk)
-        _release_seat(offer.pk, application.seat)
+        locks.seat_release(offer.pk, application.seat)
         promoted = _promote(offer, application.seat, now, actor)
     return {"declined": application.pk, "promoted": promoted}
 
@@ -517,7 +645,7 @@ def expire_offers(*, now: dt.datetime | None = None) -> int:
                 status="expired", seat="", updated_at=now
             )
             _audit(None, "expired", offer_id, application_id)
-            _release_seat(offer_id, application.seat)
+            locks.seat_release(offer_id, application.seat)
             _promote(offer, application.seat, now, None)
             expired += 1
     return expired
@@ -657,8 +785,4 @@ def seat_take_bare(offer_id: int) -> bool:
     """Only the conditional seat update, in its own transaction: the floor that
     `learncity bench rush` compares apply() against (never used by the service itself)."""
     with transaction.atomic():
-        return bool(
-            Offer.objects.filter(
-                pk=offer_id, general_taken__lt=F("capacity") - F("desk_seats")
-            ).update(general_taken=F("general_taken") + 1)
-        )
+        return locks.seat_take(offer_id, locks.GENERAL)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from learncity.core.errors import DomainError
@@ -233,13 +233,19 @@ def api_token_create(user_id: int, label: str = "") -> str:
     return token
 
 
+_TOKEN_USER = (
+    f"SELECT t.user_id, l.id FROM {ApiToken._meta.db_table} t"
+    f" LEFT JOIN {Learner._meta.db_table} l ON l.user_id = t.user_id"
+    " WHERE t.digest = %s AND t.revoked_at IS NULL"
+)
+
+
 def api_token_user(token: str) -> tuple[int, int | None] | None:
-    """(user id, learner id or None) of a live token, or None: one query per request."""
+    """(user id, learner id or None) of a live token, or None: one plain query per request
+    (every API call of registration day passes here)."""
     if not token or len(token) > 200:
         return None
-    found: tuple[int, int | None] | None = (
-        ApiToken.objects.filter(digest=_digest(token), revoked_at__isnull=True)
-        .values_list("user_id", "user__learner__id")
-        .first()
-    )
-    return found
+    with connection.cursor() as cursor:
+        cursor.execute(_TOKEN_USER, [_digest(token)])
+        row = cursor.fetchone()
+    return None if row is None else (int(row[0]), None if row[1] is None else int(row[1]))

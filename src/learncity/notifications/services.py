@@ -25,6 +25,7 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
+from learncity.core.sql import Statement, batch
 from learncity.notifications.models import OutboxMessage
 
 MAX_ATTEMPTS = 5
@@ -71,6 +72,36 @@ def adapters() -> dict[str, Adapter]:
     }
 
 
+_QUEUE_INSERT = (
+    f"INSERT INTO {OutboxMessage._meta.db_table}"
+    " (created_at, kind, channel, recipient, subject, body,"
+    " dedupe_key, status, attempts, last_error)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 0, '')"
+    " ON CONFLICT (dedupe_key) DO NOTHING"
+)
+
+
+def queue_statement(
+    *, kind: str, channel: str, recipient: str, body: str, dedupe_key: str, subject: str = ""
+) -> Statement:
+    """The INSERT that queues one message (ON CONFLICT on the dedupe key: a second queueing
+    of the same message does nothing), for a caller that sends it in a `core.sql.batch`
+    with its own writes. Its rowcount is 1 when the message is new."""
+    return Statement(
+        _QUEUE_INSERT,
+        [
+            connection.ops.adapt_datetimefield_value(timezone.now()),
+            kind[:40],
+            channel,
+            recipient[:254],
+            subject[:200],
+            body,
+            dedupe_key[:120],
+            OutboxMessage.Status.PENDING.value,
+        ],
+    )
+
+
 def queue(
     *, kind: str, channel: str, recipient: str, body: str, dedupe_key: str, subject: str = ""
 ) -> bool:
@@ -78,25 +109,15 @@ def queue(
     INSERT ... ON CONFLICT DO NOTHING on the dedupe key: no savepoint, no second query)."""
     if not recipient:
         return False
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO notifications_outboxmessage"
-            " (created_at, kind, channel, recipient, subject, body,"
-            " dedupe_key, status, attempts, last_error)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 0, '')"
-            " ON CONFLICT (dedupe_key) DO NOTHING",
-            [
-                timezone.now(),
-                kind[:40],
-                channel,
-                recipient[:254],
-                subject[:200],
-                body,
-                dedupe_key[:120],
-                OutboxMessage.Status.PENDING,
-            ],
-        )
-        return bool(cursor.rowcount == 1)
+    statement = queue_statement(
+        kind=kind,
+        channel=channel,
+        recipient=recipient,
+        body=body,
+        dedupe_key=dedupe_key,
+        subject=subject,
+    )
+    return batch([statement])[0].rowcount == 1
 
 
 def _claim(now: dt.datetime) -> OutboxMessage | None:
