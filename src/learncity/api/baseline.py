@@ -1,13 +1,22 @@
-"""The bare-bones baseline of `learncity bench rush`: one plain Django view that performs
-only the conditional seat update. Mounted only when LEARNCITY_BENCH_ENDPOINTS=1 (the bench
-starts its own server with it); never in a normal deployment."""
+"""The bare-bones baselines of the benchmarks: plain Django views that perform only the one
+write the benchmarked request cannot do without. Mounted only when
+LEARNCITY_BENCH_ENDPOINTS=1 (the benches start their own server with it); never in a normal
+deployment.
+
+- `POST /bench/seat/<offer>` (`learncity bench rush`): the conditional seat update;
+- `POST /bench/checkin/<session>/<application>` (`learncity bench checkin`): the attendance
+  insert, with the request key of the JSON body `{"request_key": ...}`.
+"""
 
 from __future__ import annotations
+
+import json
 
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from learncity.enrollment.attendance_services import checkin_bare
 from learncity.enrollment.services import seat_take_bare
 
 
@@ -15,3 +24,14 @@ from learncity.enrollment.services import seat_take_bare
 @require_POST
 def seat_baseline(request: HttpRequest, offer_id: int) -> JsonResponse:
     return JsonResponse({"taken": seat_take_bare(offer_id)})
+
+
+@csrf_exempt
+@require_POST
+def checkin_baseline(request: HttpRequest, session_id: int, application_id: int) -> JsonResponse:
+    try:
+        key = str(json.loads(request.body or b"{}")["request_key"])
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse({"error": 'send {"request_key": ...}'}, status=400)
+    inserted = checkin_bare(session_id=session_id, application_id=application_id, request_key=key)
+    return JsonResponse({"inserted": inserted}, status=201 if inserted else 200)

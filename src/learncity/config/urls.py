@@ -16,7 +16,10 @@ urlpatterns = [
     path("", include("learncity.portal.urls")),
 ]
 
-if os.environ.get("LEARNCITY_BENCH_ENDPOINTS") == "1":  # learncity bench rush only
-    from learncity.api.baseline import seat_baseline
+if os.environ.get("LEARNCITY_BENCH_ENDPOINTS") == "1":  # learncity bench rush / checkin only
+    from learncity.api.baseline import checkin_baseline, seat_baseline
 
     urlpatterns.insert(0, path("bench/seat/<int:offer_id>", seat_baseline))
+    urlpatterns.insert(
+        0, path("bench/checkin/<int:session_id>/<int:application_id>", checkin_baseline)
+    )
