@@ -252,3 +252,38 @@ def checkin_token_state(application_id: int) -> dict[str, Any] | None:
 def offer_schedule_ids() -> list[int]:
     """The schedules that have an enrolment offer (whose sessions take attendance)."""
     return list(Offer.objects.order_by("schedule_id").values_list("schedule_id", flat=True))
+
+
+def kiosk_venue_get(*, actor: Actor, venue_id: int) -> dict[str, Any]:
+    """The venue a kiosk checks people in at, if the actor may take attendance there (the
+    institution's staff and instructors, the district's officer, a city administrator):
+    NotFound for an unknown venue, Forbidden otherwise."""
+    from learncity.catalog.session_selectors import venue_owner
+
+    venue = venue_owner(venue_id)
+    if venue is None:
+        raise NotFound(f"no venue {venue_id}")
+    if not can_take_attendance(actor, venue.institution_id, venue.district_code):
+        raise Forbidden("you may not take attendance at this venue")
+    return {
+        "id": venue.venue_id,
+        "name": venue.name,
+        "institution_id": venue.institution_id,
+        "district_code": venue.district_code,
+    }
+
+
+def session_abilities(*, actor: Actor, session_id: int) -> dict[str, bool]:
+    """What the actor may do on a session's roster page (who may read it at all is
+    session_for_reader's question): `mark` attendance (instructors and managing staff),
+    `manage` the session (cancel, holiday, completion: managing staff only)."""
+    session = session_for_reader(actor, session_id)
+    return {
+        "mark": can_take_attendance(actor, session.institution_id, session.district_code),
+        "manage": can_manage(actor, session.institution_id, session.district_code),
+    }
+
+
+def offer_id_of_schedule(schedule_id: int) -> int | None:
+    """The enrolment offer of a schedule (whose completion is run), if any."""
+    return Offer.objects.filter(schedule_id=schedule_id).values_list("pk", flat=True).first()

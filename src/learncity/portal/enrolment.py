@@ -1,5 +1,6 @@
 """Enrolment pages: apply on a programme page, my applications with cancel, accept and
-decline. Each view parses, calls one enrollment service, and renders; every refusal of
+decline, and for a confirmed place its check-in code (QR) with a printable card and a
+re-issue. Each view parses, calls one enrollment service, and renders; every refusal of
 the service is shown on the page with a 4xx status, in Korean and English."""
 
 from __future__ import annotations
@@ -10,15 +11,17 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from learncity.catalog.selectors import programme_title
 from learncity.core.errors import LearncityError, NotFound
-from learncity.enrollment import services
+from learncity.enrollment import attendance_selectors, attendance_services, services
+from learncity.enrollment.checkin_code import checkin_qr_svg
 from learncity.enrollment.permissions import Actor
 from learncity.enrollment.selectors import applications_of, offer_of_programme, waitlist_position
 from learncity.learners.selectors import learner_id_of_user
@@ -46,6 +49,7 @@ REFUSAL_WORDS = {
     "forbidden": "이 신청을 바꿀 수 없습니다",
     "invalid_state": "지금 상태에서는 할 수 없습니다",
     "not_found": "찾을 수 없습니다",
+    "checkin_not_confirmed": "출석 코드는 수강이 확정된 신청에만 있습니다",
 }
 CHANGEABLE = {
     "cancel": ("pending", "confirmed", "waitlisted", "offered"),
@@ -165,8 +169,38 @@ def _applications_page(request: HttpRequest, *, error: str = "", status: int = 2
         if row["programme_id"] not in titles:
             titles[row["programme_id"]] = programme_title(row["programme_id"])
         row["title"] = titles[row["programme_id"]]
+        if row["status"] == "confirmed":
+            try:
+                row["checkin"] = _checkin_code(request, row["id"], row["title"], scale=5)
+            except LearncityError:
+                row["checkin"] = None
+            sessions = attendance_selectors.attendance_of_application(row["id"])
+            held = [s for s in sessions if s["status"] == "scheduled"]
+            row["attended"] = sum(s["attendance"] in ("present", "late") for s in held)
+            row["held"] = len(held)
     context = {"applications": rows, "error": error}
     return render(request, "portal/my_applications.html", context, status=status)
+
+
+def grouped(token: str) -> str:
+    """LCABCD... -> "LCAB CDEF ...": easier to read aloud or type (spaces are ignored)."""
+    return " ".join(token[i : i + 4] for i in range(0, len(token), 4))
+
+
+def _checkin_code(request: HttpRequest, application_id: int, title: str, *, scale: int) -> Any:
+    """The live check-in code of a confirmed application, its QR as inline SVG (made here
+    from the token: black on white, nothing about the person) and its text alternative."""
+    code = attendance_services.checkin_code_get(
+        actor=Actor(_user_id(request)), application_id=application_id
+    )
+    svg = checkin_qr_svg(code.token, scale=scale, title=f"출석 QR 코드 / check-in code: {title}")
+    return {
+        "token": code.token,
+        "grouped": grouped(code.token),
+        "hint": code.hint,
+        "created_at": code.created_at,
+        "svg": mark_safe(svg),  # noqa: S308 - segno's SVG of a token of [A-Z2-7]
+    }
 
 
 @require_GET
@@ -179,15 +213,49 @@ CHANGE_DONE = {
     "cancel": "신청을 취소했습니다 / Your application is cancelled",
     "accept": "수락했습니다. 수강이 확정되었습니다 / Accepted: your place is confirmed",
     "decline": "자리를 포기했습니다 / You gave up the place",
+    "reissue": "새 출석 코드를 발급했습니다. 이전 코드와 인쇄한 카드는 더 이상 쓸 수 없습니다"
+    " / A new check-in code is issued: the old code and printed cards no longer work",
 }
 
 
-@require_POST
+def _card(request: HttpRequest, pk: int) -> HttpResponse:
+    """The check-in card to print: the QR code, the code in text, the course and its times."""
+    mine = [row for row in applications_of(_user_id(request)) if row["id"] == pk]
+    try:
+        if not mine:
+            raise NotFound(f"no application {pk} of yours")
+        title = programme_title(mine[0]["programme_id"])
+        code = _checkin_code(request, pk, title, scale=8)
+    except LearncityError as exc:
+        message, status = refusal(exc)
+        return _applications_page(request, error=message, status=status)
+    sessions = attendance_selectors.attendance_of_application(pk)
+    held = [s for s in sessions if s["status"] == "scheduled"]
+    context = {
+        "application": mine[0],
+        "title": title,
+        "code": code,
+        "first": held[0] if held else None,
+        "last": held[-1] if held else None,
+    }
+    return render(request, "portal/kiosk/card.html", context)
+
+
+@require_http_methods(["GET", "POST"])
 @login_required
 def application_change(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """POST cancel, accept, decline, reissue (a new check-in code); GET card (to print)."""
+    if action == "card":
+        if request.method != "GET":
+            return HttpResponseNotAllowed(["GET"])
+        return _card(request, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     actor = Actor(_user_id(request))
     try:
-        if action == "cancel":
+        if action == "reissue":
+            attendance_services.checkin_code_reissue(actor=actor, application_id=pk)
+        elif action == "cancel":
             services.cancel(actor=actor, application_id=pk)
         elif action == "accept":
             services.accept(actor=actor, application_id=pk)
@@ -199,4 +267,6 @@ def application_change(request: HttpRequest, pk: int, action: str) -> HttpRespon
         message, status = refusal(exc)
         return _applications_page(request, error=message, status=status)
     messages.success(request, CHANGE_DONE[action])
+    if action == "reissue":
+        return redirect(reverse("portal:my_applications") + f"#application-{pk}")
     return redirect("portal:my_applications")

@@ -1,5 +1,17 @@
-"""Routes of the checkin pages (included by learncity.portal.urls under the "portal" namespace)."""
+"""Routes of the checkin pages (included by learncity.portal.urls under the "portal" namespace):
+the kiosk of a venue and the instructor's roster. The learner's check-in code and its
+printable card are actions of /me/applications/<id>/ (learncity.portal.enrolment)."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from learncity.portal import kiosk, roster
+
+urlpatterns: list[URLPattern] = [
+    path("kiosk/<int:venue_id>", kiosk.kiosk, name="kiosk"),
+    path("staff/sessions", roster.sessions, name="staff_sessions"),
+    path("staff/sessions/<int:pk>", roster.session, name="staff_session"),
+    path("staff/sessions/<int:pk>/sheet", roster.sheet, name="staff_session_sheet"),
+    path("staff/sessions/<int:pk>/attendance", roster.mark, name="staff_session_mark"),
+    path("staff/sessions/<int:pk>/status", roster.status, name="staff_session_status"),
+    path("staff/sessions/<int:pk>/completion", roster.completion, name="staff_session_completion"),
+]
