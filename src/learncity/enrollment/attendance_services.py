@@ -21,6 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from learncity.algorithms import completion
 from learncity.catalog.selectors import schedule_owner
@@ -29,7 +30,6 @@ from learncity.catalog.session_selectors import (
     schedule_last_end,
     session_get,
     sessions_of_schedule,
-    sessions_of_schedules_on,
     sessions_on,
     venue_owner,
 )
@@ -38,6 +38,7 @@ from learncity.catalog.session_services import (
     session_status_set,
     sessions_expand,
 )
+from learncity.core import sql
 from learncity.enrollment.attendance_errors import (
     AlreadyCheckedIn,
     AttendanceError,
@@ -326,22 +327,68 @@ def _scan_time(scanned_at: dt.datetime | None, now: dt.datetime) -> dt.datetime:
     return scanned_at
 
 
+# The kiosk's hot path (`learncity bench checkin`): each check-in is a handful of plain SQL
+# statements, because compiling an ORM query cost more than the database took to run it
+# (as for apply: enrollment.locks, core.sql). They read what the ORM queries they replace
+# read, along the same relations (a code's application, its offer's schedule, that
+# schedule's sessions); datetimes are written as the ORM writes them (UTC) and read back
+# aware.
+
+_CODE_SQL = (
+    "SELECT t.revoked_at, t.application_id, a.status, o.schedule_id, p.venue_id, l.name"
+    " FROM enrollment_checkintoken t"
+    " JOIN enrollment_application a ON a.id = t.application_id"
+    " JOIN enrollment_offer o ON o.id = a.offer_id"
+    " JOIN catalog_programme p ON p.id = a.programme_id"
+    " JOIN learners_learner l ON l.id = a.learner_id"
+    " WHERE t.digest = %s"
+)
+_SESSIONS_SQL = (
+    "SELECT s.id, s.schedule_id, c.programme_id, p.institution_id, d.code, p.venue_id,"
+    " v.name, s.date, s.starts_at, s.ends_at, s.all_day, s.status, s.note,"
+    " p.display_title, p.title, c.place"
+    " FROM catalog_session s"
+    " JOIN catalog_schedule c ON c.id = s.schedule_id"
+    " JOIN catalog_programme p ON p.id = c.programme_id"
+    " LEFT JOIN catalog_venue v ON v.id = p.venue_id"
+    " LEFT JOIN regions_region d ON d.id = v.district_id"
+    " WHERE s.date = %s AND s.schedule_id IN ({})"
+    " ORDER BY s.starts_at, s.id"
+)
+_REPLAY_SQL = (
+    "SELECT r.id, r.application_id, r.session_id, r.status, r.method, r.checked_in_at,"
+    " r.request_key, r.recorded_by_id, l.name, l.phone, l.birth_year"
+    " FROM enrollment_attendance r"
+    " JOIN enrollment_application a ON a.id = r.application_id"
+    " JOIN learners_learner l ON l.id = a.learner_id"
+    " WHERE r.recorded_by_id = %s AND r.request_key = %s"
+)
+_INSERT_SQL = (
+    "INSERT INTO enrollment_attendance (created_at, updated_at, session_id, application_id,"
+    " status, checked_in_at, method, recorded_by_id, request_key, note)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, '') ON CONFLICT DO NOTHING RETURNING id"
+)
+
+
+def _to_db(moment: dt.datetime) -> Any:
+    """A datetime as the ORM writes it (UTC; on SQLite the same text the ORM stores)."""
+    return connection.ops.adapt_datetimefield_value(moment)
+
+
+def _from_db(value: Any) -> Any:
+    """A datetime read by plain SQL, aware (SQLite gives it naive in UTC, or as text)."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if isinstance(value, dt.datetime) and timezone.is_naive(value):
+        value = value.replace(tzinfo=dt.UTC)
+    return value
+
+
 def _by_token(raw: str, venue_id: int) -> _Candidate:
     token = token_parse(raw)
     if token is None:
         raise TokenInvalid("출석 코드가 아닙니다 / this is not a check-in code")
-    found = (
-        CheckinToken.objects.filter(digest=digest_of(token))
-        .values_list(
-            "revoked_at",
-            "application_id",
-            "application__status",
-            "application__offer__schedule_id",
-            "application__programme__venue_id",
-            "application__learner__name",
-        )
-        .first()
-    )
+    found = sql.one(_CODE_SQL, [digest_of(token)])
     if found is None:
         raise TokenInvalid("등록되지 않은 출석 코드입니다 / this check-in code is not known")
     revoked_at, application_id, status, schedule_id, code_venue, name = found
@@ -358,6 +405,43 @@ def _by_token(raw: str, venue_id: int) -> _Candidate:
     if status != "confirmed":
         raise NotConfirmed("수강이 확정되지 않았습니다 / this place is not confirmed")
     return _Candidate(application_id, schedule_id, name)
+
+
+def _sessions_on(schedule_ids: list[int], day: dt.date) -> list[SessionRow]:
+    """The sessions of these schedules on one (local) date, earliest first: what
+    catalog.session_selectors.sessions_of_schedules_on returns, in one plain query."""
+    if not schedule_ids:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _SESSIONS_SQL.format(", ".join(["%s"] * len(schedule_ids))),
+            [connection.ops.adapt_datefield_value(day), *schedule_ids],
+        )
+        rows = cursor.fetchall()
+    out = []
+    for row in rows:
+        (pk, schedule, programme, institution, district, venue, venue_name, day_) = row[:8]
+        (starts, ends, all_day, status, note, display, title, place) = row[8:]
+        out.append(
+            SessionRow(
+                pk,
+                schedule,
+                programme,
+                institution,
+                district or "",
+                venue,
+                venue_name or "",
+                day_ if isinstance(day_, dt.date) else dt.date.fromisoformat(str(day_)),
+                _from_db(starts),
+                _from_db(ends),
+                bool(all_day),
+                status,
+                note,
+                display or title,
+                place or venue_name or "",
+            )
+        )
+    return out
 
 
 def _by_phone(
@@ -411,7 +495,7 @@ def _pick(
     """The one session to check in to, or the refusal that says why there is none."""
     by_schedule = {c.schedule_id: c for c in candidates}
     day = timezone.localtime(at).date()
-    today = sessions_of_schedules_on(by_schedule, day)
+    today = _sessions_on(list(by_schedule), day)
     if session_id is not None:
         today = [s for s in today if s.id == session_id]
     if not today:
@@ -507,13 +591,11 @@ def _replay(
     phone_tail: str,
     birth_year: int | None,
 ) -> CheckinResult | None:
-    row = (
-        Attendance.objects.filter(recorded_by_id=actor.user_id, request_key=key)
-        .values(*_ROW)
-        .first()
-    )
-    if row is None:
+    found = sql.one(_REPLAY_SQL, [actor.user_id, key])
+    if found is None:
         return None
+    row = dict(zip(_ROW, found, strict=True))
+    row["checked_in_at"] = _from_db(row["checked_in_at"])
     session = session_get(row["session_id"])
     same = session is not None and session.venue_id == venue_id
     if same and token is not None:
@@ -595,24 +677,21 @@ def checkin_record(
     late_after = session.starts_at + dt.timedelta(minutes=settings.LEARNCITY_CHECKIN_LATE_AFTER)
     status = "late" if not session.all_day and at > late_after else "present"
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "INSERT INTO enrollment_attendance (created_at, updated_at, session_id,"
-                " application_id, status, checked_in_at, method, recorded_by_id, request_key,"
-                " note) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, '') ON CONFLICT DO NOTHING",
-                [
-                    now,
-                    now,
-                    session.id,
-                    candidate.application_id,
-                    status,
-                    at,
-                    method,
-                    actor.user_id,
-                    request_key,
-                ],
-            )
-            inserted = cursor.rowcount == 1
+        added = sql.one(
+            _INSERT_SQL,
+            [
+                _to_db(now),
+                _to_db(now),
+                session.id,
+                candidate.application_id,
+                status,
+                _to_db(at),
+                method,
+                actor.user_id,
+                request_key,
+            ],
+        )
+        inserted = added is not None
         if not inserted:
             # a hand mark without a time (absent, excused) becomes the check-in
             inserted = bool(
@@ -630,6 +709,15 @@ def checkin_record(
                     updated_at=now,
                 )
             )
+    if added is not None:  # the row is what was inserted: no need to read it back
+        done = {
+            "id": added[0],
+            "application_id": candidate.application_id,
+            "status": status,
+            "method": method,
+            "checked_in_at": at,
+        }
+        return _result(done, session, candidate.learner_name, replayed=False)
     row = (
         Attendance.objects.filter(session_id=session.id, application_id=candidate.application_id)
         .values(*_ROW)
