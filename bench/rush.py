@@ -128,7 +128,7 @@ def run() -> dict[str, Any]:
     kind = os.environ.get("LEARNCITY_BENCH_DB") or "sqlite"
     attempts = int(os.environ.get("LEARNCITY_RUSH_ATTEMPTS") or 20_000)
     learners = int(os.environ.get("LEARNCITY_RUSH_LEARNERS") or 5_000)
-    workers = max(2, 2 * (os.cpu_count() or 1))
+    workers = int(os.environ.get("LEARNCITY_RUSH_WORKERS") or max(2, 2 * (os.cpu_count() or 1)))
     folder = Path(tempfile.mkdtemp(prefix="learncity-rush-"))
     try:
         with _database(kind, folder) as url:

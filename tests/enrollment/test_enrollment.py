@@ -456,3 +456,84 @@ def test_the_demo_opens_a_few_offers_once(db, world):
     methods = sorted(Offer.objects.values_list("method", flat=True))
     assert methods == ["first_come", "first_come", "lottery"]
     assert all(o.opens_at < timezone.now() < o.closes_at for o in Offer.objects.all())
+
+
+def test_offer_refusals_name_their_fields_and_a_second_offer_is_a_conflict(db, world):
+    schedule_id = world["schedules"][7][0]
+    Offer.objects.filter(schedule_id=schedule_id).delete()
+    with pytest.raises(services.EnrollmentError) as refused:
+        services.offer_create(
+            actor=world["admin"],
+            schedule_id=schedule_id,
+            capacity=0,
+            desk_seats=-1,
+            opens_at=CLOSE,
+            closes_at=OPEN,
+            method="raffle",
+            fee_waiver_groups=["senior", "everyone"],
+        )
+    assert refused.value.http_status == 422
+    assert set(refused.value.details["fields"]) == {
+        "capacity",
+        "desk_seats",
+        "closes_at",
+        "method",
+        "fee_waiver_groups",
+    }
+    assert not Offer.objects.filter(schedule_id=schedule_id).exists()
+    made = services.offer_create(
+        actor=world["admin"],
+        schedule_id=schedule_id,
+        capacity=10,
+        opens_at=OPEN,
+        closes_at=CLOSE,
+        fee_krw=30_000,
+        fee_waiver_groups=["low_income", "senior", "low_income"],
+    )
+    assert Offer.objects.get(pk=made.pk).fee_waiver_groups == ["low_income", "senior"]
+    with pytest.raises(services.OfferExists) as again:
+        services.offer_create(
+            actor=world["admin"],
+            schedule_id=schedule_id,
+            capacity=5,
+            opens_at=OPEN,
+            closes_at=CLOSE,
+        )
+    assert again.value.http_status == 409
+
+
+def test_two_staff_opening_one_schedule_at_once_get_one_offer_and_a_conflict(
+    django_db_blocker, world
+):
+    schedule_id = world["schedules"][8][0]
+    with django_db_blocker.unblock():
+        Offer.objects.filter(schedule_id=schedule_id).delete()
+
+    def open_it(n: int) -> str:
+        with django_db_blocker.unblock():
+            try:
+                services.offer_create(
+                    actor=world["admin"],
+                    schedule_id=schedule_id,
+                    capacity=5 + n,
+                    opens_at=OPEN,
+                    closes_at=CLOSE,
+                )
+                return "opened"
+            except services.OfferExists:
+                return "conflict"
+            finally:
+                connection.close()
+
+    results = _in_threads(6, open_it)
+    assert sorted(results) == ["conflict"] * 5 + ["opened"]
+    with django_db_blocker.unblock():
+        assert Offer.objects.filter(schedule_id=schedule_id).count() == 1
+        assert (
+            AuditEvent.objects.filter(
+                action="offer_created",
+                offer_id__in=Offer.objects.filter(schedule_id=schedule_id).values("pk"),
+            ).count()
+            == 1
+        )
+        Offer.objects.filter(schedule_id=schedule_id).delete()

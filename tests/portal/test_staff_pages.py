@@ -473,6 +473,7 @@ def test_opening_an_offer_names_each_bad_field(db, world, campus):  # noqa: F811
         ({"term": "x" * 2000}, "term", "20자 이내"),
         ({"accept_hours": "0"}, "accept_hours", "1 이상이어야 합니다"),
         ({"fee_krw": "-1"}, "fee_krw", "0 이상이어야 합니다"),
+        ({"fee_waiver_groups": ["everyone"]}, "fee_waiver_groups", "목록에서 골라 주세요"),
     ]
     for changes, field, message in cases:
         answer = client.post("/staff/offers/new", offer_form(schedule_id, **changes))
@@ -503,6 +504,7 @@ def test_opening_an_offer_names_each_bad_field(db, world, campus):  # noqa: F811
             eligible_tags=["resident", "senior"],
             per_person_limit="2",
             fee_krw="30000",
+            fee_waiver_groups=["low_income", "senior"],
             accept_hours="24",
         ),
     )
@@ -516,6 +518,7 @@ def test_opening_an_offer_names_each_bad_field(db, world, campus):  # noqa: F811
     assert made.priorities == ["disability", "first_time"]
     assert made.eligible_tags == ["resident", "senior"]
     assert (made.per_person_limit, made.fee_krw, made.accept_hours) == (2, 30000, 24)
+    assert sorted(made.fee_waiver_groups) == ["low_income", "senior"]
     shown = text(client.get(answer["Location"]))
     assert "수강신청을 열었습니다" in shown and "수강신청 열림" in shown  # message, audit
     again = client.post("/staff/offers/new", offer_form(schedule_id))
@@ -766,3 +769,13 @@ def test_draw_and_replay_on_the_offer_page(db, world, campus):  # noqa: F811
     assert none.status_code == 200 and "has no lottery draw to replay" in text(none)
     nothing = manager.post(f"/staff/offers/{first_come.pk}/draw")
     assert nothing.status_code == 409 and "nothing to draw" in text(nothing)
+
+
+def test_the_account_menu_links_the_staff_area_for_staff_only(db, world, campus):  # noqa: F811
+    member = staff("menu-staff", "auditor")
+    assert 'href="/staff/offers"' in text(member.get("/"))
+    citizen = Client()
+    user = User.objects.create_user("menu-citizen", password="x-Menu-2026")
+    citizen.force_login(user)
+    assert 'href="/staff/offers"' not in text(citizen.get("/"))
+    assert 'href="/staff/offers"' not in text(Client().get("/"))

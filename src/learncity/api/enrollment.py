@@ -186,6 +186,7 @@ class OfferIn(Schema):
     term: str = Field("", max_length=20)
     per_person_limit: int = Field(0, ge=0, le=100)
     fee_krw: int = Field(0, ge=0, le=100_000_000)
+    fee_waiver_groups: list[Literal["senior", "disability", "low_income", "multicultural"]] = []
     accept_hours: int = Field(48, ge=1, le=720)
 
 

@@ -68,6 +68,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "learncity.portal.context.staff_area",
             ],
             "builtins": ["learncity.core.templatetags.bilingual"],
         },

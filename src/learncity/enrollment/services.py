@@ -30,6 +30,8 @@ from learncity.enrollment.models import LIVE, Application, AuditEvent, Offer
 from learncity.enrollment.permissions import Actor, can_manage
 from learncity.learners.models import HouseholdLink, Learner
 
+# who may have the fee waived: the self-declared groups of a learner's profile
+WAIVER_GROUPS = ("senior", "disability", "low_income", "multicultural")
 _KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
 
 
@@ -65,6 +67,11 @@ class IdempotencyConflict(EnrollmentError):
 class Forbidden(EnrollmentError):
     code = "forbidden"
     http_status = 403
+
+
+class OfferExists(EnrollmentError):
+    code = "offer_exists"
+    http_status = 409
 
 
 class InvalidState(EnrollmentError):
@@ -195,9 +202,11 @@ def offer_create(
     term: str = "",
     per_person_limit: int = 0,
     fee_krw: int = 0,
+    fee_waiver_groups: list[str] | None = None,
     accept_hours: int = 48,
 ) -> Offer:
-    """An enrolment configuration for a schedule (one per schedule)."""
+    """An enrolment configuration for a schedule (one per schedule). Refusals name their
+    fields in `details["fields"]` (field -> problem), so that a form shows each on its field."""
     from learncity.catalog.selectors import schedule_owner
 
     owner = schedule_owner(schedule_id)
@@ -205,15 +214,23 @@ def offer_create(
         raise NotFound(f"no schedule {schedule_id}")
     if not can_manage(actor, owner.institution_id, owner.district_code):
         raise Forbidden("you may not manage enrolment for this institution")
-    problems = []
+    problems: dict[str, str] = {}
     if capacity < 1:
-        problems.append("capacity must be at least 1")
+        problems["capacity"] = "capacity must be at least 1"
     if not 0 <= desk_seats <= capacity:
-        problems.append("desk seats must be between 0 and the capacity")
+        problems["desk_seats"] = "desk seats must be between 0 and the capacity"
     if closes_at <= opens_at:
-        problems.append("the window must close after it opens")
+        problems["closes_at"] = "the window must close after it opens"
     if method not in Offer.Method.values:
-        problems.append(f"method must be one of {', '.join(Offer.Method.values)}")
+        problems["method"] = f"method must be one of {', '.join(Offer.Method.values)}"
+    if fee_krw < 0:
+        problems["fee_krw"] = "the fee cannot be negative"
+    waivers = list(dict.fromkeys(fee_waiver_groups or []))
+    unknown = [group for group in waivers if group not in WAIVER_GROUPS]
+    if unknown:
+        problems["fee_waiver_groups"] = (
+            f"fee waivers are for: {', '.join(WAIVER_GROUPS)} (not {', '.join(unknown)})"
+        )
     checked_quotas: list[dict[str, Any]] = []
     for quota in quotas or []:
         try:
@@ -221,33 +238,38 @@ def offer_create(
                 {"name": str(quota["name"]), "tag": str(quota["tag"]), "seats": int(quota["seats"])}
             )
         except (KeyError, TypeError, ValueError):
-            problems.append("each quota needs a name, a tag and a number of seats")
+            problems["quotas"] = "each quota needs a name, a tag and a number of seats"
     if sum(int(q["seats"]) for q in checked_quotas) + desk_seats > capacity:
-        problems.append("quotas and desk seats reserve more seats than the capacity")
+        problems.setdefault("quotas", "quotas and desk seats reserve more seats than the capacity")
     if problems:
-        raise EnrollmentError("; ".join(problems))
-    with transaction.atomic():
-        if Offer.objects.filter(schedule_id=schedule_id).exists():
-            raise EnrollmentError("this schedule already has an enrolment offer")
-        offer = Offer.objects.create(
-            schedule_id=schedule_id,
-            programme_id=owner.programme_id,
-            institution_id=owner.institution_id,
-            district_code=owner.district_code,
-            capacity=capacity,
-            desk_seats=desk_seats,
-            opens_at=opens_at,
-            closes_at=closes_at,
-            method=method,
-            quotas=checked_quotas,
-            priorities=list(priorities or []),
-            eligible_tags=list(eligible_tags or []),
-            term=term,
-            per_person_limit=per_person_limit,
-            fee_krw=fee_krw,
-            accept_hours=accept_hours,
-        )
-        _audit(actor, "offer_created", offer.pk, None, capacity=capacity, method=method)
+        raise EnrollmentError("; ".join(problems.values()), details={"fields": problems})
+    try:
+        with transaction.atomic():
+            if Offer.objects.filter(schedule_id=schedule_id).exists():
+                raise OfferExists("this schedule already has an enrolment offer")
+            offer = Offer.objects.create(
+                schedule_id=schedule_id,
+                programme_id=owner.programme_id,
+                institution_id=owner.institution_id,
+                district_code=owner.district_code,
+                capacity=capacity,
+                desk_seats=desk_seats,
+                opens_at=opens_at,
+                closes_at=closes_at,
+                method=method,
+                quotas=checked_quotas,
+                priorities=list(priorities or []),
+                eligible_tags=list(eligible_tags or []),
+                term=term,
+                per_person_limit=per_person_limit,
+                fee_krw=fee_krw,
+                fee_waiver_groups=waivers,
+                accept_hours=accept_hours,
+            )
+            _audit(actor, "offer_created", offer.pk, None, capacity=capacity, method=method)
+    except IntegrityError:
+        # two staff members opened the same schedule at once: the unique schedule wins
+        raise OfferExists("this schedule already has an enrolment offer") from None
     return offer
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from learncity.learners.models import Learner
+from learncity.learners.models import Learner, StaffRole
 
 
 def learner_id_of_user(user_id: int) -> int | None:
@@ -51,3 +51,8 @@ def learner_get(learner_id: int) -> dict[str, Any] | None:
         .first()
     )
     return dict(found) if found is not None else None
+
+
+def has_staff_role(user_id: int) -> bool:
+    """Whether the user holds any staff role (the pages then link the staff area)."""
+    return StaffRole.objects.filter(user_id=user_id).exists()

@@ -42,6 +42,7 @@ from learncity.enrollment.selectors import (
     staff_scope,
     waitlist_position,
 )
+from learncity.enrollment.services import WAIVER_GROUPS
 from learncity.learners.selectors import learner_find, learner_get
 from learncity.portal.enrolment import STATUS_WORDS
 from learncity.portal.staff_forms import (
@@ -188,6 +189,8 @@ def _offer_form_page(
         "quota_fields": [(form[name], *TAGS[tag]) for name, tag in form.quota_fields()],
         "priority_fields": [form[name] for name in PRIORITY_FIELDS],
         "chosen_eligible": form["eligible_tags"].value() or [],
+        "waiver_tags": [(k, *v) for k, v in TAGS.items() if k in WAIVER_GROUPS],
+        "chosen_waivers": form["fee_waiver_groups"].value() or [],
     }
     return render(request, "portal/staff/offer_new.html", context, status=status)
 
@@ -235,9 +238,8 @@ def offer_new(request: HttpRequest) -> HttpResponse:
     except (services.Forbidden, NotFound) as exc:
         return _refused(request, exc)
     except LearncityError as exc:
-        add_service_problems(form, exc.message)
-        conflict = "already has an enrolment offer" in exc.message
-        return _offer_form_page(request, form, schedule, status=409 if conflict else 422)
+        add_service_problems(form, exc.message, dict(exc.details.get("fields") or {}))
+        return _offer_form_page(request, form, schedule, status=exc.http_status)
     messages.success(request, "수강신청을 열었습니다 / Enrolment is open for this schedule")
     return redirect("portal:staff_offer", pk=offer.pk)
 

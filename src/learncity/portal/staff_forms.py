@@ -17,6 +17,7 @@ from django.core.validators import RegexValidator
 from django.utils import timezone
 
 from learncity.enrollment.permissions import Actor
+from learncity.enrollment.services import WAIVER_GROUPS
 from learncity.learners.forms import Described
 from learncity.learners.services import AccountError, normalise_phone
 
@@ -109,6 +110,11 @@ class OfferForm(Described, forms.Form):
         choices=[(k, k) for k in TAGS],
         error_messages={"invalid_choice": "목록에서 골라 주세요 / choose from the list"},
     )
+    fee_waiver_groups = forms.MultipleChoiceField(
+        required=False,
+        choices=[(k, k) for k in TAGS if k in WAIVER_GROUPS],
+        error_messages={"invalid_choice": "목록에서 골라 주세요 / choose from the list"},
+    )
     term = forms.CharField(
         required=False,
         max_length=20,
@@ -199,6 +205,7 @@ class OfferForm(Described, forms.Form):
             "term": data.get("term") or "",
             "per_person_limit": data.get("per_person_limit") or 0,
             "fee_krw": data.get("fee_krw") or 0,
+            "fee_waiver_groups": list(data.get("fee_waiver_groups") or []),
             "accept_hours": data["accept_hours"],
         }
 
@@ -222,26 +229,25 @@ def offer_initial(schedule: dict[str, Any], now: dt.datetime | None = None) -> d
 
 
 # the service's problems (English, joined by "; ") and the field each belongs to
-SERVICE_PROBLEMS: list[tuple[str, str | None, str]] = [
-    ("capacity must be", "capacity", "정원은 1명 이상이어야 합니다"),
-    ("desk seats must be", "desk_seats", "현장·전화 할당석은 0부터 정원까지입니다"),
-    ("the window must close", "closes_at", "신청 마감은 시작보다 뒤여야 합니다"),
-    ("method must be", "method", "목록에서 선정 방법을 골라 주세요"),
-    ("each quota needs", "quota_resident", "할당 인원을 확인해 주세요"),
-    ("quotas and desk seats", "quota_resident", "할당 인원과 현장·전화 할당석이 정원보다 많습니다"),
-    ("this schedule already has", None, "이 일정은 이미 수강신청이 열려 있습니다"),
-]
+# the fields of offer_create's refusals (details["fields"]) on the form, in Korean first
+SERVICE_FIELDS: dict[str, tuple[str | None, str]] = {
+    "capacity": ("capacity", "정원은 1명 이상이어야 합니다"),
+    "desk_seats": ("desk_seats", "현장·전화 할당석은 0부터 정원까지입니다"),
+    "closes_at": ("closes_at", "신청 마감은 시작보다 뒤여야 합니다"),
+    "method": ("method", "목록에서 선정 방법을 골라 주세요"),
+    "quotas": ("quota_resident", "할당 인원을 확인해 주세요 (할당과 현장석의 합은 정원 이하)"),
+    "fee_krw": ("fee_krw", "수강료를 확인해 주세요"),
+    "fee_waiver_groups": ("fee_waiver_groups", "감면 대상을 목록에서 골라 주세요"),
+}
 
 
-def add_service_problems(form: OfferForm, message: str) -> None:
+def add_service_problems(form: OfferForm, message: str, fields: dict[str, str]) -> None:
     """Show a refusal of offer_create on the fields it names (the rest above the form)."""
-    for problem in message.split("; "):
-        for start, field, korean in SERVICE_PROBLEMS:
-            if problem.startswith(start):
-                form.add_error(field, f"{korean} / {problem}")
-                break
-        else:
-            form.add_error(None, problem)
+    if not fields:
+        form.add_error(None, message)
+    for name, problem in fields.items():
+        field, korean = SERVICE_FIELDS.get(name, (None, ""))
+        form.add_error(field, f"{korean} / {problem}" if korean else problem)
 
 
 _DIGITS4 = RegexValidator(r"^\d{4}$", "숫자 네 자리로 입력해 주세요 / give four digits")
