@@ -199,7 +199,8 @@ def _checkin_code(request: HttpRequest, application_id: int, title: str, *, scal
         "grouped": grouped(code.token),
         "hint": code.hint,
         "created_at": code.created_at,
-        "svg": mark_safe(svg),  # noqa: S308 - segno's SVG of a token of [A-Z2-7]
+        # the page names the image once (role="img" around it): the SVG itself is hidden
+        "svg": mark_safe(svg.replace("<svg ", '<svg aria-hidden="true" focusable="false" ', 1)),  # noqa: S308 - segno's SVG of a token of [A-Z2-7]
     }
 
 
