@@ -3,7 +3,8 @@ takes a place on a real Gangnam schedule, finds the QR code on "my applications"
 checked in at the venue's kiosk by a scanner that types the code into the page; the
 instructor sees it on the roster and marks another session by hand; after enough sessions a
 city administrator runs completion, which is recorded once however often it runs. The kiosk
-passes axe-core (Korean, English, with a refusal shown) and fits 640 CSS px (a 1280 px
+asks for the name when two people share the phone digits and year of birth, passes axe-core
+(Korean, English, with a refusal and a question shown) and fits 640 CSS px (a 1280 px
 screen at 200 % zoom); with the network off it says so, queues the scan, and records it
 exactly once when the network is back, also when the same scan is sent again.
 
@@ -109,6 +110,18 @@ def checkin_world(site: Site, django_db_blocker: Any) -> Iterator[dict[str, Any]
             idempotency_key="browser-checkin-park",
         )
         assert applied.status == "confirmed"
+        # two people with the same phone tail and year of birth (the kiosk asks for the name)
+        for number, name in ((1, "최하나"), (2, "최두리")):
+            twin_user = User.objects.create_user(f"checkin-twin{number}", password=PASSWORD)
+            twin = Learner.objects.create(
+                user=twin_user, name=name, birth_year=1947, phone=f"0109{number}990808"
+            )
+            enrolment.apply(
+                actor=Actor(twin_user.pk),
+                offer_id=offer.pk,
+                learner_id=twin.pk,
+                idempotency_key=f"browser-checkin-twin{number}",
+            )
         # the code as the server makes it (its key comes from its own home's secret key)
         bearer = api_token_create(other_user.pk)
     request = urllib.request.Request(
@@ -315,6 +328,20 @@ def test_the_kiosk_is_accessible_and_fits_200_percent(
     expect(result).to_have_attribute("data-code", "person_not_found")
     no_serious_violations(page, "the kiosk with a refusal")
     fits(page, "the kiosk with a refusal")
+    # two people match: the name is asked for (and never guessed), then the check-in
+    page.get_by_label("휴대전화 번호 뒤 네 자리").fill("0808")
+    page.get_by_label("태어난 해 (예: 1958)").fill("1947")
+    page.get_by_label("태어난 해 (예: 1958)").press("Enter")
+    expect(result).to_have_attribute("data-code", "more_detail_needed")
+    expect(result).to_contain_text("이름을 입력해 주세요")
+    name = page.get_by_label("이름", exact=True)
+    expect(name).to_be_focused()
+    no_serious_violations(page, "the kiosk asking for the name")
+    name.fill("최두리")
+    name.press("Enter")
+    expect(result).to_have_attribute("data-code", "checked_in")
+    expect(result).to_contain_text("최*리")
+    expect(page.get_by_test_id("scan-input")).to_be_focused()
     page.set_viewport_size(ZOOMED)
     page.screenshot(path=screenshots / "kiosk-200-percent.png", full_page=True)
     page.set_viewport_size(DESKTOP)
