@@ -119,7 +119,7 @@ def load(port: int, jobs: Sequence[Job], connections: int) -> LoadResult:
 
 
 @contextmanager
-def server(env: dict[str, str], workers: int) -> Iterator[int]:
+def server(env: dict[str, str], workers: int, threads: int = 1) -> Iterator[int]:
     """`learncity serve` on a free port with `workers` gunicorn workers; yields the port.
     Its output goes to a temporary file, never to an unread pipe (a full pipe would stop
     every worker at its next log line)."""
@@ -127,7 +127,7 @@ def server(env: dict[str, str], workers: int) -> Iterator[int]:
     command = [sys.executable, "-m", "learncity", "serve", "--port", str(port)]
     with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as log:
         process = subprocess.Popen(
-            [*command, "--workers", str(workers)],
+            [*command, "--workers", str(workers), "--threads", str(threads)],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=log,

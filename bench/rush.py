@@ -129,6 +129,7 @@ def run() -> dict[str, Any]:
     attempts = int(os.environ.get("LEARNCITY_RUSH_ATTEMPTS") or 20_000)
     learners = int(os.environ.get("LEARNCITY_RUSH_LEARNERS") or 5_000)
     workers = int(os.environ.get("LEARNCITY_RUSH_WORKERS") or max(2, 2 * (os.cpu_count() or 1)))
+    threads = int(os.environ.get("LEARNCITY_RUSH_THREADS") or 1)
     folder = Path(tempfile.mkdtemp(prefix="learncity-rush-"))
     try:
         with _database(kind, folder) as url:
@@ -138,7 +139,7 @@ def run() -> dict[str, Any]:
             setup = _worker("setup", env)
             plan = json.loads((folder / "plan.json").read_text(encoding="utf-8"))
             rush_jobs, baseline_jobs = _jobs(plan, attempts)
-            with web.server(env, workers) as port:
+            with web.server(env, workers, threads) as port:
                 web.load(port, [web.Job("GET", "/healthz")] * (4 * workers), workers)
                 baseline = web.load(port, baseline_jobs, CONNECTIONS)
                 rush = web.load(port, rush_jobs, CONNECTIONS)

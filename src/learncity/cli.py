@@ -79,6 +79,15 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes (gunicorn).")] = 2,
+    threads: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Threads per worker (gunicorn gthread): a request waiting for the database "
+            "(a row lock on registration day) then does not hold its whole worker.",
+        ),
+    ] = 1,
     dev: Annotated[bool, typer.Option(help="Django's development server with reload.")] = False,
 ) -> None:
     """Serve the platform over HTTP (gunicorn; --dev for the development server)."""
@@ -88,7 +97,10 @@ def serve(
 
         call_command("runserver", f"{host}:{port}")
         return
-    typer.echo(f"learncity: serving on http://{host}:{port} with {workers} worker(s)")
+    typer.echo(
+        f"learncity: serving on http://{host}:{port} with {workers} worker(s)"
+        f" × {threads} thread(s)"
+    )
     os.execvp(
         sys.executable,
         [
@@ -100,6 +112,8 @@ def serve(
             f"{host}:{port}",
             "--workers",
             str(workers),
+            "--threads",
+            str(threads),
             "--access-logfile",
             "-",
         ],
