@@ -98,8 +98,7 @@ def serve(
         call_command("runserver", f"{host}:{port}")
         return
     typer.echo(
-        f"learncity: serving on http://{host}:{port} with {workers} worker(s)"
-        f" × {threads} thread(s)"
+        f"learncity: serving on http://{host}:{port} with {workers} worker(s) × {threads} thread(s)"
     )
     os.execvp(
         sys.executable,
