@@ -31,7 +31,6 @@ from learncity.catalog.session_selectors import (
     session_get,
     sessions_of_schedule,
     sessions_on,
-    venue_owner,
 )
 from learncity.catalog.session_services import (
     Expanded,
@@ -77,7 +76,7 @@ from learncity.enrollment.models import (
     Offer,
 )
 from learncity.enrollment.permissions import Actor, can_manage
-from learncity.learners.models import HouseholdLink, Learner
+from learncity.learners.models import HouseholdLink, Learner, StaffRole
 
 _KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
 
@@ -343,7 +342,7 @@ _CODE_SQL = (
     " JOIN learners_learner l ON l.id = a.learner_id"
     " WHERE t.digest = %s"
 )
-_SESSIONS_SQL = (
+_SESSION_COLUMNS = (
     "SELECT s.id, s.schedule_id, c.programme_id, p.institution_id, d.code, p.venue_id,"
     " v.name, s.date, s.starts_at, s.ends_at, s.all_day, s.status, s.note,"
     " p.display_title, p.title, c.place"
@@ -352,9 +351,23 @@ _SESSIONS_SQL = (
     " JOIN catalog_programme p ON p.id = c.programme_id"
     " LEFT JOIN catalog_venue v ON v.id = p.venue_id"
     " LEFT JOIN regions_region d ON d.id = v.district_id"
-    " WHERE s.date = %s AND s.schedule_id IN ({})"
+)
+_SESSIONS_SQL = _SESSION_COLUMNS + (
+    " WHERE s.date = %s AND s.schedule_id IN ({}) ORDER BY s.starts_at, s.id"
+)
+# the day's sessions of the schedule a code is for (in the same round trip as the code)
+_SESSIONS_OF_CODE_SQL = _SESSION_COLUMNS + (  # noqa: S608 - constant fragments only
+    " WHERE s.date = %s AND s.schedule_id = (SELECT o.schedule_id"
+    " FROM enrollment_checkintoken t"
+    " JOIN enrollment_application a ON a.id = t.application_id"
+    " JOIN enrollment_offer o ON o.id = a.offer_id WHERE t.digest = %s)"
     " ORDER BY s.starts_at, s.id"
 )
+_VENUE_SQL = (
+    "SELECT v.institution_id, d.code FROM catalog_venue v"
+    " LEFT JOIN regions_region d ON d.id = v.district_id WHERE v.id = %s"
+)
+_ROLES_SQL = "SELECT role, institution_id, district_code FROM learners_staffrole WHERE user_id = %s"
 _REPLAY_SQL = (
     "SELECT r.id, r.application_id, r.session_id, r.status, r.method, r.checked_in_at,"
     " r.request_key, r.recorded_by_id, l.name, l.phone, l.birth_year"
@@ -384,11 +397,8 @@ def _from_db(value: Any) -> Any:
     return value
 
 
-def _by_token(raw: str, venue_id: int) -> _Candidate:
-    token = token_parse(raw)
-    if token is None:
-        raise TokenInvalid("출석 코드가 아닙니다 / this is not a check-in code")
-    found = sql.one(_CODE_SQL, [digest_of(token)])
+def _by_token(found: tuple[Any, ...] | None, venue_id: int) -> _Candidate:
+    """The candidate of a code (what _CODE_SQL read for it), or the refusal."""
     if found is None:
         raise TokenInvalid("등록되지 않은 출석 코드입니다 / this check-in code is not known")
     revoked_at, application_id, status, schedule_id, code_venue, name = found
@@ -407,20 +417,10 @@ def _by_token(raw: str, venue_id: int) -> _Candidate:
     return _Candidate(application_id, schedule_id, name)
 
 
-def _sessions_on(schedule_ids: list[int], day: dt.date) -> list[SessionRow]:
-    """The sessions of these schedules on one (local) date, earliest first: what
-    catalog.session_selectors.sessions_of_schedules_on returns, in one plain query."""
-    if not schedule_ids:
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _SESSIONS_SQL.format(", ".join(["%s"] * len(schedule_ids))),
-            [connection.ops.adapt_datefield_value(day), *schedule_ids],
-        )
-        rows = cursor.fetchall()
+def _session_rows(rows: list[tuple[Any, ...]]) -> list[SessionRow]:
     out = []
     for row in rows:
-        (pk, schedule, programme, institution, district, venue, venue_name, day_) = row[:8]
+        (pk, schedule, programme, institution, district, venue, venue_name, day) = row[:8]
         (starts, ends, all_day, status, note, display, title, place) = row[8:]
         out.append(
             SessionRow(
@@ -431,7 +431,7 @@ def _sessions_on(schedule_ids: list[int], day: dt.date) -> list[SessionRow]:
                 district or "",
                 venue,
                 venue_name or "",
-                day_ if isinstance(day_, dt.date) else dt.date.fromisoformat(str(day_)),
+                day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day)),
                 _from_db(starts),
                 _from_db(ends),
                 bool(all_day),
@@ -442,6 +442,77 @@ def _sessions_on(schedule_ids: list[int], day: dt.date) -> list[SessionRow]:
             )
         )
     return out
+
+
+def _sessions_on(schedule_ids: list[int], day: dt.date) -> list[SessionRow]:
+    """The sessions of these schedules on one (local) date, earliest first: what
+    catalog.session_selectors.sessions_of_schedules_on returns, in one plain query."""
+    if not schedule_ids:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _SESSIONS_SQL.format(", ".join(["%s"] * len(schedule_ids))),
+            [connection.ops.adapt_datefield_value(day), *schedule_ids],
+        )
+        return _session_rows(cursor.fetchall())
+
+
+def _may_take_attendance(
+    roles: list[tuple[Any, ...]], institution_id: int | None, district_code: str
+) -> bool:
+    """attendance_selectors.can_take_attendance on roles already read (the same rule:
+    permissions.can_manage, or an instructor of the institution)."""
+    for role, institution, district in roles:
+        if role == StaffRole.Role.CITY_ADMIN:
+            return True
+        if role == StaffRole.Role.DISTRICT_OFFICER and district and district == district_code:
+            return True
+        if (
+            role in (StaffRole.Role.INSTITUTION_STAFF, StaffRole.Role.INSTRUCTOR)
+            and institution is not None
+            and institution == institution_id
+        ):
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class _Lookup:
+    """What a check-in reads before it decides, in one round trip (core.sql.batch)."""
+
+    venue: tuple[Any, ...] | None  # (institution_id, district code)
+    roles: list[tuple[Any, ...]]
+    replay: tuple[Any, ...] | None  # the row of an earlier scan with this request key
+    code: tuple[Any, ...] | None  # what _CODE_SQL reads for the token (None: no token)
+    sessions: list[SessionRow] | None  # the day's sessions of the code's schedule
+
+
+def _lookup(
+    actor: Actor, venue_id: int, request_key: str, digest: str | None, day: dt.date
+) -> _Lookup:
+    statements = [
+        sql.Statement(_VENUE_SQL, [venue_id], returns_rows=True),
+        sql.Statement(_ROLES_SQL, [actor.user_id], returns_rows=True),
+        sql.Statement(_REPLAY_SQL, [actor.user_id, request_key], returns_rows=True),
+    ]
+    if digest is not None:
+        statements += [
+            sql.Statement(_CODE_SQL, [digest], returns_rows=True),
+            sql.Statement(
+                _SESSIONS_OF_CODE_SQL,
+                [connection.ops.adapt_datefield_value(day), digest],
+                returns_rows=True,
+            ),
+        ]
+    outcomes = sql.batch(statements)
+    first = [outcome.rows[0] if outcome.rows else None for outcome in outcomes]
+    return _Lookup(
+        venue=first[0],
+        roles=outcomes[1].rows,
+        replay=first[2],
+        code=first[3] if digest is not None else None,
+        sessions=_session_rows(outcomes[4].rows) if digest is not None else None,
+    )
 
 
 def _by_phone(
@@ -490,12 +561,15 @@ def _choice_out(session: SessionRow, application_id: int, at: dt.datetime) -> di
 
 
 def _pick(
-    candidates: list[_Candidate], at: dt.datetime, session_id: int | None
+    candidates: list[_Candidate],
+    at: dt.datetime,
+    session_id: int | None,
+    sessions: list[SessionRow] | None = None,
 ) -> tuple[_Candidate, SessionRow]:
     """The one session to check in to, or the refusal that says why there is none."""
     by_schedule = {c.schedule_id: c for c in candidates}
     day = timezone.localtime(at).date()
-    today = _sessions_on(list(by_schedule), day)
+    today = _sessions_on(list(by_schedule), day) if sessions is None else sessions
     if session_id is not None:
         today = [s for s in today if s.id == session_id]
     if not today:
@@ -583,15 +657,13 @@ _ROW = (
 
 
 def _replay(
-    actor: Actor,
+    found: tuple[Any, ...] | None,
     *,
-    key: str,
     venue_id: int,
     token: str | None,
     phone_tail: str,
     birth_year: int | None,
 ) -> CheckinResult | None:
-    found = sql.one(_REPLAY_SQL, [actor.user_id, key])
     if found is None:
         return None
     row = dict(zip(_ROW, found, strict=True))
@@ -648,14 +720,20 @@ def checkin_record(
     if not _KEY.match(request_key or ""):
         raise AttendanceError("request_key: 8 to 64 letters, digits or - _ . :")
     at = _scan_time(scanned_at, now)
-    venue = venue_owner(venue_id)
-    if venue is None:
+    parsed = token_parse(token) if token is not None and token.strip() else None
+    found = _lookup(
+        actor,
+        venue_id,
+        request_key,
+        digest_of(parsed) if parsed is not None else None,
+        timezone.localtime(at).date(),
+    )
+    if found.venue is None:
         raise NotFound(f"no venue {venue_id}")
-    if not can_take_attendance(actor, venue.institution_id, venue.district_code):
+    if not _may_take_attendance(found.roles, found.venue[0], found.venue[1] or ""):
         raise Forbidden("you may not take attendance at this venue")
     replayed = _replay(
-        actor,
-        key=request_key,
+        found.replay,
         venue_id=venue_id,
         token=token,
         phone_tail=phone_tail,
@@ -663,8 +741,12 @@ def checkin_record(
     )
     if replayed is not None:
         return replayed
+    sessions = None
     if token is not None and token.strip():
-        candidates = [_by_token(token, venue_id)]
+        if parsed is None:
+            raise TokenInvalid("출석 코드가 아닙니다 / this is not a check-in code")
+        candidates = [_by_token(found.code, venue_id)]
+        sessions = found.sessions
         method = Attendance.Method.QR
     elif phone_tail:
         candidates = _by_phone(phone_tail, birth_year, name, venue_id)
@@ -673,7 +755,7 @@ def checkin_record(
         raise AttendanceError("send a token, or phone_tail and birth_year")
     if not candidates:
         raise NoSessionNow("오늘 이 교육장에 수업이 없습니다 / no class here today")
-    candidate, session = _pick(candidates, at, session_id)
+    candidate, session = _pick(candidates, at, session_id, sessions)
     late_after = session.starts_at + dt.timedelta(minutes=settings.LEARNCITY_CHECKIN_LATE_AFTER)
     status = "late" if not session.all_day and at > late_after else "present"
     with transaction.atomic():
