@@ -428,3 +428,31 @@ def test_my_applications_show_the_code_card_and_reissue(db, world, monkeypatch):
     assert no_code.status_code == 409 and "수강이 확정된 신청에만" in text(no_code)
     assert theirs.get("/me/applications/999999999/card").status_code == 404
     assert Client().get(f"/me/applications/{application_id}/card").status_code == 302
+
+
+def test_the_link_in_the_message_shows_the_code_to_its_holder_only_while_it_lives(
+    db,
+    world,  # noqa: F811
+    monkeypatch,
+):
+    from learncity.notifications.models import OutboxMessage
+
+    c = course(world, 10, capacity=2)
+    learner, actor, application_id = enrol(c)
+    message = OutboxMessage.objects.filter(kind="checkin_code", recipient=learner.phone).first()
+    token = code_of(actor, application_id)
+    assert message is not None and f"/checkin/{token}" in message.body
+    anyone = Client()  # the link works without signing in (it came by SMS)
+    page = anyone.get(f"/checkin/{token}")
+    shown = text(page)
+    assert page.status_code == 200 and "<svg" in shown and token[-4:] in shown
+    assert learner.name not in shown and learner.phone not in shown  # nothing about the person
+    assert page["Cache-Control"] == "no-store"
+    # a re-issued code: the old link says so and shows no QR
+    attendance_services.checkin_code_reissue(actor=actor, application_id=application_id)
+    old = anyone.get(f"/checkin/{token}")
+    assert old.status_code == 410 and "<svg" not in text(old)
+    # forged, malformed and hostile codes: 404, never a 500
+    for bad in ["LC" + "A" * 32, "nonsense", "<script>alert(1)</script>", "9" * 2000]:
+        answer = anyone.get(f"/checkin/{bad}")
+        assert answer.status_code == 404 and "<svg" not in text(answer)

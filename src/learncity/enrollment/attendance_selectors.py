@@ -287,3 +287,27 @@ def session_abilities(*, actor: Actor, session_id: int) -> dict[str, bool]:
 def offer_id_of_schedule(schedule_id: int) -> int | None:
     """The enrolment offer of a schedule (whose completion is run), if any."""
     return Offer.objects.filter(schedule_id=schedule_id).values_list("pk", flat=True).first()
+
+
+def checkin_code_holder(token: str) -> dict[str, Any] | None:
+    """What the link in a confirmation message shows to whoever holds the code: whether the
+    code is live, its programme and its last four characters (nothing about the person);
+    None for a code that was never issued."""
+    from learncity.enrollment.checkin_code import digest_of, token_parse
+
+    parsed = token_parse(token)
+    if parsed is None:
+        return None
+    found = (
+        CheckinToken.objects.filter(digest=digest_of(parsed))
+        .values("hint", "revoked_at", "application__programme_id", "application__status")
+        .first()
+    )
+    if found is None:
+        return None
+    return {
+        "token": parsed,
+        "hint": found["hint"],
+        "live": found["revoked_at"] is None and found["application__status"] == "confirmed",
+        "programme_id": found["application__programme_id"],
+    }

@@ -511,10 +511,20 @@ def apply(
                     ),
                 ]
             )
-            return Applied(int(written[0].rows[0][0]), status, seat, replayed=False)
+            applied = Applied(int(written[0].rows[0][0]), status, seat, replayed=False)
     except IntegrityError:
         # a concurrent request won a race: the same key (a retry) or a second application
         return _earlier(actor, idempotency_key, offer_id, learner_id)
+    if status == "confirmed":
+        _checkin_code_send(applied.application_id)  # after the offer's lock is released
+    return applied
+
+
+def _checkin_code_send(application_id: int) -> None:
+    """The check-in code (QR link) of a newly confirmed place, as its own message."""
+    from learncity.enrollment.attendance_services import checkin_code_send
+
+    checkin_code_send(application_id=application_id)
 
 
 def _insert_statement(  # noqa: PLR0917 - the columns of one application
@@ -632,6 +642,7 @@ def accept(*, actor: Actor, application_id: int, now: dt.datetime | None = None)
             raise InvalidState("the time to accept has passed")
         Application.objects.filter(pk=application.pk).update(status="confirmed", updated_at=now)
         _audit(actor, "accepted", offer.pk, application.pk)
+        _checkin_code_send(application.pk)
     return "confirmed"
 
 
@@ -722,6 +733,7 @@ def lottery_draw(
                 status="confirmed", seat=seat, updated_at=now
             )
             _notify(int(drawn.id), "drawn", result="당첨", result_en="selected")
+            _checkin_code_send(int(drawn.id))
         for position, waiting in enumerate(result.waitlist):
             Application.objects.filter(pk=int(waiting)).update(
                 status="waitlisted", queue=position - len(result.waitlist), updated_at=now

@@ -4,10 +4,11 @@ printable card are actions of /me/applications/<id>/ (learncity.portal.enrolment
 
 from django.urls import URLPattern, path
 
-from learncity.portal import kiosk, roster
+from learncity.portal import checkin_link, kiosk, roster
 
 urlpatterns: list[URLPattern] = [
     path("kiosk/<int:venue_id>", kiosk.kiosk, name="kiosk"),
+    path("checkin/<str:token>", checkin_link.checkin_code, name="checkin_code"),
     path("staff/sessions", roster.sessions, name="staff_sessions"),
     path("staff/sessions/<int:pk>", roster.session, name="staff_session"),
     path("staff/sessions/<int:pk>/sheet", roster.sheet, name="staff_session_sheet"),
