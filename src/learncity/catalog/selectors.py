@@ -394,3 +394,51 @@ def schedule_choices(
         }
         for r in rows
     ]
+
+
+def schedule_record_facts(schedule_id: int) -> dict[str, Any] | None:
+    """What the learning record keeps of a completed schedule: the programme's title, area,
+    institution, accreditation flags (None read as not accredited) and the schedule's dates."""
+    found = (
+        Schedule.objects.filter(pk=schedule_id)
+        .values(
+            "programme_id",
+            "programme__title",
+            "programme__display_title",
+            "programme__description",
+            "programme__category",
+            "programme__middle_category",
+            "programme__institution_id",
+            "programme__institution__name",
+            "programme__venue__district__code",
+            "programme__learning_account",
+            "programme__credit_bank",
+            "start_date",
+            "end_date",
+        )
+        .first()
+    )
+    if found is None:
+        return None
+    return {
+        "programme_id": found["programme_id"],
+        "title": found["programme__display_title"] or found["programme__title"],
+        "description": found["programme__description"],
+        "category": found["programme__category"],
+        "middle_category": found["programme__middle_category"],
+        "category_label": Category(found["programme__category"]).label
+        if found["programme__category"]
+        else "",
+        "institution_id": found["programme__institution_id"],
+        "institution_name": found["programme__institution__name"],
+        "district_code": found["programme__venue__district__code"] or "",
+        "learning_account": bool(found["programme__learning_account"]),
+        "credit_bank": bool(found["programme__credit_bank"]),
+        "start_date": found["start_date"],
+        "end_date": found["end_date"],
+    }
+
+
+def category_labels() -> dict[str, str]:
+    """The 6 + 1 areas: value -> Korean label."""
+    return {choice.value: str(choice.label) for choice in Category}

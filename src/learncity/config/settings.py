@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "learncity.learners",
     "learncity.enrollment",
     "learncity.notifications",
+    "learncity.records",
     "learncity.portal",
 ]
 
@@ -200,3 +201,11 @@ LEARNCITY_CHECKIN_QUEUE_MAX = _minutes("LEARNCITY_CHECKIN_QUEUE_MAX", 240, 1, 10
 LEARNCITY_CHECKIN_KEY = os.environ.get("LEARNCITY_CHECKIN_KEY", "")
 # The address citizens reach the site at, for links in messages (check-in code page).
 LEARNCITY_PUBLIC_URL = os.environ.get("LEARNCITY_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# Verifiable credentials (docs/credentials.md): the issuing city's name; the private Ed25519 key
+# from a PEM file in production (LEARNCITY_CREDENTIAL_KEY_FILE), else generated keys kept in
+# LEARNCITY_CREDENTIAL_KEY_DIR (default var/keys). Credentials carry links under PUBLIC_URL.
+LEARNCITY_ISSUER_NAME = os.environ.get("LEARNCITY_ISSUER_NAME", "learncity 평생학습도시")
+LEARNCITY_CREDENTIAL_KEY_FILE = os.environ.get("LEARNCITY_CREDENTIAL_KEY_FILE", "")
+LEARNCITY_CREDENTIAL_KEY_DIR = os.environ.get("LEARNCITY_CREDENTIAL_KEY_DIR", "") or str(
+    env.var_dir() / "keys"
+)

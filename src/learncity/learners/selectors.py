@@ -56,3 +56,75 @@ def learner_get(learner_id: int) -> dict[str, Any] | None:
 def has_staff_role(user_id: int) -> bool:
     """Whether the user holds any staff role (the pages then link the staff area)."""
     return StaffRole.objects.filter(user_id=user_id).exists()
+
+
+def learner_export(learner_id: int) -> dict[str, Any] | None:
+    """Everything the learners context holds about one person (the right of access): the
+    profile, the account, consents, household links and API tokens (labels and dates, never
+    a digest)."""
+    from learncity.learners.models import ApiToken, Consent, HouseholdLink
+
+    learner = Learner.objects.filter(pk=learner_id).select_related("user").first()
+    if learner is None:
+        return None
+    profile = {
+        field: getattr(learner, field)
+        for field in (
+            "id",
+            "name",
+            "birth_year",
+            "phone",
+            "phone_verified",
+            "identity_token",
+            "email",
+            "district_code",
+            "neighbourhood_code",
+            "disability",
+            "low_income",
+            "multicultural",
+            "created_at",
+            "updated_at",
+        )
+    }
+    user = learner.user
+    return {
+        "profile": profile,
+        "account": {
+            "username": user.get_username(),
+            "email": user.email,
+            "date_joined": user.date_joined,
+            "last_login": user.last_login,
+            "is_active": user.is_active,
+        },
+        "consents": [
+            dict(row)
+            for row in Consent.objects.filter(learner_id=learner_id)
+            .order_by("id")
+            .values("purpose", "granted_at", "withdrawn_at")
+        ],
+        "household": [
+            dict(row)
+            for row in HouseholdLink.objects.filter(proxy_id=learner_id)
+            .order_by("id")
+            .values("member_id", "relation", "consented_at", "withdrawn_at")
+        ]
+        + [
+            dict(row)
+            for row in HouseholdLink.objects.filter(member_id=learner_id)
+            .order_by("id")
+            .values("proxy_id", "relation", "consented_at", "withdrawn_at")
+        ],
+        "api_tokens": [
+            dict(row)
+            for row in ApiToken.objects.filter(user_id=user.pk)
+            .order_by("id")
+            .values("label", "created_at", "revoked_at")
+        ],
+    }
+
+
+def learner_user_id(learner_id: int) -> int | None:
+    found: int | None = (
+        Learner.objects.filter(pk=learner_id).values_list("user_id", flat=True).first()
+    )
+    return found

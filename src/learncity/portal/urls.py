@@ -1,6 +1,6 @@
 from django.urls import path
 
-from learncity.portal import accounts, enrolment, urls_checkin, urls_staff, views
+from learncity.portal import accounts, enrolment, urls_checkin, urls_records, urls_staff, views
 
 app_name = "portal"
 urlpatterns = [
@@ -37,3 +37,4 @@ urlpatterns = [
     ),
 ]
 urlpatterns += urls_staff.urlpatterns + urls_checkin.urlpatterns
+urlpatterns += urls_records.urlpatterns

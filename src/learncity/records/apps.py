@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class RecordsConfig(AppConfig):
+    name = "learncity.records"
+    label = "records"
+    verbose_name = "records (평생학습 이력 · 증명)"
