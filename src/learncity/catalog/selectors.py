@@ -442,3 +442,40 @@ def schedule_record_facts(schedule_id: int) -> dict[str, Any] | None:
 def category_labels() -> dict[str, str]:
     """The 6 + 1 areas: value -> Korean label."""
     return {choice.value: str(choice.label) for choice in Category}
+
+
+def institution_brief(institution_id: int) -> dict[str, Any] | None:
+    """Name and district code (of the institution's 시·군·구, "" when unknown) of one
+    institution; None when there is none (vouchers: registration, settlement)."""
+    if not 0 < institution_id <= 2**63 - 1:
+        return None
+    found = (
+        Institution.objects.filter(pk=institution_id).values("id", "name", "district__code").first()
+    )
+    if found is None:
+        return None
+    district_code = found["district__code"] or ""
+    return {"id": found["id"], "name": found["name"], "district_code": district_code}
+
+
+def institution_names(ids: list[int]) -> dict[int, str]:
+    return dict(Institution.objects.filter(pk__in=ids).values_list("id", "name"))
+
+
+def course_brief(programme_id: int) -> dict[str, Any] | None:
+    """Institution, title and fee of one catalog programme (vouchers: what a fee pays for)."""
+    if not 0 < programme_id <= 2**63 - 1:
+        return None
+    found = (
+        Programme.objects.filter(pk=programme_id)
+        .values("id", "institution_id", "display_title", "title", "fee_krw")
+        .first()
+    )
+    if found is None:
+        return None
+    return {
+        "id": found["id"],
+        "institution_id": found["institution_id"],
+        "title": found["display_title"] or found["title"],
+        "fee_krw": found["fee_krw"],
+    }

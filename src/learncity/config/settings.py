@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "learncity.learners",
     "learncity.enrollment",
     "learncity.notifications",
+    "learncity.vouchers",
     "learncity.records",
     "learncity.portal",
 ]

@@ -128,3 +128,23 @@ def learner_user_id(learner_id: int) -> int | None:
         Learner.objects.filter(pk=learner_id).values_list("user_id", flat=True).first()
     )
     return found
+
+
+def learner_eligibility(learner_id: int) -> dict[str, Any] | None:
+    """What a voucher programme's eligibility rules read: birth year, district and the
+    self-declared groups (vouchers.services.voucher_issue)."""
+    found = (
+        Learner.objects.filter(pk=learner_id)
+        .values("id", "birth_year", "district_code", "disability", "low_income", "multicultural")
+        .first()
+    )
+    return dict(found) if found is not None else None
+
+
+def staff_roles_of(user_id: int) -> list[tuple[str, int | None, str]]:
+    """(role, institution id, district code) of each staff role the user holds."""
+    return list(
+        StaffRole.objects.filter(user_id=user_id).values_list(
+            "role", "institution_id", "district_code"
+        )
+    )

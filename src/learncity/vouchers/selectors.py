@@ -1,0 +1,382 @@
+"""Reads of the vouchers context: a learner's vouchers and their history, the settlement
+report of an institution and month, the budget of a funded project, and the ledger audit
+(every balance re-derived from the postings)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Count, Q, Sum
+
+from learncity.algorithms import ledger
+from learncity.catalog.selectors import course_brief, institution_brief, institution_names
+from learncity.core.errors import NotFound
+from learncity.enrollment.permissions import Actor
+from learncity.learners.selectors import learner_id_of_user
+from learncity.vouchers import errors, permissions
+from learncity.vouchers.models import (
+    Account,
+    BudgetLine,
+    FundedProject,
+    LedgerTransaction,
+    Posting,
+    ProjectExpense,
+    Voucher,
+    VoucherProgramme,
+)
+
+KIND_WORDS = {
+    "issue": ("지급", "Issued"),
+    "redeem": ("결제", "Paid"),
+    "refund": ("환불", "Refunded"),
+    "expire": ("기간 만료 소멸", "Lapsed at the period's end"),
+    "settle": ("정산", "Settled"),
+}
+
+
+def voucher_balances(voucher_ids: list[int]) -> dict[int, int]:
+    """Each voucher's balance, derived from its postings."""
+    rows = (
+        Posting.objects.filter(account__kind=ledger.VOUCHER, account__owner_id__in=voucher_ids)
+        .values("account__owner_id")
+        .annotate(total=Sum("amount"))
+    )
+    found = {row["account__owner_id"]: int(row["total"]) for row in rows}
+    return {voucher_id: found.get(voucher_id, 0) for voucher_id in voucher_ids}
+
+
+def vouchers_of_user(user_id: int) -> list[dict[str, Any]]:
+    """The signed-in learner's vouchers, newest period first, with balances."""
+    learner_id = learner_id_of_user(user_id)
+    if learner_id is None:
+        return []
+    vouchers = list(
+        Voucher.objects.filter(learner_id=learner_id)
+        .select_related("programme")
+        .order_by("-programme__period_start", "-id")
+    )
+    balances = voucher_balances([v.pk for v in vouchers])
+    return [
+        {
+            "id": v.pk,
+            "code": v.code,
+            "programme": v.programme.name,
+            "programme_en": v.programme.name_en or v.programme.name,
+            "kind": v.programme.kind,
+            "period_start": v.programme.period_start,
+            "period_end": v.programme.period_end,
+            "issued_krw": v.issued_krw,
+            "balance_krw": balances[v.pk],
+            "status": v.status,
+        }
+        for v in vouchers
+    ]
+
+
+def voucher_get_for_user(user_id: int, voucher_id: int) -> Voucher:
+    """The access helper of a voucher for its holder: 404 when unknown, 403 when not theirs."""
+    voucher = Voucher.objects.select_related("programme").filter(pk=voucher_id).first()
+    if voucher is None:
+        raise NotFound(f"no voucher {voucher_id}")
+    if voucher.learner_id != learner_id_of_user(user_id):
+        raise errors.Forbidden("this voucher is not yours")
+    return voucher
+
+
+def voucher_history(voucher_id: int) -> list[dict[str, Any]]:
+    """Every movement of a voucher, oldest first: what changed its balance and by how much,
+    with the running balance."""
+    postings = list(
+        Posting.objects.filter(account__kind=ledger.VOUCHER, account__owner_id=voucher_id)
+        .select_related("transaction")
+        .order_by("transaction_id", "id")
+    )
+    names = institution_names(
+        sorted({p.transaction.institution_id for p in postings if p.transaction.institution_id})
+    )
+    titles: dict[int, str] = {}
+    rows = []
+    running = 0
+    for posting in postings:
+        entry = posting.transaction
+        running += posting.amount
+        course = ""
+        if entry.course_id:
+            if entry.course_id not in titles:
+                brief = course_brief(entry.course_id)
+                titles[entry.course_id] = brief["title"] if brief else ""
+            course = titles[entry.course_id]
+        rows.append(
+            {
+                "transaction_id": entry.pk,
+                "kind": entry.kind,
+                "words": KIND_WORDS[entry.kind],
+                "at": entry.at,
+                "change_krw": posting.amount,
+                "balance_krw": running,
+                "institution": names.get(entry.institution_id or 0, ""),
+                "course": course,
+                "item": entry.item,
+            }
+        )
+    return rows
+
+
+# ------------------------------------------------------------------ settlement
+
+
+def settlement_get_for_staff(actor: Actor, institution_id: int) -> dict[str, Any]:
+    """The access helper of an institution's settlement: 404 unknown, 403 not readable."""
+    brief = institution_brief(institution_id)
+    if brief is None:
+        raise NotFound(f"no institution {institution_id}")
+    if not permissions.may_read_institution(actor, institution_id, brief["district_code"]):
+        raise errors.Forbidden("you may not read this institution's settlement")
+    return brief
+
+
+def settlement_report(institution_id: int, month: str) -> dict[str, Any]:
+    """The institution's voucher payments and refunds of the month, their totals, and the
+    month's settlement when it has been run."""
+    entries = list(
+        LedgerTransaction.objects.filter(
+            institution_id=institution_id, month=month, kind__in=("redeem", "refund")
+        )
+        .select_related("voucher", "programme")
+        .order_by("at", "id")
+    )
+    titles: dict[int, str] = {}
+    rows: list[dict[str, Any]] = []
+    for entry in entries:
+        if entry.course_id and entry.course_id not in titles:
+            brief = course_brief(entry.course_id)
+            titles[entry.course_id] = brief["title"] if brief else ""
+        sign = 1 if entry.kind == "redeem" else -1
+        rows.append(
+            {
+                "transaction_id": entry.pk,
+                "at": entry.at,
+                "kind": entry.kind,
+                "words": KIND_WORDS[entry.kind],
+                "voucher": entry.voucher.code if entry.voucher else "",
+                "programme": entry.programme.name if entry.programme else "",
+                "course": titles.get(entry.course_id or 0, ""),
+                "item": entry.item,
+                "application_id": entry.application_id,
+                "amount_krw": sign * int(entry.amount_krw),
+            }
+        )
+    redeemed = sum(r["amount_krw"] for r in rows if r["kind"] == "redeem")
+    refunded = -sum(r["amount_krw"] for r in rows if r["kind"] == "refund")
+    settlement = (
+        LedgerTransaction.objects.filter(kind="settle", institution_id=institution_id, month=month)
+        .prefetch_related("postings__account")
+        .first()
+    )
+    settled: dict[str, Any] | None = None
+    if settlement is not None:
+        paid = sum(p.amount for p in settlement.postings.all() if p.account.kind == ledger.SETTLED)
+        settled = {
+            "transaction_id": settlement.pk,
+            "at": settlement.at,
+            "unsettled_krw": int(settlement.amount_krw),
+            "paid_krw": int(paid),
+            "recovered_krw": int(settlement.amount_krw) - int(paid),
+        }
+    return {
+        "institution_id": institution_id,
+        "month": month,
+        "rows": rows,
+        "redeemed_krw": redeemed,
+        "refunded_krw": refunded,
+        "net_krw": redeemed - refunded,
+        "settlement": settled,
+    }
+
+
+def settlement_institutions(month: str) -> list[dict[str, Any]]:
+    """Institutions with voucher payments or refunds in the month, with their net."""
+    rows = (
+        LedgerTransaction.objects.filter(month=month, kind__in=("redeem", "refund"))
+        .values("institution_id")
+        .annotate(
+            redeemed=Sum("amount_krw", filter=Q(kind="redeem")),
+            refunded=Sum("amount_krw", filter=Q(kind="refund")),
+            count=Count("id"),
+        )
+        .order_by("institution_id")
+    )
+    names = institution_names([r["institution_id"] for r in rows])
+    return [
+        {
+            "institution_id": r["institution_id"],
+            "name": names.get(r["institution_id"], ""),
+            "redeemed_krw": int(r["redeemed"] or 0),
+            "refunded_krw": int(r["refunded"] or 0),
+            "net_krw": int(r["redeemed"] or 0) - int(r["refunded"] or 0),
+            "count": r["count"],
+        }
+        for r in rows
+    ]
+
+
+# ------------------------------------------------------------------ projects
+
+
+def project_get_for_staff(actor: Actor, project_id: int) -> FundedProject:
+    project = FundedProject.objects.filter(pk=project_id).first()
+    if project is None:
+        raise NotFound(f"no funded project {project_id}")
+    if not permissions.may_read_project(actor, project.district_code):
+        raise errors.Forbidden("you may not read this project")
+    return project
+
+
+def _voucher_spend(programme_ids: list[int]) -> tuple[int, int]:
+    """Net voucher spending (payments less refunds) of the programmes, and how many learners
+    it reached (net spending above zero)."""
+    if not programme_ids:
+        return 0, 0
+    per_voucher = (
+        LedgerTransaction.objects.filter(
+            programme_id__in=programme_ids, kind__in=("redeem", "refund")
+        )
+        .values("voucher__learner_id")
+        .annotate(
+            redeemed=Sum("amount_krw", filter=Q(kind="redeem")),
+            refunded=Sum("amount_krw", filter=Q(kind="refund")),
+        )
+    )
+    total = 0
+    learners = 0
+    for row in per_voucher:
+        net = int(row["redeemed"] or 0) - int(row["refunded"] or 0)
+        total += net
+        learners += net > 0
+    return total, learners
+
+
+def _per(amount: int, count: int | None) -> int | None:
+    """amount / count in whole won, rounded half up; None when there is nothing to divide by."""
+    if not count:
+        return None
+    return (2 * amount + count) // (2 * count)
+
+
+def project_budget(project_id: int, *, completed_hours: int | None = None) -> dict[str, Any]:
+    """Spend against budget, per line and in total, and cost per learner and per completed
+    hour. Voucher spending counts against the line its programme is linked to (or against the
+    project, unassigned, when the programme names no line); other spending is recorded as
+    expenses. Completed hours come from the learning records (records app); until it offers
+    them, the caller passes them in (`completed_hours`), and the cost per hour is None
+    without them."""
+    project = FundedProject.objects.filter(pk=project_id).first()
+    if project is None:
+        raise NotFound(f"no funded project {project_id}")
+    programmes = list(
+        VoucherProgramme.objects.filter(project=project).values("id", "budget_line_id", "name")
+    )
+    lines: list[dict[str, Any]] = []
+    for line in BudgetLine.objects.filter(project=project).order_by("id"):
+        spend, _ = _voucher_spend([p["id"] for p in programmes if p["budget_line_id"] == line.pk])
+        expenses = int(
+            ProjectExpense.objects.filter(line=line).aggregate(t=Sum("amount_krw"))["t"] or 0
+        )
+        spent = spend + expenses
+        lines.append(
+            {
+                "id": line.pk,
+                "name": line.name,
+                "category": line.category,
+                "category_words": BudgetLine.Category(line.category).label,
+                "budget_krw": int(line.amount_krw),
+                "voucher_spend_krw": spend,
+                "expenses_krw": expenses,
+                "spent_krw": spent,
+                "remaining_krw": int(line.amount_krw) - spent,
+                "percent": round(100 * spent / line.amount_krw, 1) if line.amount_krw else None,
+            }
+        )
+    unassigned, _ = _voucher_spend([p["id"] for p in programmes if p["budget_line_id"] is None])
+    _, learners = _voucher_spend([p["id"] for p in programmes])
+    spent = sum(line["spent_krw"] for line in lines) + unassigned
+    return {
+        "id": project.pk,
+        "name": project.name,
+        "funder": project.funder,
+        "district_code": project.district_code,
+        "starts_on": project.starts_on,
+        "ends_on": project.ends_on,
+        "budget_krw": int(project.amount_krw),
+        "lines": lines,
+        "programmes": [{"id": p["id"], "name": p["name"]} for p in programmes],
+        "unassigned_voucher_spend_krw": unassigned,
+        "spent_krw": spent,
+        "remaining_krw": int(project.amount_krw) - spent,
+        "percent": round(100 * spent / project.amount_krw, 1) if project.amount_krw else None,
+        "learners": learners,
+        "cost_per_learner_krw": _per(spent, learners),
+        "completed_hours": completed_hours,
+        "cost_per_completed_hour_krw": _per(spent, completed_hours),
+    }
+
+
+def project_list() -> list[dict[str, Any]]:
+    return [
+        dict(row) for row in FundedProject.objects.order_by("id").values("id", "name", "amount_krw")
+    ]
+
+
+# ------------------------------------------------------------------ audit
+
+
+def ledger_audit() -> dict[str, Any]:
+    """Re-derive the ledger's invariants from the postings: transactions whose postings do
+    not sum to zero, accounts whose derived balance is negative or differs from the balance
+    kept beside it, and the sum of all postings (zero)."""
+    unbalanced = list(
+        Posting.objects.values("transaction_id")
+        .annotate(total=Sum("amount"))
+        .exclude(total=0)
+        .values_list("transaction_id", flat=True)
+    )
+    empty = list(
+        LedgerTransaction.objects.annotate(n=Count("postings"))
+        .filter(n__lt=2)
+        .values_list("pk", flat=True)
+    )
+    derived = {
+        row["account_id"]: int(row["total"])
+        for row in Posting.objects.values("account_id").annotate(total=Sum("amount"))
+    }
+    negative = []
+    mismatch = []
+    for account in Account.objects.all():
+        balance = ledger.NORMAL_SIGN[account.kind] * derived.get(account.pk, 0)
+        if balance < 0:
+            negative.append(str(account))
+        if balance != account.balance:
+            mismatch.append(str(account))
+    return {
+        "transactions": LedgerTransaction.objects.count(),
+        "postings": Posting.objects.count(),
+        "unbalanced_transactions": sorted(set(unbalanced) | set(empty)),
+        "negative_balances": negative,
+        "balance_mismatch": mismatch,
+        "sum_of_postings": sum(derived.values()),
+    }
+
+
+def redemptions_of_application(application_id: int) -> list[dict[str, Any]]:
+    """The voucher payments of an application (enrolment shows them; refund reads them)."""
+    rows = (
+        LedgerTransaction.objects.filter(kind="redeem", application_id=application_id)
+        .order_by("id")
+        .values("id", "voucher_id", "amount_krw", "item", "at")
+    )
+    return [dict(row) for row in rows]
+
+
+def today_month(today: dt.date) -> str:
+    return today.strftime("%Y-%m")
