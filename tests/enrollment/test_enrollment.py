@@ -374,7 +374,7 @@ def test_notifications_are_queued_with_the_change_and_sent_once(db, world, tmp_p
         ("waitlisted", "email", "citizen@example.org"),
     ]
     assert "/checkin/LC" in OutboxMessage.objects.get(kind="checkin_code").body
-    assert "대기 1번" in OutboxMessage.objects.get(recipient=second.phone).body
+    assert "대기자로 등록" in OutboxMessage.objects.get(recipient=second.phone).body
     with pytest.raises(services.AlreadyApplied):
         apply(first, first_actor, o, key="another-key-01")
     assert OutboxMessage.objects.count() == 4  # a refused request sends nothing

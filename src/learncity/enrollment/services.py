@@ -116,8 +116,10 @@ _MESSAGES = {
     "waitlisted": (
         "대기 등록",
         "waitlisted",
-        "{title}: 대기 {position}번입니다. 자리가 나면 알려 드립니다."
-        " / You are number {position} on the waiting list.",
+        "{title}: 대기자로 등록되었습니다. 자리가 나면 알려 드립니다."
+        " 지금 순번은 '내 신청'에서 볼 수 있습니다."
+        " / You are on the waiting list; we tell you when a place is free."
+        " Your place in the queue is under My applications.",
     ),
     "pending": (
         "추첨 신청 접수",
@@ -346,7 +348,9 @@ _AUDIT_INSERT = (
 # before the lock, in one query: the offer and its programme's title; the person; this same
 # request before (same caller and key: a retry); a live application for the programme. One
 # snapshot, so a retry racing its own first request is seen as the retry it is. The unique
-# indexes allow at most one row of each join.
+# indexes allow at most one row of each join. The live application is found through the
+# person's few applications: "+ 0" keeps both planners off the programme's index, which on
+# registration day (a popular programme, statistics not yet gathered) would scan thousands.
 _FACTS = (
     "SELECT o.programme_id, o.method, o.eligible_tags,"
     " COALESCE(NULLIF(p.display_title, ''), p.title), l.user_id, l.phone, l.email,"
@@ -355,14 +359,13 @@ _FACTS = (
     " ON p.id = o.programme_id"
     f" LEFT JOIN {Learner._meta.db_table} l ON l.id = %s"
     f" LEFT JOIN {_APP} m ON m.entered_by_id = %s AND m.idempotency_key = %s"
-    f" LEFT JOIN {_APP} v ON v.programme_id = o.programme_id AND v.learner_id = %s"
+    f" LEFT JOIN {_APP} v ON v.learner_id = %s AND v.programme_id + 0 = o.programme_id"
     f" AND v.status IN ({_LIVE_SQL})"
     " WHERE o.id = %s"
 )
 _LIVE_IN_TERM = (
     f"SELECT COUNT(*) FROM {_APP} WHERE learner_id = %s AND term = %s AND status IN ({_LIVE_SQL})"
 )
-_WAITING = f"SELECT COUNT(*) FROM {_APP} WHERE offer_id = %s AND status = 'waitlisted'"
 _INSERT = (
     f"INSERT INTO {_APP} (created_at, updated_at, offer_id, programme_id, learner_id,"
     " entered_by_id, channel, status, seat, idempotency_key, tags, term)"
@@ -437,12 +440,11 @@ def apply(
     online = channel == Application.Channel.ONLINE
     try:
         with transaction.atomic():
-            # the locked part: one round trip takes the lock, an online first-come seat if
-            # there is one, and the counts the rules need; a refusal below rolls it all back
+            # the locked part: one round trip takes the lock and, online, a first-come seat
+            # if there is one; a refusal below rolls it all back
             first = [locks.lock_statement(offer_id, now)]
             if online:
                 first.append(locks.first_come_seat_statement(offer_id, now))
-            first.append(sql.Statement(_WAITING, [offer_id], returns_rows=True))
             outcomes = sql.batch(first)
             offer = locks.locked_offer(outcomes[0])
             if offer is None:
@@ -469,7 +471,6 @@ def apply(
             else:
                 seat = "" if drawn_first else _take_seat(offer_id, channel)
             status = "pending" if drawn_first else ("confirmed" if seat else "waitlisted")
-            waiting = int(outcomes[2 if online else 1].rows[0][0])
             # a second live application or a reused key fails here (unique indexes) and
             # the whole transaction, seat included, rolls back
             written = sql.batch(
@@ -507,7 +508,6 @@ def apply(
                         phone,
                         email,
                         title,
-                        position=waiting + 1,
                     ),
                 ]
             )
