@@ -13,7 +13,9 @@ The real server (`learncity serve`, gunicorn, several workers) then takes, open 
 request at its time whatever the answers to the others; bench/_load.py):
 - the baseline: POST /bench/checkin/<session>/<application>, a plain view that only inserts
   the attendance row (attendance_services.checkin_bare; mounted only for the bench), into
-  the same schedules' sessions a week earlier, on the same arrival schedule;
+  the same schedules' sessions a week earlier, on the same arrival schedule, in turns with
+  the rush slice by slice (a quarter of the schedule each) so that other work on the
+  machine weighs on both alike;
 - the rush: POST /api/v1/venues/<venue>/checkins from four kiosks (staff API tokens): every
   learner once, 90 % by QR code and 10 % by phone tail + birth year; LEARNCITY_CHECKIN_BURSTS
   bursts of LEARNCITY_CHECKIN_BURST people at the same instant, the others spread over the
@@ -41,6 +43,7 @@ code, attendance by status and method, generator lag, baseline rows).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import importlib.util
 import json
@@ -237,6 +240,34 @@ def _warm(load: Any, port: int, plan: dict[str, Any], workers: int) -> None:
     load.scheduled(port, jobs, workers)
 
 
+def _interleaved(
+    load: Any, port: int, baseline_jobs: list[Any], checkin_jobs: list[Any], real_s: float
+) -> tuple[list[Any], list[Any], float, float]:
+    """The baseline and the rush in turns, slice by slice of the schedule (LEARNCITY_CHECKIN_
+    SLICES, 4): a slice of the baseline, then the same slice of the rush, each keeping its
+    times within the slice, so that what else runs on the machine weighs on both alike.
+    (answers of the baseline, answers of the rush, in job order; seconds of each.)"""
+    slices = max(1, int(os.environ.get("LEARNCITY_CHECKIN_SLICES") or 4))
+    width = real_s / slices
+    baseline: list[Any] = [None] * len(baseline_jobs)
+    answers: list[Any] = [None] * len(checkin_jobs)
+    seconds = [0.0, 0.0]
+    for number in range(slices):
+        low, high = number * width, (number + 1) * width
+        mine = [
+            i
+            for i, job in enumerate(checkin_jobs)
+            if low <= job.at_s < high or (number == slices - 1 and job.at_s >= high)
+        ]
+        for side, (jobs, out) in enumerate(((baseline_jobs, baseline), (checkin_jobs, answers))):
+            shifted = [dataclasses.replace(jobs[i], at_s=jobs[i].at_s - low) for i in mine]
+            got, elapsed = load.scheduled(port, shifted, THREADS)
+            seconds[side] += elapsed
+            for i, answer in zip(mine, got, strict=True):
+                out[i] = answer
+    return baseline, answers, seconds[0], seconds[1]
+
+
 def _verify(
     plan: dict[str, Any],
     answers: list[Any],
@@ -307,8 +338,9 @@ def run() -> dict[str, Any]:
             checkin_jobs, baseline_jobs, kinds = _jobs(plan, real_s)
             with web.server(env, workers) as port:
                 _warm(load, port, plan, workers)
-                baseline, baseline_s = load.scheduled(port, baseline_jobs, THREADS)
-                answers, checkin_s = load.scheduled(port, checkin_jobs, THREADS)
+                baseline, answers, baseline_s, checkin_s = _interleaved(
+                    load, port, baseline_jobs, checkin_jobs, real_s
+                )
             verified = _worker("verify", env)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
