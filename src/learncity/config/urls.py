@@ -6,10 +6,12 @@ from django.views.i18n import set_language
 from learncity.api import attendance as attendance_api
 from learncity.api import credentials as credentials_api
 from learncity.api import enrollment as enrollment_api
+from learncity.api import vouchers as vouchers_api
 from learncity.api.v1 import api as api_v1
 
 enrollment_api.install(api_v1)  # the enrolment endpoints live beside the catalog's
 attendance_api.install(api_v1)  # check-in, attendance, completion (issue 6)
+vouchers_api.install(api_v1)  # vouchers, settlement, project budgets (issue 7)
 credentials_api.install(api_v1)  # verifying credentials (issue 7)
 
 urlpatterns = [

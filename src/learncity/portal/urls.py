@@ -1,6 +1,14 @@
 from django.urls import path
 
-from learncity.portal import accounts, enrolment, urls_checkin, urls_records, urls_staff, views
+from learncity.portal import (
+    accounts,
+    enrolment,
+    urls_checkin,
+    urls_records,
+    urls_staff,
+    urls_vouchers,
+    views,
+)
 
 app_name = "portal"
 urlpatterns = [
@@ -38,3 +46,4 @@ urlpatterns = [
 ]
 urlpatterns += urls_staff.urlpatterns + urls_checkin.urlpatterns
 urlpatterns += urls_records.urlpatterns
+urlpatterns += urls_vouchers.urlpatterns
