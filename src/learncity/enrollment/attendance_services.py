@@ -368,13 +368,14 @@ _VENUE_SQL = (
     " LEFT JOIN regions_region d ON d.id = v.district_id WHERE v.id = %s"
 )
 _ROLES_SQL = "SELECT role, institution_id, district_code FROM learners_staffrole WHERE user_id = %s"
+# no join: PostgreSQL plans a join longer than it runs this, and a resend is rare
 _REPLAY_SQL = (
-    "SELECT r.id, r.application_id, r.session_id, r.status, r.method, r.checked_in_at,"
-    " r.request_key, r.recorded_by_id, l.name, l.phone, l.birth_year"
-    " FROM enrollment_attendance r"
-    " JOIN enrollment_application a ON a.id = r.application_id"
-    " JOIN learners_learner l ON l.id = a.learner_id"
-    " WHERE r.recorded_by_id = %s AND r.request_key = %s"
+    "SELECT id, application_id, session_id, status, method, checked_in_at, request_key,"
+    " recorded_by_id FROM enrollment_attendance WHERE recorded_by_id = %s AND request_key = %s"
+)
+_PERSON_SQL = (
+    "SELECT l.name, l.phone, l.birth_year FROM enrollment_application a"
+    " JOIN learners_learner l ON l.id = a.learner_id WHERE a.id = %s"
 )
 _INSERT_SQL = (
     "INSERT INTO enrollment_attendance (created_at, updated_at, session_id, application_id,"
@@ -666,7 +667,8 @@ def _replay(
 ) -> CheckinResult | None:
     if found is None:
         return None
-    row = dict(zip(_ROW, found, strict=True))
+    person = sql.one(_PERSON_SQL, [found[1]])
+    row = dict(zip(_ROW, (*found, *(person or ("", "", None))), strict=True))
     row["checked_in_at"] = _from_db(row["checked_in_at"])
     session = session_get(row["session_id"])
     same = session is not None and session.venue_id == venue_id
