@@ -378,6 +378,10 @@ def test_session_status_and_completion_are_for_managing_staff(db, world, monkeyp
     again = staff.post(f"/staff/sessions/{first.id}/completion", follow=True)
     assert "1명 수료 (새로 0명)" in text(again)
     assert CompletionEvent.objects.filter(application_id=application_id).count() == 1
+    # the completion reached the learning record, once
+    from learncity.records.models import RecordEntry
+
+    assert RecordEntry.objects.filter(application_id=application_id).count() == 1
 
 
 # ------------------------------------------------------------------ the learner's code

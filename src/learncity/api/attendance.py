@@ -28,6 +28,7 @@ from learncity.enrollment import attendance_selectors as selectors
 from learncity.enrollment import attendance_services as services
 from learncity.enrollment.checkin_code import checkin_qr_svg
 from learncity.enrollment.permissions import Actor
+from learncity.records.services import records_sync
 
 router = Router(tags=["attendance (출석·수료)"], auth=AUTH)
 
@@ -207,7 +208,13 @@ class CompletionOut(Schema):
 def completion_run(request: HttpRequest, offer_id: int) -> Any:
     """Evaluate completion now; emits each completion event once (managing staff)."""
     actor = _actor(request)
-    return _guarded(lambda: services.completion_run(offer_id=offer_id, actor=actor))
+
+    def act() -> Any:
+        done = services.completion_run(offer_id=offer_id, actor=actor)
+        records_sync()  # completions reach the learning record and its credential at once
+        return done
+
+    return _guarded(act)
 
 
 class CodeOut(Schema):

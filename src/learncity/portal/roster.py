@@ -31,6 +31,7 @@ from learncity.enrollment import attendance_selectors as selectors
 from learncity.enrollment import attendance_services as services
 from learncity.enrollment.attendance_errors import AttendanceError, Forbidden
 from learncity.enrollment.permissions import Actor, roles_of
+from learncity.records.services import records_sync
 
 MARKS = {
     "present": ("출석", "Present"),
@@ -207,6 +208,7 @@ def completion(request: HttpRequest, pk: int) -> HttpResponse:
     if offer_id is None:
         raise NotFound("this course takes no enrolment here: nothing to complete")
     done = services.completion_run(offer_id=offer_id, actor=_actor(request))
+    records_sync()  # completions reach the learning record and its credential at once
     messages.success(
         request,
         f"수료 판정: {done['completed']}명 수료 (새로 {done['emitted']}명), 진행 중"
