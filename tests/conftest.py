@@ -8,6 +8,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_django.fixtures
+
+# pytest-django creates the test database only when a selected test asks for `db` (or the
+# django_db marker). Our concurrency and browser tests commit from threads and servers through
+# django_db_blocker instead, so run alone they found no tables. The default database is always
+# wanted here.
+_databases_for_setup = pytest_django.fixtures._get_databases_for_setup
+
+
+def _with_default(items: Any) -> tuple[set[str], set[str]]:
+    aliases, serialized = _databases_for_setup(items)
+    return aliases | {"default"}, serialized
+
+
+pytest_django.fixtures._get_databases_for_setup = _with_default
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("LEARNCITY_SHARED_DATA") or REPO.parent / "shared" / "data")

@@ -771,8 +771,12 @@ def completion_run_command(
 
     def action() -> dict[str, Any]:
         from learncity.enrollment.attendance_services import completion_run
+        from learncity.records.services import records_sync
 
-        return completion_run(offer_id=offer)
+        done: dict[str, Any] = dict(completion_run(offer_id=offer))
+        # the new completions reach the learning record and its credentials at once
+        done["records"] = records_sync()
+        return done
 
     result = _run(action)
     _print(

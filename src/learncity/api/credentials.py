@@ -14,6 +14,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, NinjaAPI, Router, Schema
 
+from learncity.api.v1 import ERRORS
 from learncity.records.credentials import credential_verify
 from learncity.records.keys import key_jwk, key_list
 
@@ -35,7 +36,7 @@ class VerifyOut(Schema):
     credential: dict[str, Any] | None
 
 
-@router.post("/credentials/verify", response={200: VerifyOut}, auth=None)
+@router.post("/credentials/verify", response={200: VerifyOut, **ERRORS}, auth=None)
 def credentials_verify(request: HttpRequest, body: VerifyIn) -> Any:
     """Verify a credential: signature, issuer, validity period and revocation."""
     given = body.credential
@@ -47,7 +48,7 @@ class KeysOut(Schema):
     keys: list[dict[str, Any]]
 
 
-@router.get("/credentials/keys", response={200: KeysOut}, auth=None)
+@router.get("/credentials/keys", response={200: KeysOut, **ERRORS}, auth=None)
 def credentials_keys(request: HttpRequest) -> Any:
     """The public signing keys as a JWK set (retired keys included, marked)."""
     return {"keys": [key_jwk(k) for k in key_list()]}

@@ -74,6 +74,8 @@ HTTP_ERROR_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 429
 
 @api.exception_handler(HttpError)
 def _http(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400:  # ninja's "Cannot parse request body": the documented 422
+        return _error(request, 422, "invalid_request", "the request body is not valid JSON")  # type: ignore[no-any-return]
     code = HTTP_ERROR_CODES.get(exc.status_code, "http_error")
     return _error(request, exc.status_code, code, str(exc.message))  # type: ignore[no-any-return]
 
