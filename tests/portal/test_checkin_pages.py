@@ -443,7 +443,7 @@ def test_the_link_in_the_message_shows_the_code_to_its_holder_only_while_it_live
 
     c = course(world, 10, capacity=2)
     learner, actor, application_id = enrol(c)
-    message = OutboxMessage.objects.filter(kind="checkin_code", recipient=learner.phone).first()
+    message = OutboxMessage.objects.filter(kind="confirmed", recipient=learner.phone).first()
     token = code_of(actor, application_id)
     assert message is not None and f"/checkin/{token}" in message.body
     anyone = Client()  # the link works without signing in (it came by SMS)

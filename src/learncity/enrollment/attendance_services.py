@@ -61,6 +61,7 @@ from learncity.enrollment.attendance_errors import (
 from learncity.enrollment.attendance_selectors import can_take_attendance, mask_name
 from learncity.enrollment.checkin_code import (
     checkin_link,
+    code_new,
     digest_of,
     nonce_new,
     token_of,
@@ -167,6 +168,31 @@ def _issue(application_id: int) -> CheckinToken:
     return CheckinToken.objects.create(
         application_id=application_id, nonce=nonce, digest=digest_of(token), hint=token[-4:]
     )
+
+
+def checkin_code_statement(
+    *, entered_by_id: int, idempotency_key: str, now: dt.datetime
+) -> tuple[sql.Statement, str]:
+    """The first live code of an application being written in the current transaction,
+    found by its unique (entered_by, idempotency key), as a statement for the writer's own
+    batch (enrolment's apply: the code costs no extra round trip), and the link to put in
+    its confirmation message."""
+    nonce, token = code_new()
+    statement = sql.Statement(
+        f"INSERT INTO {CheckinToken._meta.db_table}"  # noqa: S608 - constant fragments only
+        " (application_id, nonce, digest, hint, created_at)"
+        f" SELECT id, %s, %s, %s, %s FROM {Application._meta.db_table}"
+        " WHERE entered_by_id = %s AND idempotency_key = %s",
+        [
+            nonce,
+            digest_of(token),
+            token[-4:],
+            connection.ops.adapt_datetimefield_value(now),
+            entered_by_id,
+            idempotency_key,
+        ],
+    )
+    return statement, checkin_link(token)
 
 
 def _issued(row: CheckinToken) -> IssuedCode:

@@ -78,3 +78,9 @@ def checkin_qr_svg(
         light="#fff",
     )
     return out.getvalue().decode("utf-8")
+
+
+def code_new() -> tuple[str, str]:
+    """A fresh (nonce, token) pair for a new live code."""
+    nonce = nonce_new()
+    return nonce, token_of(nonce)

@@ -111,7 +111,8 @@ _MESSAGES = {
     "confirmed": (
         "수강 확정",
         "confirmed",
-        "{title}: 수강이 확정되었습니다. / Your place is confirmed.",
+        "{title}: 수강이 확정되었습니다. 출석 QR: {checkin}"
+        " / Your place is confirmed. Check-in code: {checkin}",
     ),
     "waitlisted": (
         "대기 등록",
@@ -471,6 +472,16 @@ def apply(
             else:
                 seat = "" if drawn_first else _take_seat(offer_id, channel)
             status = "pending" if drawn_first else ("confirmed" if seat else "waitlisted")
+            # a confirmed place gets its check-in code (QR link) in the same batch
+            code: list[sql.Statement] = []
+            link = ""
+            if status == "confirmed":
+                from learncity.enrollment.attendance_services import checkin_code_statement
+
+                statement, link = checkin_code_statement(
+                    entered_by_id=actor.user_id, idempotency_key=idempotency_key, now=now
+                )
+                code.append(statement)
             # a second live application or a reused key fails here (unique indexes) and
             # the whole transaction, seat included, rolls back
             written = sql.batch(
@@ -502,12 +513,14 @@ def apply(
                             idempotency_key,
                         ],
                     ),
+                    *code,
                     *_message(
                         f"apply:{actor.user_id}:{idempotency_key}",
                         status,
                         phone,
                         email,
                         title,
+                        checkin=link,
                     ),
                 ]
             )
@@ -515,13 +528,12 @@ def apply(
     except IntegrityError:
         # a concurrent request won a race: the same key (a retry) or a second application
         return _earlier(actor, idempotency_key, offer_id, learner_id)
-    if status == "confirmed":
-        _checkin_code_send(applied.application_id)  # after the offer's lock is released
     return applied
 
 
 def _checkin_code_send(application_id: int) -> None:
-    """The check-in code (QR link) of a newly confirmed place, as its own message."""
+    """The check-in code (QR link) of a place confirmed after the waiting list or a draw,
+    as its own message."""
     from learncity.enrollment.attendance_services import checkin_code_send
 
     checkin_code_send(application_id=application_id)
