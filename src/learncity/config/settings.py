@@ -109,6 +109,16 @@ def _database(url: str) -> dict[str, Any]:
     }:
         config["ENGINE"] = "django.db.backends.postgresql"
         config["CONN_HEALTH_CHECKS"] = True
+        # the hot paths' prepared statements (core.sql) are key lookups: plan them once per
+        # connection instead of again at every call (the ORM's queries are not prepared)
+        options = dict(config.get("OPTIONS") or {})
+        options["options"] = (
+            str(options.get("options", "")) + " -c plan_cache_mode=force_generic_plan"
+        ).strip()
+        # prepared only when asked (core.sql's prepare=True), never automatically: the ORM's
+        # queries go on as Django sends them
+        options.setdefault("prepare_threshold", 1_000_000)
+        config["OPTIONS"] = options
     else:
         raise ConfigurationError(
             f"LEARNCITY_DATABASE_URL uses {engine or 'an unknown engine'}; "

@@ -1,20 +1,27 @@
 """Plain SQL for the few hot paths where the ORM's query compilation or the number of round
 trips to the database server is the cost (registration day's apply).
 
-`batch` runs several statements in order. On PostgreSQL they travel as one query string in one
-round trip (psycopg's client-side binding merges the parameters, and PostgreSQL runs each
-statement with its own snapshot, in order, inside the current transaction; the first failing
-statement stops the rest and raises). On SQLite, which runs in-process, they run one by one.
-Either way the caller sees one `Outcome` per statement.
+`batch` runs several statements in order. On PostgreSQL they travel in one round trip as
+prepared statements in psycopg's pipeline mode: each is planned once per connection (planning
+cost more than running these statements), PostgreSQL runs each with its own snapshot, in
+order, inside the current transaction, and the first failing statement stops the rest and
+raises. On SQLite, which runs in-process, they run one by one. Either way the caller sees one
+`Outcome` per statement. `one` reads one row the same way.
+
+LEARNCITY_DB_PREPARED=0 turns prepared statements off (e.g. behind a connection pooler in
+transaction mode that does not support them): the batch then travels as one query string.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
+
+_PREPARED = os.environ.get("LEARNCITY_DB_PREPARED", "1") != "0"
 
 
 @dataclass(frozen=True)
@@ -32,6 +39,9 @@ class Outcome:
 
 def one(sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
     """The first row of one query, or None."""
+    if connection.vendor == "postgresql" and _PREPARED:
+        outcome = _prepared([Statement(sql, params, returns_rows=True)])[0]
+        return outcome.rows[0] if outcome.rows else None
     with connection.cursor() as cursor:
         cursor.execute(sql, list(params))
         row: tuple[Any, ...] | None = cursor.fetchone()
@@ -45,6 +55,8 @@ def batch(statements: Sequence[Statement]) -> list[Outcome]:
     if len(statements) > 1 and any(";" in statement.sql for statement in statements):
         # refused on every database, so that a batch that works on SQLite works on PostgreSQL
         raise ValueError("a batched statement may not contain ';'")
+    if connection.vendor == "postgresql" and _PREPARED:
+        return _prepared(statements)
     with connection.cursor() as cursor:
         if connection.vendor != "postgresql" or len(statements) == 1:
             outcomes = []
@@ -64,3 +76,26 @@ def batch(statements: Sequence[Statement]) -> list[Outcome]:
             rows = cursor.fetchall() if statement.returns_rows else []
             outcomes.append(Outcome(rows, cursor.rowcount))
         return outcomes
+
+
+def _prepared(statements: Sequence[Statement]) -> list[Outcome]:
+    """PostgreSQL: prepared statements (server-side binding), pipelined into one round trip."""
+    import psycopg
+
+    connection.ensure_connection()
+    raw = connection.connection
+    with connection.wrap_database_errors:
+        cursors: list[psycopg.Cursor[Any]] = []
+        try:
+            with raw.pipeline():
+                for statement in statements:
+                    cursor: psycopg.Cursor[Any] = psycopg.Cursor(raw)
+                    cursors.append(cursor)
+                    cursor.execute(statement.sql, list(statement.params), prepare=True)
+            return [
+                Outcome(cursor.fetchall() if statement.returns_rows else [], cursor.rowcount)
+                for statement, cursor in zip(statements, cursors, strict=True)
+            ]
+        finally:
+            for cursor in cursors:
+                cursor.close()

@@ -12,9 +12,10 @@ from collections.abc import Callable
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from learncity.core import sql
 from learncity.core.errors import DomainError
 from learncity.learners.models import ApiToken, Consent, Learner, LoginThrottle
 
@@ -245,7 +246,5 @@ def api_token_user(token: str) -> tuple[int, int | None] | None:
     (every API call of registration day passes here)."""
     if not token or len(token) > 200:
         return None
-    with connection.cursor() as cursor:
-        cursor.execute(_TOKEN_USER, [_digest(token)])
-        row = cursor.fetchone()
+    row = sql.one(_TOKEN_USER, [_digest(token)])
     return None if row is None else (int(row[0]), None if row[1] is None else int(row[1]))
