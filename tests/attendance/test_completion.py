@@ -239,3 +239,57 @@ def test_reminders_the_day_before_once(db, world):
     services.session_mark(actor=world["staff"], session_id=c["sessions"][2].id, status="holiday")
     eve2 = dt.datetime.combine(c["sessions"][2].date - dt.timedelta(days=1), dt.time(9, 0), kst)
     assert services.reminders_queue(now=eve2)["queued"] == 0  # no reminder for a holiday
+
+
+def test_too_many_no_shows_lose_the_lottery_priority_but_not_eligibility(db, world, settings):
+    """A per-person rule fed by no-show counting: with LEARNCITY_NO_SHOW_LIMIT no-shows or more,
+    an application carries none of the offer's priority tags (marked no_show_limit)."""
+    from learncity.enrollment import services as enrolment
+    from learncity.enrollment.models import Application, Offer
+
+    settings.LEARNCITY_NO_SHOW_LIMIT = 2
+    c = course(world, 6)
+    absent, absent_actor, _ = enrol(c, birth_year=1950)  # a senior who never came
+    present, present_actor, present_app = enrol(c, birth_year=1950)
+    for s in c["sessions"]:
+        Attendance.objects.create(
+            session_id=s.id,
+            application_id=present_app,
+            status="present",
+            method="manual",
+            checked_in_at=s.starts_at,
+        )
+    after = c["sessions"][-1].ends_at + dt.timedelta(days=1)
+    lottery_schedule = world["weekly"][7][0]
+    Offer.objects.filter(schedule_id=lottery_schedule).delete()
+    lottery = enrolment.offer_create(
+        actor=world["admin"],
+        schedule_id=lottery_schedule,
+        capacity=5,
+        opens_at=after - dt.timedelta(hours=1),
+        closes_at=after + dt.timedelta(days=3),
+        method="lottery",
+        priorities=["senior"],
+    )
+    for learner, actor in ((absent, absent_actor), (present, present_actor)):
+        enrolment.apply(
+            actor=actor,
+            offer_id=lottery.pk,
+            learner_id=learner.pk,
+            idempotency_key=f"noshow-{learner.pk:06d}",
+            now=after,
+        )
+    tags = dict(Application.objects.filter(offer=lottery).values_list("learner_id", "tags"))
+    assert "senior" not in tags[absent.pk] and "no_show_limit" in tags[absent.pk]
+    assert "senior" in tags[present.pk] and "no_show_limit" not in tags[present.pk]
+    # the rule off: priorities stay
+    settings.LEARNCITY_NO_SHOW_LIMIT = 0
+    Application.objects.filter(offer=lottery, learner=absent).delete()
+    enrolment.apply(
+        actor=absent_actor,
+        offer_id=lottery.pk,
+        learner_id=absent.pk,
+        idempotency_key=f"noshow-again-{absent.pk:06d}",
+        now=after,
+    )
+    assert "senior" in Application.objects.get(offer=lottery, learner=absent).tags

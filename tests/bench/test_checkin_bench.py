@@ -106,5 +106,6 @@ def test_a_small_rush_records_every_check_in_once(shared_data: Path, tmp_path: P
     assert figures["attendance_methods"] == {"phone": 12, "qr": 108}
     assert figures["baseline_inserted"] == figures["baseline_recorded"] == 120
     assert figures["other_rows"] == 0
-    assert figures["ratio"] == round(figures["p99_ms"] / figures["baseline_p99_ms"], 2)
+    # the ratio is taken before rounding the two p99 figures it is printed beside
+    assert abs(figures["ratio"] - figures["p99_ms"] / figures["baseline_p99_ms"]) <= 0.01
     assert figures["acceptance"] == (figures["ratio"] <= 2.5)

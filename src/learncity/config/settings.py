@@ -210,6 +210,9 @@ LEARNCITY_CHECKIN_QUEUE_MAX = _minutes("LEARNCITY_CHECKIN_QUEUE_MAX", 240, 1, 10
 # QR tokens are HMAC-SHA256(this key, nonce): set it to rotate codes independently of the
 # secret key (rotating either one changes every code; staff re-issue them).
 LEARNCITY_CHECKIN_KEY = os.environ.get("LEARNCITY_CHECKIN_KEY", "")
+# no-shows (held sessions neither attended nor excused) at which a person's applications lose
+# the lottery priorities of an offer; 0: never
+LEARNCITY_NO_SHOW_LIMIT = int(os.environ.get("LEARNCITY_NO_SHOW_LIMIT") or 3)
 # The address citizens reach the site at, for links in messages (check-in code page).
 LEARNCITY_PUBLIC_URL = os.environ.get("LEARNCITY_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 # Verifiable credentials (docs/credentials.md): the issuing city's name; the private Ed25519 key

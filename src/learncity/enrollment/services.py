@@ -297,6 +297,24 @@ def learner_tags(learner: Learner, offer: Offer, today: dt.date) -> list[str]:
     return tags
 
 
+def _no_show_rule(learner_id: int, offer: Offer, tags: list[str], now: dt.datetime) -> list[str]:
+    """A per-person rule fed by attendance: with LEARNCITY_NO_SHOW_LIMIT no-shows or more (held
+    sessions of confirmed places, neither attended nor excused), an application carries none of
+    this offer's priority tags (eligibility and reserved quotas stay), and is marked
+    "no_show_limit" so that the draw, its replay and the staff see why. 0 turns it off."""
+    from django.conf import settings
+
+    limit = int(getattr(settings, "LEARNCITY_NO_SHOW_LIMIT", 0) or 0)
+    priorities = set(offer.priorities or [])
+    if not limit or not priorities & set(tags):
+        return tags
+    from learncity.enrollment.attendance_selectors import no_show_counts
+
+    if no_show_counts(learner_ids=[learner_id], now=now).get(learner_id, 0) < limit:
+        return tags
+    return [tag for tag in tags if tag not in priorities] + ["no_show_limit"]
+
+
 def _may_apply_for(actor: Actor, learner: Learner, offer: Offer, channel: str) -> bool:
     if channel != Application.Channel.ONLINE:
         return can_manage(actor, offer.institution_id, offer.district_code)
@@ -430,6 +448,7 @@ def apply(
             raise NotEligible(
                 f"this programme is for: {', '.join(eligible)}", details={"tags": tags}
             )
+        tags = _no_show_rule(learner_id, offer_row, tags, now)
     if channel != Application.Channel.ONLINE:
         tags.append("desk")
     # fast answers outside the lock (the unique indexes below are the guarantee)
