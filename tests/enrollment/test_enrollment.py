@@ -543,3 +543,28 @@ def test_two_staff_opening_one_schedule_at_once_get_one_offer_and_a_conflict(
             == 1
         )
         Offer.objects.filter(schedule_id=schedule_id).delete()
+
+
+def test_a_retry_gets_its_first_answer_even_after_the_rules_changed(db, world):
+    """The first answer was lost on the way; the retry comes after the place made the person
+    no longer a first-time learner and after the window closed: still the first answer."""
+    o = offer(world, 9, capacity=3, eligible_tags=["first_time"])
+    person, actor = learner()
+    first = apply(person, actor, o, key="lost-answer-01")
+    assert first.status == "confirmed"
+    again = apply(person, actor, o, key="lost-answer-01", now=CLOSE + dt.timedelta(hours=1))
+    assert (again.application_id, again.status, again.replayed) == (
+        first.application_id,
+        "confirmed",
+        True,
+    )
+
+
+def test_a_deactivated_account_s_api_token_no_longer_works(db, world):
+    from learncity.learners.services import api_token_create, api_token_user
+
+    person, _ = learner()
+    token = api_token_create(person.user_id)
+    assert api_token_user(token) == (person.user_id, person.pk)
+    User.objects.filter(pk=person.user_id).update(is_active=False)
+    assert api_token_user(token) is None

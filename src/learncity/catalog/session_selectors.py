@@ -178,3 +178,8 @@ def held_sessions_ended(schedule_ids: Iterable[int], now: dt.datetime) -> dict[i
     ).values_list("pk", "schedule_id"):
         out.setdefault(schedule_id, []).append(pk)
     return out
+
+
+def session_starts(session_ids: Iterable[int]) -> dict[int, dt.datetime]:
+    """When each of these sessions begins."""
+    return dict(Session.objects.filter(pk__in=list(session_ids)).values_list("pk", "starts_at"))

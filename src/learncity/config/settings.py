@@ -112,9 +112,10 @@ def _database(url: str) -> dict[str, Any]:
         # the hot paths' prepared statements (core.sql) are key lookups: plan them once per
         # connection instead of again at every call (the ORM's queries are not prepared)
         options = dict(config.get("OPTIONS") or {})
-        options["options"] = (
-            str(options.get("options", "")) + " -c plan_cache_mode=force_generic_plan"
-        ).strip()
+        if os.environ.get("LEARNCITY_DB_PREPARED", "1") != "0":
+            options["options"] = (
+                str(options.get("options", "")) + " -c plan_cache_mode=force_generic_plan"
+            ).strip()
         # prepared only when asked (core.sql's prepare=True), never automatically: the ORM's
         # queries go on as Django sends them
         options.setdefault("prepare_threshold", 1_000_000)

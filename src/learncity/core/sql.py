@@ -82,6 +82,7 @@ def _prepared(statements: Sequence[Statement]) -> list[Outcome]:
     """PostgreSQL: prepared statements (server-side binding), pipelined into one round trip."""
     import psycopg
 
+    connection.close_if_health_check_failed()  # as Django's own cursors do (CONN_HEALTH_CHECKS)
     connection.ensure_connection()
     raw = connection.connection
     with connection.wrap_database_errors:

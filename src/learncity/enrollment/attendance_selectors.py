@@ -189,26 +189,35 @@ def no_show_counts(
     *, learner_ids: Iterable[int] | None = None, now: dt.datetime | None = None
 ) -> dict[int, int]:
     """No-shows per learner: held (not cancelled) sessions that have ended, of the learner's
-    confirmed applications, with no mark or an absent mark (excused is not a no-show).
-    Learners without a no-show are left out. For per-person rules (e.g. lose priority after
-    three no-shows in a term)."""
-    from learncity.catalog.session_selectors import held_sessions_ended
+    confirmed applications, with no mark or an absent mark (excused is not a no-show). Only
+    sessions that began after the application was made, and at which attendance was taken
+    (someone has a mark), count: a session before a late place, or one where nobody took
+    the roll, is nobody's no-show. Learners without a no-show are left out. For per-person
+    rules (enrollment.services: lose an offer's priorities from LEARNCITY_NO_SHOW_LIMIT)."""
+    from learncity.catalog.session_selectors import held_sessions_ended, session_starts
 
     now = now or timezone.now()
     applications = Application.objects.filter(status="confirmed")
     if learner_ids is not None:
         applications = applications.filter(learner_id__in=list(learner_ids))
-    rows = list(applications.values_list("pk", "learner_id", "offer__schedule_id"))
-    ended = held_sessions_ended({schedule for _, _, schedule in rows}, now)
+    rows = list(applications.values_list("pk", "learner_id", "offer__schedule_id", "created_at"))
+    ended = held_sessions_ended({schedule for _, _, schedule, _ in rows}, now)
+    every = [session for sessions in ended.values() for session in sessions]
+    taken = set(
+        Attendance.objects.filter(session_id__in=every).values_list("session_id", flat=True)
+    )
+    starts = session_starts(every)
     came = set(
         Attendance.objects.filter(
-            application_id__in=[pk for pk, _, _ in rows],
+            application_id__in=[pk for pk, _, _, _ in rows],
             status__in=("present", "late", "excused"),
         ).values_list("application_id", "session_id")
     )
     counts: dict[int, int] = defaultdict(int)
-    for application_id, learner_id, schedule_id in rows:
+    for application_id, learner_id, schedule_id, made in rows:
         for session_id in ended.get(schedule_id, ()):
+            if session_id not in taken or starts.get(session_id, made) < made:
+                continue
             if (application_id, session_id) not in came:
                 counts[learner_id] += 1
     return dict(counts)

@@ -24,8 +24,10 @@ from django.db import connection
 
 from learncity.core.sql import Outcome, Statement, batch
 from learncity.enrollment.models import Application, Offer
+from learncity.learners.models import Learner
 
 OFFER = Offer._meta.db_table
+LEARNER = Learner._meta.db_table
 DESK: str = Application.Seat.DESK.value
 GENERAL: str = Application.Seat.GENERAL.value
 FIRST_COME: str = Offer.Method.FIRST_COME.value
@@ -82,6 +84,13 @@ def locked_offer(outcome: Outcome) -> LockedOffer | None:
         return None
     method, drawn, limit, term, window_open = outcome.rows[0]
     return LockedOffer(method, bool(drawn), int(limit), term, bool(window_open))
+
+
+def learner_lock_statement(learner_id: int) -> Statement:
+    """Lock the person's row until the transaction ends (a per-term limit counts their
+    applications to every offer). Taken after the offer's lock, never before."""
+    suffix = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    return Statement(f"SELECT id FROM {LEARNER} WHERE id = %s" + suffix, [learner_id], True)
 
 
 def first_come_seat_statement(offer_id: int, now: dt.datetime) -> Statement:

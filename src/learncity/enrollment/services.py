@@ -271,6 +271,8 @@ def offer_create(
             )
             _audit(actor, "offer_created", offer.pk, None, capacity=capacity, method=method)
     except IntegrityError:
+        if not Offer.objects.filter(schedule_id=schedule_id).exists():
+            raise
         # two staff members opened the same schedule at once: the unique schedule wins
         raise OfferExists("this schedule already has an enrolment offer") from None
     return offer
@@ -305,7 +307,9 @@ def _no_show_rule(learner_id: int, offer: Offer, tags: list[str], now: dt.dateti
     from django.conf import settings
 
     limit = int(getattr(settings, "LEARNCITY_NO_SHOW_LIMIT", 0) or 0)
-    priorities = set(offer.priorities or [])
+    # a tag that also fills a reserved quota stays: the quota is the person's, not a priority
+    quota_tags = {str(quota.get("tag")) for quota in offer.quotas or []}
+    priorities = set(offer.priorities or []) - quota_tags
     if not limit or not priorities & set(tags):
         return tags
     from learncity.enrollment.attendance_selectors import no_show_counts
@@ -373,7 +377,8 @@ _AUDIT_INSERT = (
 _FACTS = (
     "SELECT o.programme_id, o.method, o.eligible_tags,"
     " COALESCE(NULLIF(p.display_title, ''), p.title), l.user_id, l.phone, l.email,"
-    " m.id, m.offer_id, m.learner_id, m.status, m.seat, v.id"
+    " m.id, m.offer_id, m.learner_id, m.status, m.seat, v.id,"
+    " CASE WHEN o.opens_at <= %s AND %s <= o.closes_at THEN 1 ELSE 0 END, o.per_person_limit"
     f" FROM {Offer._meta.db_table} o JOIN {_table_of(Offer, 'programme')} p"
     " ON p.id = o.programme_id"
     f" LEFT JOIN {Learner._meta.db_table} l ON l.id = %s"
@@ -427,12 +432,21 @@ def apply(
         raise EnrollmentError("idempotency key: 8 to 64 letters, digits or - _ . :")
     if channel not in Application.Channel.values:
         raise EnrollmentError(f"channel must be one of {', '.join(Application.Channel.values)}")
-    facts = sql.one(_FACTS, [learner_id, actor.user_id, idempotency_key, learner_id, offer_id])
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    facts = sql.one(
+        _FACTS, [stamp, stamp, learner_id, actor.user_id, idempotency_key, learner_id, offer_id]
+    )
     if facts is None:
         raise NotFound(f"no offer {offer_id}")
     (programme_id, method, eligible_raw, title, user_id, phone, email) = facts[:7]
     if user_id is None:
         raise NotFound(f"no learner {learner_id}")
+    # a retry gets its first answer whatever changed since (the key is the caller's own)
+    mine, live, window_open, limit_seen = facts[7:12], facts[12], facts[13], facts[14]
+    if mine[0] is not None:
+        return _replayed(mine[0], mine[1], mine[2], mine[3], mine[4], offer_id, learner_id)
+    if not window_open:
+        raise _window_closed(offer_id)  # before the lock; the lock checks again
     eligible = _json_list(eligible_raw)
     tags: list[str] = []
     own = channel == Application.Channel.ONLINE and user_id == actor.user_id
@@ -452,9 +466,6 @@ def apply(
     if channel != Application.Channel.ONLINE:
         tags.append("desk")
     # fast answers outside the lock (the unique indexes below are the guarantee)
-    mine, live = facts[7:12], facts[12]
-    if mine[0] is not None:
-        return _replayed(mine[0], mine[1], mine[2], mine[3], mine[4], offer_id, learner_id)
     if live is not None:
         raise AlreadyApplied("this person already has an application for this programme")
     online = channel == Application.Channel.ONLINE
@@ -463,6 +474,10 @@ def apply(
             # the locked part: one round trip takes the lock and, online, a first-come seat
             # if there is one; a refusal below rolls it all back
             first = [locks.lock_statement(offer_id, now)]
+            if limit_seen:
+                # a per-term limit counts the person's applications to other offers too:
+                # their row is locked (after the offer's, always in that order)
+                first.append(locks.learner_lock_statement(learner_id))
             if online:
                 first.append(locks.first_come_seat_statement(offer_id, now))
             outcomes = sql.batch(first)
@@ -470,11 +485,10 @@ def apply(
             if offer is None:
                 raise NotFound(f"no offer {offer_id}")
             if not offer.window_open:
-                window = Offer.objects.values_list("opens_at", "closes_at").get(pk=offer_id)
-                opens, closes = (timezone.localtime(t) for t in window)
-                raise WindowClosed(
-                    f"applications are taken from {opens:%Y-%m-%d %H:%M} to {closes:%Y-%m-%d %H:%M}"
-                )
+                raise _window_closed(offer_id)
+            if offer.per_person_limit and not limit_seen:
+                # the limit was set a moment ago: lock the person now
+                sql.batch([locks.learner_lock_statement(learner_id)])
             if offer.per_person_limit:
                 live_count = sql.one(_LIVE_IN_TERM, [learner_id, offer.term])
                 if live_count is not None and live_count[0] >= offer.per_person_limit:
@@ -487,7 +501,7 @@ def apply(
                 offer.method == Offer.Method.LOTTERY_THEN_FIRST_COME and not offer.drawn
             )
             if online:
-                seat = Application.Seat.GENERAL.value if outcomes[1].rowcount == 1 else ""
+                seat = Application.Seat.GENERAL.value if outcomes[-1].rowcount == 1 else ""
             else:
                 seat = "" if drawn_first else _take_seat(offer_id, channel)
             status = "pending" if drawn_first else ("confirmed" if seat else "waitlisted")
@@ -589,6 +603,14 @@ def _insert_statement(  # noqa: PLR0917 - the columns of one application
             term,
         ],
         returns_rows=True,
+    )
+
+
+def _window_closed(offer_id: int) -> WindowClosed:
+    window = Offer.objects.values_list("opens_at", "closes_at").get(pk=offer_id)
+    opens, closes = (timezone.localtime(t) for t in window)
+    return WindowClosed(
+        f"applications are taken from {opens:%Y-%m-%d %H:%M} to {closes:%Y-%m-%d %H:%M}"
     )
 
 

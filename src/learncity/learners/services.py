@@ -236,6 +236,7 @@ def api_token_create(user_id: int, label: str = "") -> str:
 
 _TOKEN_USER = (
     f"SELECT t.user_id, l.id FROM {ApiToken._meta.db_table} t"
+    f" JOIN {User._meta.db_table} u ON u.id = t.user_id AND u.is_active"
     f" LEFT JOIN {Learner._meta.db_table} l ON l.user_id = t.user_id"
     " WHERE t.digest = %s AND t.revoked_at IS NULL"
 )
