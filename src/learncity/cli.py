@@ -945,5 +945,11 @@ def credentials_revoke_command(
     _print(result, as_json, ["revoked" if result["revoked"] else "was revoked before"])
 
 
+from learncity import cli_analytics, cli_planning  # noqa: E402 - they use the helpers above
+
+cli_analytics.register(app)  # indicators, report (issue 8)
+cli_planning.register(app)  # plan access, plan sites (issue 9)
+
+
 def main() -> None:
     app()

@@ -41,7 +41,10 @@ INSTALLED_APPS = [
     "learncity.notifications",
     "learncity.vouchers",
     "learncity.records",
+    "learncity.analytics",
+    "learncity.planning",
     "learncity.portal",
+    "learncity.console",
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,7 @@ credentials_api.install(api_v1)  # verifying credentials (issue 7)
 urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api_v1.urls),
+    path("console/", include("learncity.console.urls")),
     path("", include("learncity.portal.urls")),
 ]
 

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class AnalyticsConfig(AppConfig):
+    name = "learncity.analytics"
+    label = "analytics"
+    verbose_name = "analytics (지표 · 설문 · 보고서)"
