@@ -20,7 +20,7 @@ from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer, django_auth
 
 from learncity.core.errors import LearncityError, NotFound
-from learncity.enrollment import services
+from learncity.enrollment import payments, services
 from learncity.enrollment.permissions import Actor
 from learncity.enrollment.selectors import applications_of, offer_detail
 from learncity.learners.selectors import learner_id_of_user
@@ -83,6 +83,10 @@ class ApplyIn(Schema):
     idempotency_key: str = Field(..., min_length=8, max_length=64)
     learner_id: int | None = Field(None, ge=1, description="default: the caller's own")
     channel: Literal["online", "desk", "phone"] = "online"
+    voucher_id: int | None = Field(
+        None, ge=1, description="pay with this learning voucher when the place is confirmed"
+    )
+    voucher_krw: int = Field(0, ge=0, le=100_000_000, description="won of the fee the voucher pays")
 
 
 class AppliedOut(Schema):
@@ -104,10 +108,17 @@ class ApplicationOut(Schema):
     created_at: dt.datetime
 
 
+class RefundOut(Schema):
+    transaction_id: int | None
+    amount_krw: int
+    voucher_id: int | None
+
+
 class ChangeOut(Schema):
     application_id: int
     status: str
     promoted: int | None = None
+    refunds: list[RefundOut] = Field([], description="voucher refunds of a cancelled place")
 
 
 @router.post("/applications", response={200: AppliedOut, 201: AppliedOut, **REFUSALS})
@@ -127,6 +138,8 @@ def application_create(request: HttpRequest, body: ApplyIn) -> Any:
             learner_id=learner_id,
             idempotency_key=body.idempotency_key,
             channel=body.channel,
+            voucher_id=body.voucher_id,
+            voucher_krw=body.voucher_krw,
         )
         payload = {
             "id": done.application_id,
@@ -171,6 +184,53 @@ for _kind in ("cancel", "accept", "decline"):
         response={200: ChangeOut, **REFUSALS},
         summary=f"{_kind.capitalize()} an application",
     )(_change(_kind))
+
+
+class ApplicationPaymentIn(Schema):
+    voucher_id: int = Field(..., ge=1)
+    amount_krw: int = Field(..., ge=1, le=100_000_000, description="won, all or part of the fee")
+    idempotency_key: str = Field(..., min_length=8, max_length=64)
+
+
+class PaymentOut(Schema):
+    transaction_id: int | None
+    amount_krw: int
+    replayed: bool
+    voucher_id: int | None
+    balance_krw: int | None
+
+
+@router.post(
+    "/applications/{application_id}/voucher-payment",
+    response={200: PaymentOut, 201: PaymentOut, **REFUSALS},
+)
+def application_voucher_payment(
+    request: HttpRequest, application_id: int, body: ApplicationPaymentIn
+) -> Any:
+    """Pay all or part of a confirmed place's fee with a learning voucher (the learner, a
+    household proxy, or the institution's staff at the desk). Enrolment says what is owed
+    (the offer's fee, waived for the groups it names, less what vouchers paid already). The
+    same idempotency key when retrying: answered once (200 with replayed)."""
+    actor = _actor(request)
+
+    def act() -> Any:
+        done = payments.voucher_pay(
+            actor=actor,
+            application_id=application_id,
+            voucher_id=body.voucher_id,
+            amount=body.amount_krw,
+            idempotency_key=body.idempotency_key,
+        )
+        payload = {
+            "transaction_id": done.transaction_id,
+            "amount_krw": done.amount_krw,
+            "replayed": done.replayed,
+            "voucher_id": done.voucher_id,
+            "balance_krw": done.balance_krw,
+        }
+        return Status(200 if done.replayed else 201, payload)
+
+    return _guarded(act)
 
 
 class OfferIn(Schema):

@@ -21,7 +21,9 @@ from ninja import Field, NinjaAPI, Router, Schema, Status
 from learncity.algorithms.ledger import CourseProgress
 from learncity.api.enrollment import AUTH, REFUSALS
 from learncity.core.errors import LearncityError
+from learncity.enrollment import payments
 from learncity.enrollment.permissions import Actor
+from learncity.enrollment.selectors import offer_of_application
 from learncity.learners.selectors import learner_id_of_user
 from learncity.vouchers import errors, selectors, services
 
@@ -156,6 +158,22 @@ def voucher_pay(request: HttpRequest, voucher_id: int, body: PaymentIn) -> Any:
     actor = _actor(request)
 
     def act() -> Any:
+        if body.application_id is not None:
+            # an application's fee: enrolment says what is owed, not the caller
+            if body.item != "tuition":
+                raise errors.NotTuition("an application's voucher payment is its tuition")
+            offer = offer_of_application(body.application_id)
+            if offer is None or offer["institution_id"] != body.institution_id:
+                raise errors.InvalidRequest("the application is not at this institution")
+            return _outcome(
+                payments.voucher_pay(
+                    actor=actor,
+                    application_id=body.application_id,
+                    voucher_id=voucher_id,
+                    amount=body.amount_krw,
+                    idempotency_key=body.idempotency_key,
+                )
+            )
         done = services.voucher_redeem(
             actor=actor,
             voucher_id=voucher_id,

@@ -130,6 +130,16 @@ class Application(TimeStampedModel):
     tags = models.JSONField(default=list, blank=True, help_text="lottery tags at application")
     term = models.CharField(max_length=20, default="", blank=True)
     accept_by = models.DateTimeField(null=True, blank=True)
+    voucher_choice_id = models.BigIntegerField(
+        null=True,
+        blank=True,
+        help_text="the voucher chosen at apply, paid when the place is confirmed",
+    )
+    voucher_choice_krw = models.PositiveIntegerField(
+        default=0,
+        db_default=0,  # the apply's plain INSERT leaves it out
+        help_text="how much of the fee the chosen voucher pays (what was paid: the ledger)",
+    )
     queue = models.BigIntegerField(
         null=True, blank=True, help_text="waitlist order: arrival (first-come) or draw order"
     )

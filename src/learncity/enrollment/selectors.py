@@ -462,3 +462,17 @@ def schedules_for_staff(
         page = pages
         total, rows = chosen(page)
     return {"rows": rows, "total": total, "page": page, "pages": pages}
+
+
+def offer_of_application(application_id: int) -> dict[str, Any] | None:
+    """The offer's id, institution and fee of an application (None when there is none)."""
+    found = (
+        Application.objects.filter(pk=application_id)
+        .values(
+            offer_pk=F("offer_id"),
+            institution_id=F("offer__institution_id"),
+            fee_krw=F("offer__fee_krw"),
+        )
+        .first()
+    )
+    return dict(found) if found is not None else None

@@ -25,7 +25,7 @@ from django.utils import timezone
 from learncity.algorithms import lottery
 from learncity.core import sql
 from learncity.core.errors import DomainError, NotFound
-from learncity.enrollment import locks
+from learncity.enrollment import locks, payments
 from learncity.enrollment.models import LIVE, Application, AuditEvent, Offer
 from learncity.enrollment.permissions import Actor, can_manage
 from learncity.learners.models import HouseholdLink, Learner
@@ -133,6 +133,14 @@ _MESSAGES = {
         "a place is free",
         "{title}: 자리가 났습니다. {deadline}까지 수락해 주세요."
         " / A place is free for you: accept by {deadline}.",
+    ),
+    "voucher_failed": (
+        "바우처 결제 실패",
+        "voucher payment failed",
+        "{title}: 수강은 확정되었지만 선택한 바우처로 결제하지 못했습니다 ({reason})."
+        " 다른 방법으로 결제하거나 '내 신청'에서 다시 결제해 주세요."
+        " / Your place is confirmed but the voucher you chose could not pay ({reason});"
+        " pay otherwise or again under My applications.",
     ),
     "drawn": (
         "추첨 결과",
@@ -417,10 +425,14 @@ def apply(
     idempotency_key: str,
     channel: str = Application.Channel.ONLINE,
     now: dt.datetime | None = None,
+    voucher_id: int | None = None,
+    voucher_krw: int = 0,
 ) -> Applied:
     """Apply for an offer. First-come confirms or waitlists at once; a lottery offer keeps
-    the application pending until the draw. A retried request with the same idempotency key
-    returns the first answer and changes nothing.
+    the application pending until the draw. With `voucher_id`, `voucher_krw` won of the fee
+    are paid with that learning voucher when the place is confirmed (enrollment.payments). A
+    retried request with the same idempotency key returns the first answer and changes
+    nothing.
 
     What does not decide a seat (who the person is, may the caller act for them, are they
     eligible, did they apply before) is read before the offer is locked, so that the locked
@@ -465,6 +477,16 @@ def apply(
         tags = _no_show_rule(learner_id, offer_row, tags, now)
     if channel != Application.Channel.ONLINE:
         tags.append("desk")
+    fee = 0
+    if voucher_id is not None:
+        # a voucher that could never pay is refused before anything is taken
+        fee = payments.check(
+            learner=Learner.objects.get(pk=learner_id),
+            offer=Offer.objects.get(pk=offer_id),
+            voucher_id=voucher_id,
+            amount=voucher_krw,
+            now=now,
+        )
     # fast answers outside the lock (the unique indexes below are the guarantee)
     if live is not None:
         raise AlreadyApplied("this person already has an application for this programme")
@@ -558,6 +580,23 @@ def apply(
                 ]
             )
             applied = Applied(int(written[0].rows[0][0]), status, seat, replayed=False)
+            if voucher_id is not None:
+                # a refusal here (the balance went short a moment ago) refuses the whole apply
+                Application.objects.filter(pk=applied.application_id).update(
+                    voucher_choice_id=voucher_id, voucher_choice_krw=voucher_krw
+                )
+                if status == "confirmed":
+                    payments.pay(
+                        actor=actor,
+                        application_id=applied.application_id,
+                        learner_id=learner_id,
+                        offer=Offer.objects.get(pk=offer_id),
+                        fee=fee,
+                        voucher_id=voucher_id,
+                        amount=voucher_krw,
+                        idempotency_key=f"apply:{actor.user_id}:{idempotency_key}",
+                        now=now,
+                    )
     except IntegrityError:
         # a concurrent request won a race: the same key (a retry) or a second application
         return _earlier(actor, idempotency_key, offer_id, learner_id)
@@ -678,11 +717,16 @@ def cancel(*, actor: Actor, application_id: int, now: dt.datetime | None = None)
             status="cancelled", seat="", updated_at=now
         )
         _audit(actor, "cancelled", offer.pk, application.pk, was=application.status)
+        refunds = []
+        if application.status == "confirmed":
+            refunds = payments.refund_on_leave(application.pk, offer, now)
+            for refund in refunds:
+                _audit(actor, "voucher_refunded", offer.pk, application.pk, **refund)
         promoted = None
         if seat:
             locks.seat_release(offer.pk, seat)
             promoted = _promote(offer, seat, now, actor)
-    return {"cancelled": application.pk, "promoted": promoted}
+    return {"cancelled": application.pk, "promoted": promoted, "refunds": refunds}
 
 
 def accept(*, actor: Actor, application_id: int, now: dt.datetime | None = None) -> str:
@@ -696,6 +740,7 @@ def accept(*, actor: Actor, application_id: int, now: dt.datetime | None = None)
         Application.objects.filter(pk=application.pk).update(status="confirmed", updated_at=now)
         _audit(actor, "accepted", offer.pk, application.pk)
         _checkin_code_send(application.pk)
+        payments.pay_on_confirm(application, offer, now, actor)
     return "confirmed"
 
 
@@ -765,7 +810,12 @@ def lottery_draw(
             raise InvalidState("the lottery has already been drawn; replay it instead")
         if now < offer.closes_at and offer.method == Offer.Method.LOTTERY:
             raise InvalidState("the lottery is drawn when the window closes")
-        pending = list(Application.objects.filter(offer=offer, status="pending").order_by("id"))
+        pending = list(
+            Application.objects.filter(offer=offer, status="pending")
+            .select_related("learner")
+            .order_by("id")
+        )
+        by_id = {a.pk: a for a in pending}
         applicants = [lottery.Applicant(str(a.pk), frozenset(a.tags)) for a in pending]
         quotas, priorities = _lottery_inputs(offer)
         seed = seed or secrets.token_hex(16)
@@ -787,6 +837,8 @@ def lottery_draw(
             )
             _notify(int(drawn.id), "drawn", result="당첨", result_en="selected")
             _checkin_code_send(int(drawn.id))
+            if by_id[int(drawn.id)].voucher_choice_id:
+                payments.pay_on_confirm(by_id[int(drawn.id)], offer, now, None)
         for position, waiting in enumerate(result.waitlist):
             Application.objects.filter(pk=int(waiting)).update(
                 status="waitlisted", queue=position - len(result.waitlist), updated_at=now

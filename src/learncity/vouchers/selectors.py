@@ -380,3 +380,14 @@ def redemptions_of_application(application_id: int) -> list[dict[str, Any]]:
 
 def today_month(today: dt.date) -> str:
     return today.strftime("%Y-%m")
+
+
+def voucher_paid_for_application(application_id: int) -> int:
+    """What vouchers paid of an application's tuition, less what was refunded of it."""
+    paid = LedgerTransaction.objects.filter(
+        kind="redeem", application_id=application_id, item="tuition"
+    ).aggregate(total=Sum("amount_krw"))["total"]
+    refunded = LedgerTransaction.objects.filter(
+        kind="refund", reverses__application_id=application_id, reverses__item="tuition"
+    ).aggregate(total=Sum("amount_krw"))["total"]
+    return int(paid or 0) - int(refunded or 0)

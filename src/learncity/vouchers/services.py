@@ -575,6 +575,32 @@ def voucher_refund(
 # ------------------------------------------------------------------ enrolment's calls
 
 
+def voucher_payment_check(
+    *, voucher_id: int, learner_id: int, institution_id: int, amount: int, now: dt.datetime
+) -> None:
+    """Refuse now what the payment would refuse later (enrolment keeps a voucher chosen for a
+    place that comes later): not the person's voucher, an institution not registered for its
+    programme, a period that ended, a balance short of `amount`. Reads only; the payment
+    checks again under its lock."""
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise errors.InvalidAmount("the amount must be a positive whole number of won")
+    voucher = _voucher(voucher_id)
+    if voucher.learner_id != learner_id:
+        raise errors.Forbidden("the voucher is not the applicant's")
+    if not RegisteredInstitution.objects.filter(
+        programme_id=voucher.programme_id, institution_id=institution_id
+    ).exists():
+        raise errors.InstitutionNotRegistered(
+            "this institution is not registered for the voucher's programme"
+            " (이용권 사용기관이 아닙니다)"
+        )
+    _usable(voucher, timezone.localdate(now))
+    if voucher.status == Voucher.Status.EXPIRED:
+        raise errors.VoucherExpired("the voucher has expired")
+    if _voucher_balance(voucher_id) < amount:
+        raise errors.InsufficientBalance("the balance does not cover this payment")
+
+
 def voucher_redeem_for_application(
     *,
     actor: Actor,
