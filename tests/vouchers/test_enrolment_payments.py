@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
@@ -370,3 +371,60 @@ def test_the_api_pays_at_apply_and_afterwards(world):
     assert [r["amount_krw"] for r in answer.json()["refunds"]] == [40_000]
     assert _balance(world["voucher"]) == 350_000
     audit_is_clean()
+
+
+def test_the_expire_command_lapses_ended_periods_once(world):
+    from typer.testing import CliRunner
+
+    from learncity.cli import app
+
+    runner = CliRunner()
+    bad = runner.invoke(app, ["vouchers", "expire", "--today", "2027-13-01"])
+    assert bad.exit_code != 0 and "YYYY-MM-DD" in bad.output
+    assert _balance(world["voucher"]) == 350_000
+    early = runner.invoke(app, ["vouchers", "expire", "--today", "2026-12-31", "--json"])
+    assert early.exit_code == 0 and json.loads(early.output)["expired"] == 0
+    done = runner.invoke(app, ["vouchers", "expire", "--today", "2027-01-01", "--json"])
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.output) == {"expired": 1, "lapsed_krw": 350_000, "refused": []}
+    again = runner.invoke(app, ["vouchers", "expire", "--today", "2027-01-02", "--json"])
+    assert json.loads(again.output)["expired"] == 0
+    assert _balance(world["voucher"]) == 0
+    audit_is_clean()
+
+
+def test_the_programme_page_offers_the_voucher_and_applies_with_it(world):
+    from django.urls import reverse
+
+    client = Client()
+    client.force_login(User.objects.get(pk=world["citizen"].user_id))
+    now = timezone.now()
+    Offer.objects.filter(pk=world["offer"].pk).update(
+        opens_at=now - dt.timedelta(days=1), closes_at=now + dt.timedelta(days=7)
+    )
+    url = reverse("portal:programme", args=[world["course"].pk])
+    page = client.get(url).content.decode()
+    assert 'data-testid="voucher-choice"' in page and "350,000" in page
+    apply_url = reverse("portal:apply", args=[world["course"].pk])
+    refused = client.post(
+        apply_url,
+        {"idempotency_key": "page-apply-1", "voucher_id": world["voucher"], "voucher_krw": "5만"},
+    )
+    assert refused.status_code == 422 and "숫자" in refused.content.decode()
+    refused = client.post(
+        apply_url,
+        {"idempotency_key": "page-apply-2", "voucher_id": world["voucher"], "voucher_krw": "95000"},
+    )
+    assert refused.status_code == 422 and Application.objects.count() == 0
+    done = client.post(
+        apply_url,
+        {
+            "idempotency_key": "page-apply-3",
+            "voucher_id": world["voucher"],
+            "voucher_krw": "90,000",
+        },
+    )
+    assert done.status_code == 302
+    assert _balance(world["voucher"]) == 260_000
+    application = Application.objects.get()
+    assert application.status == "confirmed" and payments.paid_krw(application.pk) == 90_000

@@ -112,7 +112,14 @@ def offer_of_programme(programme_id: int) -> dict[str, Any] | None:
     found: dict[str, Any] | None = (
         Offer.objects.filter(programme_id=programme_id)
         .order_by("schedule_id")
-        .values(*_OFFER_FIELDS, "accept_hours", "eligible_tags", "per_person_limit")
+        .values(
+            *_OFFER_FIELDS,
+            "accept_hours",
+            "eligible_tags",
+            "per_person_limit",
+            "fee_krw",
+            "fee_waiver_groups",
+        )
         .first()
     )
     return found

@@ -120,9 +120,41 @@ def apply_context(request: HttpRequest, programme_id: int) -> dict[str, Any]:
         "method_words": METHOD_WORDS.get(offer["method"], (offer["method"], offer["method"])),
         "idempotency_key": uuid.uuid4().hex,
         "mine": mine,
+        "vouchers": _usable_vouchers(request, offer),
         "login_url": f"{reverse('portal:login')}?next="
         + reverse("portal:programme", args=[programme_id]),
     }
+
+
+def _usable_vouchers(request: HttpRequest, offer: dict[str, Any]) -> list[dict[str, Any]]:
+    """The visitor's vouchers that still hold money, for a course with a fee (whether the
+    institution takes them is checked when applying: a clear refusal, nothing taken)."""
+    if not offer.get("fee_krw") or not request.user.is_authenticated:
+        return []
+    from learncity.vouchers.selectors import vouchers_of_user
+
+    today = timezone.localdate()
+    return [
+        {**v, "suggested_krw": min(v["balance_krw"], offer["fee_krw"])}
+        for v in vouchers_of_user(_user_id(request))
+        if v["status"] == "active" and v["balance_krw"] > 0 and v["period_end"] >= today
+    ]
+
+
+def _voucher_choice(request: HttpRequest) -> tuple[int | None, int]:
+    """The voucher and amount chosen on the apply form; refused with a clear message when
+    they are not whole numbers."""
+    from learncity.vouchers.errors import InvalidAmount
+
+    chosen = request.POST.get("voucher_id", "").strip()
+    if not chosen:
+        return None, 0
+    amount = request.POST.get("voucher_krw", "").replace(",", "").strip()
+    if not chosen.isdigit() or not amount.isdigit():
+        raise InvalidAmount(
+            "바우처와 결제 금액(원)을 숫자로 적어 주세요 (the voucher and a whole amount of won)"
+        )
+    return int(chosen), int(amount)
 
 
 def _described(row: dict[str, Any]) -> dict[str, Any]:
@@ -147,11 +179,14 @@ def apply(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if offer is None:
             raise NotFound("this programme takes no applications here")
+        voucher_id, voucher_krw = _voucher_choice(request)
         done = services.apply(
             actor=Actor(_user_id(request)),
             offer_id=offer["id"],
             learner_id=_learner_id(_user_id(request)),
             idempotency_key=request.POST.get("idempotency_key", "")[:100],
+            voucher_id=voucher_id,
+            voucher_krw=voucher_krw,
         )
     except LearncityError as exc:
         message, status = refusal(exc)

@@ -676,14 +676,20 @@ def voucher_refund_for_application(
 
 
 def voucher_expire(
-    *, actor: Actor, voucher_id: int, today: dt.date | None = None, now: dt.datetime | None = None
+    *,
+    actor: Actor | None,
+    voucher_id: int,
+    today: dt.date | None = None,
+    now: dt.datetime | None = None,
 ) -> Outcome:
     """After its period, a voucher's unused balance lapses (no carry-over, no cash-out).
-    Idempotent by nature: the key is `expire:<voucher>`."""
+    Idempotent by nature: the key is `expire:<voucher>`. `actor` None: the scheduled run
+    (`learncity vouchers expire`, an operator's command)."""
     moment = _now(now)
     today = today or timezone.localdate(moment)
     voucher = _voucher(voucher_id)
-    _manage(actor, voucher.programme)
+    if actor is not None:
+        _manage(actor, voucher.programme)
     key = f"expire:{voucher_id}"
     request = {"op": "expire", "voucher": voucher_id}
 
@@ -718,7 +724,7 @@ def voucher_expire(
                 amount_krw=amount,
                 at=moment,
                 month=_month_of(moment),
-                actor_id=actor.user_id,
+                actor_id=actor.user_id if actor else None,
                 programme_id=voucher.programme_id,
                 voucher_id=voucher_id,
             )
@@ -727,17 +733,24 @@ def voucher_expire(
     return _guarded(key, request, run)
 
 
-def vouchers_expire_due(*, actor: Actor, today: dt.date | None = None) -> int:
-    """Expire every active voucher whose programme's period ended before `today`; how many."""
+def vouchers_expire_due(*, actor: Actor | None, today: dt.date | None = None) -> dict[str, Any]:
+    """Expire every active voucher whose programme's period ended before `today` (each in its
+    own transaction; safe to run again). Returns how many expired, the won that lapsed, and
+    the vouchers that could not be expired with the reason (the others go on)."""
     today = today or timezone.localdate()
     due = Voucher.objects.filter(
         status=Voucher.Status.ACTIVE, programme__period_end__lt=today
     ).values_list("pk", flat=True)
-    count = 0
+    expired, lapsed, refused = 0, 0, []
     for voucher_id in list(due):
-        voucher_expire(actor=actor, voucher_id=voucher_id, today=today)
-        count += 1
-    return count
+        try:
+            done = voucher_expire(actor=actor, voucher_id=voucher_id, today=today)
+        except errors.VoucherError as exc:
+            refused.append({"voucher_id": voucher_id, "code": exc.code, "reason": exc.message})
+            continue
+        expired += 1
+        lapsed += done.amount_krw
+    return {"expired": expired, "lapsed_krw": lapsed, "refused": refused}
 
 
 # ------------------------------------------------------------------ settle
