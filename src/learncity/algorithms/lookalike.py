@@ -1,0 +1,214 @@
+"""Look-alike programmes (유사·중복 프로그램): near-duplicate offers across providers.
+
+Input: one `Doc` per programme with its provider (an institution, or a centre of one) and
+its tokens (Korean morphemes of title and description, from korean_text). Output: the pairs
+whose TF-IDF cosine reaches a threshold, across different providers only, and their
+clusters (connected components), largest first.
+
+Why TF-IDF cosine and not MinHash: catalogue titles are short (3 to 8 morphemes). Jaccard
+over so few tokens is coarse, and MinHash only estimates it; TF-IDF weighs the rare words
+that make a course what it is (캘리그라피, 우쿨렐레, 노션) above the words every course
+shares (강좌, 교실, 기초), and is exact. Candidates come from an inverted index, so only
+pairs that share a token are scored; a token in more than `max_df` of the programmes is
+left out of the candidate search (it is still in the cosine). Pure Python, no Django.
+
+The threshold (DEFAULT_THRESHOLD) is measured on a hand-labelled sample of real pairs
+(tests/analytics/data/lookalike_pairs.tsv, docs/lookalike.md).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+DEFAULT_THRESHOLD = 0.6
+MAX_DF = 0.2  # tokens in more than this share of programmes do not make candidates
+
+
+# Levels of a course: 초급 and 중급 of the same title are a sequence, not a copy.
+_LEVELS = {
+    "입문": 1, "기초": 1, "초급": 1, "초보": 1, "왕초보": 1,
+    "중급": 2,
+    "고급": 3, "심화": 3, "상급": 3,
+}  # fmt: skip
+_LEVEL_NAMES = {1: "초급", 2: "중급", 3: "고급"}
+_PREFIX_LEVEL = {"초": 1, "중": 2}  # 초·중급 splits into 초 + 중급
+_COMBINED = {"초중급": (1, 2), "중고급": (2, 3), "초중고급": (1, 2, 3)}
+
+
+def canonical_tokens(tokens: Iterable[str]) -> tuple[str, ...]:
+    """Level words in one spelling: `초중급` and `초` + `중급` (from `초·중급`) both become
+    초급 + 중급; 입문 and 기초 become 초급; 심화 becomes 고급. Other tokens unchanged."""
+    result: list[str] = []
+    items = list(tokens)
+    i = 0
+    while i < len(items):
+        token = items[i]
+        following = items[i + 1] if i + 1 < len(items) else ""
+        first = _PREFIX_LEVEL.get(token)
+        if first is not None and following in ("중급", "고급"):
+            result.extend(_LEVEL_NAMES[level] for level in (first, _LEVELS[following]))
+            i += 2
+            continue
+        if token in _COMBINED:
+            result.extend(_LEVEL_NAMES[level] for level in _COMBINED[token])
+        elif token in _LEVELS:
+            result.append(_LEVEL_NAMES[_LEVELS[token]])
+        else:
+            result.append(token)
+        i += 1
+    return tuple(result)
+
+
+def levels_of(tokens: Iterable[str]) -> frozenset[int]:
+    """The course levels a title names (after canonical_tokens): 1, 2, 3."""
+    names = {name: level for level, name in _LEVEL_NAMES.items()}
+    return frozenset(names[t] for t in tokens if t in names)
+
+
+def different_levels(a: Iterable[str], b: Iterable[str]) -> bool:
+    """Both name a level and they have none in common (초급 vs 중급): not look-alikes."""
+    la, lb = levels_of(a), levels_of(b)
+    return bool(la and lb and not la & lb)
+
+
+@dataclass(frozen=True)
+class Doc:
+    key: int
+    provider: Hashable
+    tokens: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Pair:
+    a: int
+    b: int  # a < b
+    similarity: float
+
+
+@dataclass(frozen=True)
+class Cluster:
+    keys: tuple[int, ...]  # sorted
+    similarity: float  # mean similarity of the pairs that joined it
+    min_similarity: float
+    pairs: tuple[Pair, ...] = field(default=(), repr=False)
+
+
+def vectors(docs: Sequence[Doc]) -> list[dict[str, float]]:
+    """Sublinear TF (1 + log tf) times smoothed IDF (1 + log((1 + n) / (1 + df))), L2-norm 1.
+    A document without tokens has an empty vector (similar to nothing)."""
+    n = len(docs)
+    frequency: Counter[str] = Counter()
+    for doc in docs:
+        frequency.update(set(doc.tokens))
+    idf = {token: 1.0 + math.log((1 + n) / (1 + df)) for token, df in frequency.items()}
+    result: list[dict[str, float]] = []
+    for doc in docs:
+        counts = Counter(doc.tokens)
+        weights = {t: (1.0 + math.log(c)) * idf[t] for t, c in counts.items()}
+        norm = math.sqrt(sum(w * w for w in weights.values()))
+        result.append({t: w / norm for t, w in weights.items()} if norm else {})
+    return result
+
+
+def cosine(u: dict[str, float], v: dict[str, float]) -> float:
+    if len(u) > len(v):
+        u, v = v, u
+    return sum(w * v.get(t, 0.0) for t, w in u.items())
+
+
+def similar_pairs(
+    docs: Sequence[Doc],
+    threshold: float = DEFAULT_THRESHOLD,
+    *,
+    across_providers: bool = True,
+    max_df: float = MAX_DF,
+) -> list[Pair]:
+    """Every pair with cosine >= threshold (of different providers unless told otherwise),
+    sorted by similarity descending, then keys. Keys must be unique. Tokens are expected in
+    canonical form (canonical_tokens). Two titles naming different levels never pair."""
+    if not 0.0 < threshold <= 1.0:
+        raise ValueError(f"threshold must be in (0, 1]: {threshold}")
+    if not 0.0 <= max_df <= 1.0:
+        raise ValueError(f"max_df must be in [0, 1]: {max_df}")
+    keys = [doc.key for doc in docs]
+    if len(set(keys)) != len(keys):
+        raise ValueError("document keys must be unique")
+    vecs = vectors(docs)
+    limit = max(2, int(max_df * len(docs)))
+    postings: dict[str, list[int]] = defaultdict(list)
+    for i, vec in enumerate(vecs):
+        for token in vec:
+            postings[token].append(i)
+    pairs: list[Pair] = []
+    for i, vec in enumerate(vecs):
+        candidates: set[int] = set()
+        for token in vec:
+            posting = postings[token]
+            if len(posting) <= limit:
+                candidates.update(j for j in posting if j > i)
+        if not candidates and len(vec) and all(len(postings[t]) > limit for t in vec):
+            # only common tokens: fall back to every document sharing one of them
+            for token in vec:
+                candidates.update(j for j in postings[token] if j > i)
+        for j in candidates:
+            if across_providers and docs[i].provider == docs[j].provider:
+                continue
+            if different_levels(docs[i].tokens, docs[j].tokens):
+                continue
+            score = cosine(vec, vecs[j])
+            if score >= threshold - 1e-12:
+                a, b = sorted((docs[i].key, docs[j].key))
+                pairs.append(Pair(a, b, round(min(score, 1.0), 6)))
+    pairs.sort(key=lambda p: (-p.similarity, p.a, p.b))
+    return pairs
+
+
+def clusters(pairs: Iterable[Pair]) -> list[Cluster]:
+    """Connected components of the pairs (union-find), largest first, then by first key."""
+    parent: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    pair_list = list(pairs)
+    for pair in pair_list:
+        ra, rb = find(pair.a), find(pair.b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    members: dict[int, list[int]] = defaultdict(list)
+    for key in parent:
+        members[find(key)].append(key)
+    edges: dict[int, list[Pair]] = defaultdict(list)
+    for pair in pair_list:
+        edges[find(pair.a)].append(pair)
+    result = [
+        Cluster(
+            keys=tuple(sorted(keys)),
+            similarity=round(sum(p.similarity for p in edges[root]) / len(edges[root]), 6),
+            min_similarity=min(p.similarity for p in edges[root]),
+            pairs=tuple(edges[root]),
+        )
+        for root, keys in members.items()
+    ]
+    result.sort(key=lambda c: (-len(c.keys), -c.similarity, c.keys[0]))
+    return result
+
+
+def precision_recall(
+    reported: set[tuple[int, int]], labels: dict[tuple[int, int], bool]
+) -> tuple[float | None, float | None, int, int]:
+    """Precision and recall of the reported pairs over hand-labelled pairs: (precision,
+    recall, labelled pairs reported, labelled positives). None where undefined."""
+    judged = {pair for pair in reported if pair in labels}
+    true_positive = sum(1 for pair in judged if labels[pair])
+    positives = sum(1 for value in labels.values() if value)
+    precision = true_positive / len(judged) if judged else None
+    recall = true_positive / positives if positives else None
+    return precision, recall, len(judged), positives
