@@ -6,6 +6,7 @@ from django.views.i18n import set_language
 from learncity.api import attendance as attendance_api
 from learncity.api import credentials as credentials_api
 from learncity.api import enrollment as enrollment_api
+from learncity.api import records as records_api
 from learncity.api import vouchers as vouchers_api
 from learncity.api.v1 import api as api_v1
 
@@ -13,6 +14,7 @@ enrollment_api.install(api_v1)  # the enrolment endpoints live beside the catalo
 attendance_api.install(api_v1)  # check-in, attendance, completion (issue 6)
 vouchers_api.install(api_v1)  # vouchers, settlement, project budgets (issue 7)
 credentials_api.install(api_v1)  # verifying credentials (issue 7)
+records_api.install(api_v1)  # the learner's record, transcript, credentials, data (issue 7)
 
 urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
