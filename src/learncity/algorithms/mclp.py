@@ -19,10 +19,14 @@ of the model (it changes neither objective).
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -49,6 +53,24 @@ class Comparison:
         if self.exact.objective <= 0:
             return 0.0
         return max(0.0, (self.exact.objective - self.greedy.objective) / self.exact.objective)
+
+
+@contextlib.contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    """Send what C code writes to standard output to /dev/null meanwhile (JSON stays clean)."""
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError):  # no real file descriptor (captured output)
+        yield
+        return
+    try:
+        with Path(os.devnull).open("wb") as null:
+            os.dup2(null.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _check(
@@ -175,7 +197,8 @@ def solve_exact(
         highspy.HighsVarType.kContinuous
     ] * n_y
 
-    highs = highspy.Highs()  # type: ignore[no-untyped-call]
+    with _quiet_stdout():  # HiGHS prints its banner to file descriptor 1 when created
+        highs = highspy.Highs()  # type: ignore[no-untyped-call]
     highs.setOptionValue("output_flag", False)
     highs.setOptionValue("time_limit", float(time_limit_s))
     highs.setOptionValue("mip_rel_gap", float(mip_rel_gap))
