@@ -24,7 +24,8 @@ Straight-line model (4.8 km/h, detour 1.3, T = 15 minutes, so 923 m as the crow 
 JSON keys: neighbourhoods, venues, programmes, neighbourhoods_s, neighbourhoods_covered_share,
 grid_points, grid_s, grid_baseline_s, grid_ratio, grid_ball_baseline_s, grid_points_within,
 agree_with_baseline, mclp_neighbourhoods, mclp_candidates, mclp_k, mclp_residents, mclp_s,
-mclp_status, mclp_objective, mclp_greedy_objective, mclp_greedy_s, mclp_gap, mclp_solver_gap, placed.
+mclp_status, mclp_objective, mclp_greedy_objective, mclp_greedy_s, mclp_gap, mclp_solver_gap,
+placed.
 """
 
 from __future__ import annotations
