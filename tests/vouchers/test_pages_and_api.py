@@ -120,7 +120,7 @@ def test_settlement_page_by_role(world):
 
 
 def test_project_page_by_role(world):
-    url = f"/staff/projects/{world['project'].pk}?completed_hours=100"
+    url = f"/staff/projects/{world['project'].pk}"
     assert client_of(world["admin"]).get(url).status_code == 200
     officer = staff(StaffRole.Role.DISTRICT_OFFICER, district_code="1168000000")
     page = client_of(officer).get(url)
@@ -215,9 +215,7 @@ def test_api_refund_settlement_and_budget(world):
         .status_code
         == 403
     )
-    budget = client_of(world["admin"]).get(
-        f"/api/v1/funded-projects/{world['project'].pk}/budget?completed_hours=10"
-    )
+    budget = client_of(world["admin"]).get(f"/api/v1/funded-projects/{world['project'].pk}/budget")
     assert budget.status_code == 200 and budget.json()["budget_krw"] == 30_000_000
     assert (
         client_of(world["citizen"])

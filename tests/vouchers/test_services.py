@@ -14,6 +14,7 @@ from django.db import connection
 from learncity.algorithms.ledger import CourseProgress
 from learncity.core.errors import LearncityError, NotFound
 from learncity.learners.models import StaffRole
+from learncity.records.models import RecordEntry
 from learncity.vouchers import errors, selectors, services
 from learncity.vouchers.models import Account, LedgerTransaction, Posting, Voucher
 
@@ -377,7 +378,8 @@ def test_project_budget_spend_and_costs(world):
         amount=100_000,
         budget_line_id=lines[0].pk,
     )
-    for _ in range(2):
+    paid = []
+    for n in range(2):
         learner, actor = person()
         voucher_id = issued(city, funded, learner)
         services.voucher_redeem(
@@ -388,11 +390,37 @@ def test_project_budget_spend_and_costs(world):
             idempotency_key=f"project-pay-{voucher_id}",
             now=NOW,
             acting_for_learner_id=learner.pk,
+            application_id=7001 + n,
+            course_id=world["course"].pk,
         )
+        paid.append(learner)
+    budget = selectors.project_budget(project.pk)
+    assert budget["completed_hours"] is None and budget["cost_per_completed_hour_krw"] is None
     services.project_expense_record(
         actor=city, line_id=lines[1].pk, amount_krw=1_200_000, spent_on=dt.date(2026, 4, 1)
     )
-    budget = selectors.project_budget(project.pk, completed_hours=300)
+    # the learning record: the first course completed with 180 attended hours, the second
+    # with 120 (hours from the record, not typed in)
+    for n, (learner, minutes) in enumerate(zip(paid, (180 * 60, 120 * 60), strict=True)):
+        RecordEntry.objects.create(
+            learner=learner,
+            completion_event_id=9001 + n,
+            application_id=7001 + n,
+            offer_id=1,
+            programme_id=world["course"].pk,
+            institution_id=world["place"].pk,
+            title="스마트폰 활용",
+            institution_name="강남구평생학습관",
+            completed_at=NOW,
+            year=2026,
+            sessions_attended=10,
+            sessions_counted=10,
+            attendance_percent=100.0,
+            scheduled_minutes=minutes,
+            attended_minutes=minutes,
+        )
+    budget = selectors.project_budget(project.pk)
+    assert budget["completed_hours"] == 300.0 and budget["completed_courses_paid"] == 2
     assert [(line["spent_krw"], line["remaining_krw"]) for line in budget["lines"]] == [
         (140_000, 29_860_000),
         (1_200_000, 13_800_000),
@@ -400,7 +428,6 @@ def test_project_budget_spend_and_costs(world):
     assert budget["spent_krw"] == 1_340_000 and budget["learners"] == 2
     assert budget["cost_per_learner_krw"] == 670_000
     assert budget["cost_per_completed_hour_krw"] == 4_467  # 1,340,000 / 300, rounded
-    assert selectors.project_budget(project.pk)["cost_per_completed_hour_krw"] is None
     with pytest.raises(errors.InvalidAmount):
         services.project_create(
             actor=city,

@@ -231,17 +231,13 @@ def settlement(request: HttpRequest, institution_id: int, month: str) -> Any:
 
 
 @router.get("/funded-projects/{project_id}/budget", response={200: dict, **REFUSALS})
-def project_budget(
-    request: HttpRequest, project_id: int, completed_hours: int | None = None
-) -> Any:
-    """Spend against budget per line, cost per learner and (given the completed hours, until
-    the learning records provide them) per completed hour."""
+def project_budget(request: HttpRequest, project_id: int) -> Any:
+    """Spend against budget per line, cost per learner and per completed hour (the attended
+    hours, from the learning record, of the completed courses the project's vouchers paid)."""
 
     def act() -> Any:
         selectors.project_get_for_staff(_actor(request), project_id)
-        if completed_hours is not None and completed_hours < 0:
-            raise errors.InvalidRequest("completed_hours must not be negative")
-        return selectors.project_budget(project_id, completed_hours=completed_hours)
+        return selectors.project_budget(project_id)
 
     return _guarded(act)
 

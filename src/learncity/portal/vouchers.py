@@ -155,11 +155,11 @@ def _csv(name: str, report: dict[str, Any]) -> HttpResponse:
 @login_required
 @require_GET
 def project(request: HttpRequest, pk: int) -> HttpResponse:
-    """?completed_hours=N until the learning records provide the completed hours."""
-    hours = _int(request.GET.get("completed_hours", ""))
+    """A funded project's budget: spend per line, cost per learner and per completed hour
+    (hours from the learning record)."""
     try:
         selectors.project_get_for_staff(_actor(request), pk)
     except LearncityError as exc:
         return _refused(request, exc)
-    budget = selectors.project_budget(pk, completed_hours=hours)
+    budget = selectors.project_budget(pk)
     return render(request, "portal/vouchers/project.html", {"budget": budget})

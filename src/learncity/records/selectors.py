@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db.models import Sum
 from django.utils import timezone
 
 from learncity.algorithms.records import RecordLine, hours, record_totals
@@ -248,3 +249,14 @@ def personal_data_export(learner_id: int, *, now: dt.datetime | None = None) -> 
         ],
         "credentials": credential_list(learner_id),
     }
+
+
+def attended_minutes_of_applications(application_ids: list[int]) -> int:
+    """The completed learning (attended minutes of held sessions) of these applications, from
+    the learning record: the "completed hours" of a funded project's cost per hour."""
+    if not application_ids:
+        return 0
+    total = RecordEntry.objects.filter(application_id__in=application_ids).aggregate(
+        minutes=Sum("attended_minutes")
+    )["minutes"]
+    return int(total or 0)

@@ -236,17 +236,21 @@ def project_get_for_staff(actor: Actor, project_id: int) -> FundedProject:
 def _voucher_spend(programme_ids: list[int]) -> tuple[int, int]:
     """Net voucher spending (payments less refunds) of the programmes, and how many learners
     it reached (net spending above zero)."""
+    total, learners, _ = _voucher_spend_detail(programme_ids)
+    return total, learners
+
+
+def _voucher_spend_detail(programme_ids: list[int]) -> tuple[int, int, list[int]]:
+    """Net voucher spending of the programmes, the learners it reached, and the enrolment
+    applications it paid (net above zero)."""
     if not programme_ids:
-        return 0, 0
-    per_voucher = (
-        LedgerTransaction.objects.filter(
-            programme_id__in=programme_ids, kind__in=("redeem", "refund")
-        )
-        .values("voucher__learner_id")
-        .annotate(
-            redeemed=Sum("amount_krw", filter=Q(kind="redeem")),
-            refunded=Sum("amount_krw", filter=Q(kind="refund")),
-        )
+        return 0, 0, []
+    spend = LedgerTransaction.objects.filter(
+        programme_id__in=programme_ids, kind__in=("redeem", "refund")
+    )
+    per_voucher = spend.values("voucher__learner_id").annotate(
+        redeemed=Sum("amount_krw", filter=Q(kind="redeem")),
+        refunded=Sum("amount_krw", filter=Q(kind="refund")),
     )
     total = 0
     learners = 0
@@ -254,7 +258,15 @@ def _voucher_spend(programme_ids: list[int]) -> tuple[int, int]:
         net = int(row["redeemed"] or 0) - int(row["refunded"] or 0)
         total += net
         learners += net > 0
-    return total, learners
+    paid: dict[int, int] = {}
+    for kind, application_id, amount, reversed_application in spend.values_list(
+        "kind", "application_id", "amount_krw", "reverses__application_id"
+    ):
+        if kind == "redeem" and application_id is not None:
+            paid[application_id] = paid.get(application_id, 0) + int(amount)
+        elif kind == "refund" and reversed_application is not None:
+            paid[reversed_application] = paid.get(reversed_application, 0) - int(amount)
+    return total, learners, sorted(a for a, net in paid.items() if net > 0)
 
 
 def _per(amount: int, count: int | None) -> int | None:
@@ -264,13 +276,14 @@ def _per(amount: int, count: int | None) -> int | None:
     return (2 * amount + count) // (2 * count)
 
 
-def project_budget(project_id: int, *, completed_hours: int | None = None) -> dict[str, Any]:
+def project_budget(project_id: int) -> dict[str, Any]:
     """Spend against budget, per line and in total, and cost per learner and per completed
     hour. Voucher spending counts against the line its programme is linked to (or against the
     project, unassigned, when the programme names no line); other spending is recorded as
-    expenses. Completed hours come from the learning records (records app); until it offers
-    them, the caller passes them in (`completed_hours`), and the cost per hour is None
-    without them."""
+    expenses. Completed hours come from the learning record: the attended hours of the
+    completed courses that the project's vouchers paid for (None while none is completed)."""
+    from learncity.records.selectors import attended_minutes_of_applications
+
     project = FundedProject.objects.filter(pk=project_id).first()
     if project is None:
         raise NotFound(f"no funded project {project_id}")
@@ -299,7 +312,9 @@ def project_budget(project_id: int, *, completed_hours: int | None = None) -> di
             }
         )
     unassigned, _ = _voucher_spend([p["id"] for p in programmes if p["budget_line_id"] is None])
-    _, learners = _voucher_spend([p["id"] for p in programmes])
+    _, learners, paid_applications = _voucher_spend_detail([p["id"] for p in programmes])
+    minutes = attended_minutes_of_applications(paid_applications)
+    completed_hours = round(minutes / 60, 1) if minutes else None
     spent = sum(line["spent_krw"] for line in lines) + unassigned
     return {
         "id": project.pk,
@@ -318,7 +333,10 @@ def project_budget(project_id: int, *, completed_hours: int | None = None) -> di
         "learners": learners,
         "cost_per_learner_krw": _per(spent, learners),
         "completed_hours": completed_hours,
-        "cost_per_completed_hour_krw": _per(spent, completed_hours),
+        "completed_courses_paid": len(paid_applications),
+        "cost_per_completed_hour_krw": (
+            _per(spent * 60, minutes) if completed_hours is not None else None
+        ),
     }
 
 
