@@ -100,7 +100,8 @@ class Reach:
 
 
 class TravelModel(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def reach(
         self,
