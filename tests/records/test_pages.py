@@ -12,8 +12,9 @@ from django.contrib.auth.models import User
 from django.db.models import Count
 from django.test import Client
 
-from learncity.enrollment.models import Application, CompletionEvent
+from learncity.enrollment.models import Application, CheckinToken, CompletionEvent
 from learncity.learners.models import Learner
+from learncity.notifications.models import OutboxMessage
 from learncity.records import credentials, services
 from learncity.records.models import Credential, RecordEntry
 
@@ -115,6 +116,13 @@ def test_closing_the_account_keeps_aggregates_and_erases_the_person(two):
     credential = Credential.objects.get(learner=learner)
     jwt = credential.jwt
     before = _aggregates()
+    phone = learner.phone
+    sent_to_me = OutboxMessage.objects.filter(recipient=phone).count()
+    assert sent_to_me >= 1  # the confirmation (with its check-in link)
+    assert CheckinToken.objects.filter(
+        application__learner=learner, revoked_at__isnull=True
+    ).exists()
+    messages_before = OutboxMessage.objects.count()
     client = client_of(actor)
     assert client.get("/me/account/delete").status_code == 200
     refused = client.post("/me/account/delete", {"confirmation": "아니오"})
@@ -136,6 +144,19 @@ def test_closing_the_account_keeps_aggregates_and_erases_the_person(two):
     assert credentials.credential_verify(jwt).reason == "revoked"
     assert Credential.objects.get(pk=credential.pk).jwt == ""
     assert client.get("/me/record").status_code == 302  # signed out
+    # no contact and no text of theirs stays in the outbox (the count does), no code works
+    assert OutboxMessage.objects.count() == messages_before
+    assert not OutboxMessage.objects.filter(recipient=phone).exists()
+    assert not OutboxMessage.objects.filter(body__contains="/checkin/", recipient="erased").exists()
+    assert (
+        not OutboxMessage.objects.filter(recipient="erased")
+        .exclude(status="sent")
+        .exclude(status="failed")
+        .exists()
+    )
+    assert not CheckinToken.objects.filter(
+        application__learner=learner, revoked_at__isnull=True
+    ).exists()
     assert not Client().login(username=f"citizen{learner.pk}", password="x-Learner-2026")
     # the other person is untouched
     assert Learner.objects.get(pk=other.pk).name == "최철수"

@@ -47,7 +47,7 @@ def learner_get(learner_id: int) -> dict[str, Any] | None:
         return None
     found = (
         Learner.objects.filter(pk=learner_id)
-        .values("id", "name", "birth_year", "phone", "district_code")
+        .values("id", "name", "birth_year", "phone", "email", "district_code")
         .first()
     )
     return dict(found) if found is not None else None

@@ -178,3 +178,21 @@ def outbox_counts() -> dict[str, Any]:
         status: OutboxMessage.objects.filter(status=status).count()
         for status in OutboxMessage.Status.values
     }
+
+
+ERASED_RECIPIENT = "erased"
+
+
+def outbox_forget(*, recipients: list[str], now: dt.datetime | None = None) -> dict[str, int]:
+    """A person closed their account: messages to their phone or e-mail keep no contact and no
+    text (the outbox's counts stay). Unsent ones are never sent (failed, "account closed")."""
+    now = now or timezone.now()
+    wanted = [r for r in recipients if r]
+    if not wanted:
+        return {"messages_unsent": 0, "messages_erased": 0}
+    mine = OutboxMessage.objects.filter(recipient__in=wanted)
+    unsent = mine.exclude(status=OutboxMessage.Status.SENT).update(
+        status=OutboxMessage.Status.FAILED, last_error="account closed", next_attempt_at=None
+    )
+    erased = mine.update(recipient=ERASED_RECIPIENT, subject="", body="(erased: account closed)")
+    return {"messages_unsent": unsent, "messages_erased": erased}

@@ -129,10 +129,19 @@ def account_erase(
     if learner_id is None:
         raise NotFound("이 계정에는 학습자 정보가 없습니다 · this account has no learner profile")
     now = now or timezone.now()
+    from learncity.enrollment.erasure import checkin_codes_revoke_for_learner
+    from learncity.notifications.services import outbox_forget
+
     with transaction.atomic():
+        person = learner_get(learner_id) or {}
         revoked = Credential.objects.filter(learner_id=learner_id, revoked_at__isnull=True).update(
             revoked_at=now, revocation_reason="account closed"
         )
         Credential.objects.filter(learner_id=learner_id).update(jwt="")
+        codes = checkin_codes_revoke_for_learner(learner_id=learner_id, now=now)
+        # the outbox holds the contact and the texts (names of courses, check-in links)
+        messages = outbox_forget(
+            recipients=[str(person.get("phone") or ""), str(person.get("email") or "")], now=now
+        )
         done = learner_erase(learner_id=learner_id, now=now)
-    return {"credentials_revoked": revoked, **done}
+    return {"credentials_revoked": revoked, "checkin_codes_revoked": codes, **messages, **done}
