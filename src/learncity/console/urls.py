@@ -1,7 +1,10 @@
 """The console's pages under /console/ (staff only). Each area adds its own url module."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, include, path
 
 app_name = "console"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", include("learncity.console.urls_analytics")),
+    path("", include("learncity.console.urls_planning")),
+]

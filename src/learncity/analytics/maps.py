@@ -1,0 +1,85 @@
+"""Choropleths of indicator values by district or neighbourhood (지도), drawn offline with
+`learncity.algorithms.svgmap` from the regions app's boundaries (KOSTAT, kept on each region
+as GeoJSON). No web tiles: one self-contained SVG for the console and the annual report.
+
+A region without its own boundary is drawn at its centroid as a dot; one with neither is left
+out of the map (its value stays in the table next to it)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from learncity.algorithms.svgmap import MapShape, render_map
+
+# Nothing in the regions selectors returns geometry yet; this module reads the boundary
+# column read-only and is the one place to change when the regions context offers it.
+from learncity.regions.models import Region
+
+
+def region_geometries(codes: Iterable[str]) -> dict[str, tuple[str, dict[str, Any]]]:
+    """code -> (name, GeoJSON geometry) of the regions asked for that can be drawn."""
+    wanted = sorted({code for code in codes if code})
+    found: dict[str, tuple[str, dict[str, Any]]] = {}
+    if not wanted:
+        return found
+    rows = Region.objects.filter(code__in=wanted).values_list(
+        "code", "name", "boundary_geojson", "centroid_lat", "centroid_lon"
+    )
+    for code, name, boundary, lat, lon in rows:
+        geometry: dict[str, Any] | None = None
+        if boundary:
+            try:
+                geometry = json.loads(boundary)
+            except ValueError:
+                geometry = None
+        if geometry is None and lat is not None and lon is not None:
+            geometry = {"type": "Point", "coordinates": [lon, lat]}
+        if geometry is not None:
+            found[code] = (name, geometry)
+    return found
+
+
+def choropleth(
+    rows: Iterable[dict[str, Any]],
+    *,
+    title: str,
+    legend_title: str = "",
+    unit: str = "",
+    value_format: str = "{:,.1f}",
+    href: Callable[[str], str | None] | None = None,
+    width: int = 560,
+) -> str:
+    """An SVG map of rows with `region_code`, `region_name` and `value` (None: no data).
+    Returns "" when none of the regions has a boundary or a centroid."""
+    rows = list(rows)
+    geometries = region_geometries(str(row["region_code"]) for row in rows)
+    shapes = []
+    for row in rows:
+        code = str(row["region_code"])
+        if code not in geometries:
+            continue
+        name, geometry = geometries[code]
+        value = row.get("value")
+        shapes.append(
+            MapShape(
+                code=code,
+                name=str(row.get("region_name") or name),
+                geometry=geometry,
+                value=None if value is None else float(value),
+                href=href(code) if href else None,
+            )
+        )
+    if not shapes:
+        return ""
+    distinct = {shape.value for shape in shapes if shape.value is not None}
+    return render_map(
+        shapes,
+        title=title,
+        legend_title=legend_title,
+        unit=unit,
+        value_format=value_format,
+        classes=max(2, min(5, len(distinct))),
+        width=width,
+    )

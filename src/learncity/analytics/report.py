@@ -1,0 +1,533 @@
+"""The annual evaluation report of a learning city (평생학습도시 연차 평가 보고서).
+
+One model of the report (`report_build`), three renderings (`report_render`):
+
+- HTML: standalone, inline CSS and SVG, no external resource (a browser, an archive, an
+  e-mail attachment show it the same);
+- PDF: the same HTML through WeasyPrint, with a Korean font installed by the system (Debian
+  `fonts-nanum`); A4 with page numbers;
+- XLSX: openpyxl, one sheet per table, a styled header row, numbers stored as numbers.
+
+The report holds the delivery-system inputs officers enter (analytics.delivery), every
+computed indicator with its definition, value and previous period (analytics.selectors),
+maps (algorithms.svgmap over the regions' boundaries) and charts (Vega-Lite rendered to SVG
+by vl-convert), the look-alike and satisfaction summaries, and the planning section when the
+planning context provides one. Every section has the shape planning's `report_section` uses:
+``{title_ko, title_en, tables: [{title_ko, title_en, columns, rows}], figures: [{title_ko,
+title_en, svg}], notes}``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import io
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from learncity.analytics import delivery, lookalike
+from learncity.analytics.indicators import DIMENSIONS
+from learncity.analytics.maps import choropleth
+from learncity.analytics.selectors import Filters, indicator_definitions, indicator_values
+from learncity.core.errors import DomainError
+
+FORMATS = ("pdf", "xlsx", "html")
+MAPPED = ("participation.rate", "supply.programmes_per_10k", "supply.seats_per_10k")
+FONT = "NanumGothic, 'Nanum Gothic', 'Noto Sans CJK KR', 'Noto Sans KR', sans-serif"
+SOURCES = (
+    (
+        "행정안전부 주민등록 인구통계 (읍·면·동별 연령별 인구)",
+        "Ministry of the Interior and Safety: resident registration population by age and "
+        "neighbourhood",
+    ),
+    (
+        "통계청 행정구역 경계 (KOSTAT 2018)",
+        "Statistics Korea (KOSTAT) administrative boundaries, 2018",
+    ),
+    (
+        "교육부·국가평생교육진흥원 평생학습 강좌 표준데이터",
+        "Ministry of Education / NILE lifelong learning course standard data",
+    ),
+    (
+        "learncity 운영 자료 (수강신청, 출석, 수료, 만족도 조사)",
+        "learncity operations (applications, attendance, completions, satisfaction survey)",
+    ),
+)
+
+
+class ReportInvalid(DomainError):
+    code = "report_invalid"
+
+
+def _year(year: Any) -> int:
+    try:
+        value = int(str(year))
+    except ValueError:
+        raise ReportInvalid(
+            f"연도는 숫자여야 합니다 · the year must be a number: {str(year)[:20]!r}"
+        ) from None
+    if not 2000 <= value <= 2100:
+        raise ReportInvalid(f"연도는 2000~2100 · the year must be 2000-2100: {value}")
+    return value
+
+
+def _table(
+    title_ko: str, title_en: str, columns: list[str], rows: list[list[Any]]
+) -> dict[str, Any]:
+    return {"title_ko": title_ko, "title_en": title_en, "columns": columns, "rows": rows}
+
+
+def _section(
+    title_ko: str,
+    title_en: str,
+    tables: list[dict[str, Any]] | None = None,
+    figures: list[dict[str, Any]] | None = None,
+    notes: str | list[str] = "",
+) -> dict[str, Any]:
+    return {
+        "title_ko": title_ko,
+        "title_en": title_en,
+        "tables": tables or [],
+        "figures": figures or [],
+        "notes": notes,
+    }
+
+
+def _number(value: Any) -> float | None:
+    if value is None:
+        return None
+    number = float(value)
+    return round(number, 4) if math.isfinite(number) else None
+
+
+def _delivery_section(year: int, district_code: str | None) -> dict[str, Any]:
+    entered = delivery.delivery_input_list(year)
+    if district_code:
+        entered = [d for d in entered if d.region_code == district_code]
+    columns = [
+        "지역 scope",
+        "예산 budget (KRW)",
+        "전담 인력 staff",
+        "협의회 council meetings",
+        "조례 ordinances",
+        "학습동아리 study groups",
+        "비고 notes",
+    ]
+    rows = [
+        [
+            d.region_code or "시 전체 city",
+            d.budget_krw,
+            d.staff_count,
+            d.council_meetings,
+            d.ordinances,
+            d.study_groups,
+            d.notes,
+        ]
+        for d in entered
+    ]
+    notes = (
+        "담당자가 콘솔의 '추진체계 입력'에서 입력한 값입니다. · Entered by officers in the "
+        "console (Delivery inputs)."
+    )
+    if not rows:
+        notes = (
+            f"{year}년 추진체계 자료가 아직 입력되지 않았습니다. · No delivery inputs entered "
+            f"for {year} yet."
+        )
+    return _section(
+        "1. 평생학습 추진체계",
+        "1. Delivery system",
+        [_table("추진체계 투입", "Delivery-system inputs", columns, rows)],
+        notes=notes,
+    )
+
+
+def _indicator_sections(
+    year: int, district_code: str | None
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    filters = Filters(year=year, district_code=district_code)
+    definitions = indicator_definitions()
+    values = {v.id: v for v in indicator_values(filters)}
+    sections = []
+    columns = [
+        "지표 indicator",
+        "영문 English",
+        "값 value",
+        "전년 previous",
+        "증감 change",
+        "단위 unit",
+        "대리지표 proxy",
+    ]
+    for number, (dimension, (ko, en)) in enumerate(DIMENSIONS.items(), start=2):
+        rows = []
+        for d in definitions:
+            if d.dimension != dimension:
+                continue
+            v = values.get(d.id)
+            value = _number(v.value) if v else None
+            previous = _number(v.previous) if v else None
+            change = None if value is None or previous is None else round(value - previous, 4)
+            rows.append(
+                [
+                    d.name_ko,
+                    d.name_en,
+                    value,
+                    previous,
+                    change,
+                    d.unit_ko,
+                    "예 yes" if d.proxy else "",
+                ]
+            )
+        notes = ""
+        if dimension in ("outcome", "unesco"):
+            notes = (
+                "대리지표: 연구가 말하는 성과·구성요소를 플랫폼 자료로 계산할 수 있도록 "
+                "learncity가 정의한 값입니다 (부록의 산식 참조). · Proxies we define so that the "
+                "research's outcomes and UNESCO's building blocks can be computed from the "
+                "platform's data (formulas in the appendix)."
+            )
+        sections.append(
+            _section(
+                f"{number}. 지표: {ko}",
+                f"{number}. Indicators: {en}",
+                [_table(f"{ko} 지표", f"{en} indicators", columns, rows)],
+                notes=notes,
+            )
+        )
+    return sections, values
+
+
+def _figures(values: dict[str, Any], district_code: str | None) -> dict[str, Any]:
+    import vl_convert
+
+    definitions = {d.id: d for d in indicator_definitions()}
+    level = "neighbourhood" if district_code else "district"
+    figures = []
+    tables = []
+    for indicator_id in MAPPED:
+        d, v = definitions.get(indicator_id), values.get(indicator_id)
+        if d is None or v is None:
+            continue
+        rows = [
+            {"region_code": r.region_code, "region_name": r.region_name, "value": r.value}
+            for r in v.breakdown
+            if r.level == level and (not district_code or r.region_code[:5] == district_code[:5])
+        ]
+        if not rows:
+            continue
+        svg = choropleth(
+            rows, title=f"{d.name_ko} ({d.name_en})", legend_title=d.unit_ko, width=520
+        )
+        if svg:
+            figures.append(
+                {"title_ko": f"{d.name_ko} 지도", "title_en": f"{d.name_en}: map", "svg": svg}
+            )
+        top = sorted((r for r in rows if r["value"] is not None), key=lambda r: -float(r["value"]))[
+            :25
+        ]
+        if top:
+            spec = {
+                "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+                "title": d.name_ko,
+                "width": 440,
+                "height": {"step": 16},
+                "data": {"values": [{"area": r["region_name"], "value": r["value"]} for r in top]},
+                "mark": {"type": "bar", "color": "#21918c"},
+                "encoding": {
+                    "y": {"field": "area", "type": "nominal", "sort": "-x", "title": None},
+                    "x": {"field": "value", "type": "quantitative", "title": d.unit_ko},
+                },
+                "config": {"font": "NanumGothic"},
+            }
+            svg = vl_convert.vegalite_to_svg(spec, vl_version="6.4")
+            figures.append(
+                {
+                    "title_ko": f"{d.name_ko} 상위 지역",
+                    "title_en": f"{d.name_en}: highest areas",
+                    "svg": _strip_xml(svg),
+                }
+            )
+        tables.append(
+            _table(
+                f"{d.name_ko} · {'읍·면·동별' if district_code else '시·군·구별'}",
+                f"{d.name_en} by {level}",
+                ["코드 code", "지역 area", "값 value"],
+                [[r["region_code"], r["region_name"], _number(r["value"])] for r in rows],
+            )
+        )
+    return _section(
+        "8. 지역별 지도와 그림",
+        "8. Maps and charts by area",
+        tables,
+        figures,
+        notes="지도는 오프라인으로 그렸습니다 (웹 지도 타일 없음). · Maps drawn offline, no tiles.",
+    )
+
+
+def _strip_xml(svg: str) -> str:
+    return re.sub(r"^<\?xml[^>]*>\s*", "", svg)
+
+
+def _lookalike_section(district_code: str | None) -> dict[str, Any]:
+    summary = lookalike.lookalike_summary()
+    clusters = lookalike.lookalike_clusters(district_code=district_code)
+    rows = [
+        [
+            c["id"],
+            c["size"],
+            round(float(c["similarity"]), 3),
+            ", ".join(c["institutions"])[:200],
+            c["programmes"][0]["title"] if c["programmes"] else "",
+        ]
+        for c in clusters[:30]
+    ]
+    share = summary.get("share_in_clusters")
+    return _section(
+        "9. 기관 간 유사 강좌",
+        "9. Look-alike programmes across institutions",
+        [
+            _table(
+                "요약",
+                "Summary",
+                ["항목 item", "값 value"],
+                [
+                    ["유사도 기준 threshold", summary["threshold"]],
+                    ["전체 강좌 programmes", summary["programmes"]],
+                    ["유사 묶음 clusters", summary["clusters"]],
+                    ["묶음에 속한 강좌 programmes in clusters", summary["programmes_in_clusters"]],
+                    ["비율 share", _number(share)],
+                ],
+            ),
+            _table(
+                "큰 묶음 (최대 30)",
+                "Largest clusters (up to 30)",
+                [
+                    "묶음 cluster",
+                    "강좌 수 size",
+                    "유사도 similarity",
+                    "기관 institutions",
+                    "예시 강좌 example",
+                ],
+                rows,
+            ),
+        ],
+        notes="제목과 소개글의 형태소 유사도로 찾은 후보입니다; 복사 여부는 담당자가 판단합니다. · "
+        "Candidates by morpheme similarity of title and description; officers judge copies.",
+    )
+
+
+def _survey_section(year: int, district_code: str | None) -> dict[str, Any] | None:
+    try:
+        survey = importlib.import_module("learncity.analytics.survey")
+    except ImportError:
+        return None
+    results_of = getattr(survey, "survey_results", None)
+    if results_of is None:
+        return None
+    results = results_of("category", Filters(year=year, district_code=district_code))
+    items = ("overall", "content", "instructor", "venue", "recommend")
+    rows = []
+    for row in results:
+        rows.append(
+            [
+                row.get("label") or row.get("key"),
+                row.get("invited"),
+                row.get("responded"),
+                _number(row.get("response_rate")),
+            ]
+            + [_number(row.get(f"mean_{item}", row.get(item))) for item in items]
+        )
+    return _section(
+        "10. 수료 후 만족도",
+        "10. Satisfaction after completion",
+        [
+            _table(
+                "영역별 만족도 (5점 척도)",
+                "Satisfaction by category (5-point scale)",
+                [
+                    "영역 category",
+                    "발송 invited",
+                    "응답 responded",
+                    "응답률 response rate",
+                    "전반 overall",
+                    "내용 content",
+                    "강사 instructor",
+                    "장소 venue",
+                    "추천 recommend",
+                ],
+                rows,
+            )
+        ],
+    )
+
+
+def _planning_section(year: int) -> dict[str, Any] | None:
+    try:
+        planning = importlib.import_module("learncity.planning.services")
+    except ImportError:
+        return None
+    section_of = getattr(planning, "report_section", None)
+    if section_of is None:
+        return None
+    section: dict[str, Any] = section_of(year=year)
+    return section
+
+
+def _appendix() -> dict[str, Any]:
+    rows = [
+        [d.id, d.name_ko, d.name_en, d.definition_ko, d.formula, "예 yes" if d.proxy else ""]
+        for d in indicator_definitions()
+    ]
+    return _section(
+        "부록. 지표 정의",
+        "Appendix. Indicator definitions",
+        [
+            _table(
+                "지표 정의와 산식",
+                "Definitions and formulas",
+                ["번호 id", "지표", "indicator", "정의 definition", "산식 formula", "대리 proxy"],
+                rows,
+            )
+        ],
+    )
+
+
+def report_build(year: int, *, district_code: str | None = None) -> dict[str, Any]:
+    """The report's content for a year, for the whole city or one district."""
+    year = _year(year)
+    if district_code is not None and (not district_code.isdigit() or len(district_code) > 10):
+        raise ReportInvalid(
+            f"시·군·구 코드가 아닙니다 · not a district code: {district_code[:20]!r}"
+        )
+    sections = [_delivery_section(year, district_code)]
+    indicator_sections, values = _indicator_sections(year, district_code)
+    sections += indicator_sections
+    sections.append(_figures(values, district_code))
+    sections.append(_lookalike_section(district_code))
+    survey_section = _survey_section(year, district_code)
+    if survey_section:
+        sections.append(survey_section)
+    planning_section = _planning_section(year)
+    if planning_section:
+        sections.append({"tables": [], "figures": [], "notes": "", **planning_section})
+    sections.append(_appendix())
+    scope_ko = f"시·군·구 {district_code}" if district_code else "시 전체"
+    scope_en = f"district {district_code}" if district_code else "whole city"
+    return {
+        "year": year,
+        "district_code": district_code,
+        "title_ko": f"{year}년 평생학습도시 연차 평가 보고서",
+        "title_en": f"Learning city annual evaluation report {year}",
+        "scope_ko": scope_ko,
+        "scope_en": scope_en,
+        "generated_at": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
+        "sections": sections,
+        "sources": SOURCES,
+    }
+
+
+def render_html(report: dict[str, Any]) -> str:
+    return render_to_string("analytics/report/report.html", {"report": report, "font": FONT})
+
+
+def render_pdf(report: dict[str, Any]) -> bytes:
+    from weasyprint import HTML  # type: ignore[import-untyped]
+
+    pdf: bytes = HTML(string=render_html(report)).write_pdf()
+    return pdf
+
+
+_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+
+
+def render_xlsx(report: dict[str, Any]) -> bytes:
+    from openpyxl import Workbook  # type: ignore[import-untyped]
+    from openpyxl.styles import (  # type: ignore[import-untyped]
+        Alignment,
+        Font,
+        PatternFill,
+    )
+
+    book = Workbook()
+    cover = book.active
+    assert cover is not None
+    cover.title = "표지 Cover"
+    cover.append([report["title_ko"]])
+    cover.append([report["title_en"]])
+    cover.append([f"{report['scope_ko']} · {report['scope_en']}"])
+    cover.append([f"작성 generated {report['generated_at']}"])
+    cover.append([])
+    cover.append(["출처 Sources"])
+    for ko, en in report["sources"]:
+        cover.append([ko, en])
+    cover["A1"].font = Font(bold=True, size=14)
+    cover.column_dimensions["A"].width = 60
+    header_font = Font(bold=True, color="FFFFFF")
+    header_fill = PatternFill("solid", fgColor="2C728E")
+    used: set[str] = {cover.title}
+    for section in report["sections"]:
+        for index, table in enumerate(section["tables"], start=1):
+            name = _sheet_name(f"{section['title_ko']} {index}", used)
+            sheet = book.create_sheet(name)
+            sheet.append([f"{table['title_ko']} ({table['title_en']})"])
+            sheet["A1"].font = Font(bold=True)
+            sheet.append(list(table["columns"]))
+            for cell in sheet[2]:
+                cell.font = header_font
+                cell.fill = header_fill
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            for row in table["rows"]:
+                sheet.append([_cell(value) for value in row])
+            sheet.freeze_panes = "A3"
+            for position, column in enumerate(table["columns"], start=1):
+                letter = sheet.cell(row=2, column=position).column_letter
+                sheet.column_dimensions[letter].width = min(60, max(10, len(str(column)) + 4))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _sheet_name(title: str, used: set[str]) -> str:
+    base = _SHEET_BAD.sub(" ", title).strip()[:28] or "표"
+    name, n = base, 2
+    while name in used:
+        name = f"{base[:26]} {n}"
+        n += 1
+    used.add(name)
+    return name
+
+
+def _cell(value: Any) -> Any:
+    if value is None or isinstance(value, bool):
+        return "" if value is None else str(value)
+    if isinstance(value, int | float):
+        return value if not isinstance(value, float) or math.isfinite(value) else ""
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "@") else text
+
+
+def report_render(year: int, fmt: str, *, district_code: str | None = None) -> bytes:
+    """The report as bytes in one of FORMATS."""
+    if fmt not in FORMATS:
+        raise ReportInvalid(
+            f"형식은 pdf, xlsx, html 중 하나 · the format must be pdf, xlsx or html: {fmt[:20]!r}"
+        )
+    report = report_build(year, district_code=district_code)
+    if fmt == "html":
+        return render_html(report).encode("utf-8")
+    if fmt == "pdf":
+        return render_pdf(report)
+    return render_xlsx(report)
+
+
+def report_write(year: int, fmt: str, out: Path, *, district_code: str | None = None) -> Path:
+    content = report_render(year, fmt, district_code=district_code)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(content)
+    return out

@@ -1,0 +1,15 @@
+"""The analytics pages of the console (issue 8)."""
+
+from django.urls import path
+
+from learncity.console import views
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("indicators/", views.indicator_list, name="indicators"),
+    path("indicators/<str:indicator_id>/", views.indicator_detail, name="indicator"),
+    path("lookalikes/", views.lookalikes, name="lookalikes"),
+    path("survey/", views.survey_page, name="survey"),
+    path("delivery/", views.delivery_page, name="delivery"),
+    path("report/", views.report_download, name="report"),
+]

@@ -1,0 +1,673 @@
+"""The console's analytics pages (/console/...): dashboard, indicators with drill-down
+(city → district → neighbourhood → programme), look-alike programmes, satisfaction, the
+delivery inputs officers enter, and the annual report's download.
+
+Each view parses the filters, narrows them to the staff member's scope (console.scope: 403
+outside it), calls the analytics selectors and renders. Every table sorts by a query
+parameter (`sort_<table>`) and downloads as CSV (`?csv=<table>`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from learncity.analytics import delivery, lookalike, survey
+from learncity.analytics.maps import choropleth
+from learncity.analytics.selectors import (
+    Filters,
+    indicator_definitions,
+    indicator_drilldown,
+    indicator_values,
+)
+from learncity.console.scope import ConsoleForbidden, ConsoleScope, console_scope
+from learncity.console.tables import Column, Table, bar_chart, csv_response
+from learncity.core.errors import DomainError
+from learncity.enrollment.permissions import Actor
+
+HEADLINE = (
+    "participation.rate",
+    "supply.programmes_per_10k",
+    "supply.seats_per_10k",
+    "supply.venues_per_10k",
+    "operations.fill_rate",
+    "operations.completion_rate",
+    "operations.no_show_rate",
+    "supply.free_share",
+    "equity.gini.programmes",
+    "equity.gini.participation",
+)
+LEVELS = ("district", "neighbourhood", "programme")
+STAFF_ONLY = "직원만 볼 수 있는 페이지입니다 · this page is for staff"
+_TERM = re.compile(r"^[0-9A-Za-z가-힣_-]{1,20}$")
+
+
+class FilterInvalid(Exception):
+    pass
+
+
+def _refused(request: HttpRequest, message: str, status: int) -> HttpResponse:
+    return render(request, "console/refused.html", {"error": message}, status=status)
+
+
+def console_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Anonymous: sign in first. Without a staff role: 403. The scope rides on the request;
+    a filter outside it is a 403, a malformed one a 422."""
+
+    @wraps(view)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        pk: Any = request.user.pk
+        scope = console_scope(int(pk))
+        if not scope.has_role:
+            return _refused(request, STAFF_ONLY, 403)
+        try:
+            return view(request, scope, *args, **kwargs)
+        except ConsoleForbidden as exc:
+            return _refused(request, str(exc), 403)
+        except FilterInvalid as exc:
+            return _refused(request, str(exc), 422)
+        except DomainError as exc:
+            return _refused(request, exc.message, exc.http_status)
+
+    return guarded
+
+
+def _int(request: HttpRequest, name: str, low: int, high: int) -> int | None:
+    text = request.GET.get(name, "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or len(text) > 9 or not low <= int(text) <= high:
+        raise FilterInvalid(
+            f"{name}: {low}~{high} 사이의 숫자여야 합니다 · must be a number from {low} to "
+            f"{high}: {text[:20]!r}"
+        )
+    return int(text)
+
+
+def parse_filters(request: HttpRequest, scope: ConsoleScope) -> Filters:
+    """Year (default this year), term, month, district, institution from the query string,
+    narrowed to the scope."""
+    year = _int(request, "year", 2000, 2100) or timezone.localdate().year
+    month = _int(request, "month", 1, 12)
+    term = request.GET.get("term", "").strip() or None
+    if term is not None and not _TERM.match(term):
+        raise FilterInvalid(f"term: 학기 값이 올바르지 않습니다 · not a term: {term[:20]!r}")
+    district = request.GET.get("district", "").strip() or None
+    if district is not None and (not district.isdigit() or len(district) > 10):
+        raise FilterInvalid(
+            f"district: 시·군·구 코드가 아닙니다 · not a district code: {district[:20]!r}"
+        )
+    institution = _int(request, "institution", 1, 10**12)
+    district, institution = scope.narrow(district, institution)
+    return Filters(
+        year=year, term=term, month=month, district_code=district, institution_id=institution
+    )
+
+
+def _query(filters: Filters, **extra: Any) -> str:
+    params = {
+        "year": filters.year,
+        "term": filters.term,
+        "month": filters.month,
+        "district": filters.district_code,
+        "institution": filters.institution_id,
+        **extra,
+    }
+    return urlencode({k: v for k, v in params.items() if v not in (None, "")})
+
+
+def _respond(
+    request: HttpRequest, template: str, context: dict[str, Any], tables: list[Table]
+) -> HttpResponse:
+    """CSV when `?csv=<table>` names one of the page's tables; otherwise the page with each
+    table sorted by its `sort_<name>` parameter."""
+    wanted = request.GET.get("csv")
+    if wanted:
+        for table in tables:
+            if table.name == wanted:
+                return csv_response(table.sorted_by(request.GET.get(f"sort_{table.name}", "")))
+        return _refused(request, f"알 수 없는 표 · unknown table: {wanted[:40]!r}", 404)
+    context["tables"] = {
+        table.name: table.sorted_by(request.GET.get(f"sort_{table.name}", "")) for table in tables
+    }
+    context["query"] = request.GET.urlencode()
+    return render(request, template, context)
+
+
+def _visible_breakdown(rows: list[Any], scope: ConsoleScope, level: str) -> list[Any]:
+    return [r for r in rows if r.level == level and scope.sees_region(r.region_code)]
+
+
+def _change(value: float | None, previous: float | None) -> float | None:
+    if value is None or previous is None:
+        return None
+    return value - previous
+
+
+def _filters_context(filters: Filters, scope: ConsoleScope) -> dict[str, Any]:
+    return {
+        "filters": filters,
+        "scope": scope,
+        "filter_query": _query(filters),
+        "months": range(1, 13),
+        "districts": sorted(scope.districts),
+    }
+
+
+@require_GET
+@console_page
+def dashboard(request: HttpRequest, scope: ConsoleScope) -> HttpResponse:
+    filters = parse_filters(request, scope)
+    definitions = {d.id: d for d in indicator_definitions()}
+    wanted = [i for i in HEADLINE if i in definitions]
+    values = {v.id: v for v in indicator_values(filters, ids=wanted)}
+    headline = [i for i in wanted if i in values]
+    rows = []
+    links = {}
+    for index, indicator_id in enumerate(headline):
+        d, v = definitions[indicator_id], values[indicator_id]
+        rows.append(
+            {
+                "id": d.id,
+                "name": f"{d.name_ko} ({d.name_en})",
+                "value": v.value,
+                "previous": v.previous,
+                "change": _change(v.value, v.previous),
+                "unit": _unit(d),
+            }
+        )
+        links[index] = reverse("console:indicator", args=[d.id]) + "?" + _query(filters)
+    headline_table = Table(
+        "headline",
+        "주요 지표",
+        "Headline indicators",
+        [
+            Column("name", "지표", "indicator"),
+            Column("value", "값", "value", numeric=True, digits=2),
+            Column("previous", "전년 동기", "previous period", numeric=True, digits=2),
+            Column("change", "증감", "change", numeric=True, digits=2),
+            Column("unit", "단위", "unit"),
+        ],
+        rows,
+        links,
+    )
+    focus = headline[0] if headline else None
+    level = "neighbourhood" if filters.district_code else "district"
+    map_svg, chart, by_region = "", "", None
+    if focus:
+        d = definitions[focus]
+        region_rows = [
+            {
+                "region_code": r.region_code,
+                "region_name": r.region_name,
+                "value": r.value,
+                "numerator": r.numerator,
+                "denominator": r.denominator,
+            }
+            for r in _visible_breakdown(values[focus].breakdown, scope, level)
+        ]
+        by_region = _region_table("regions", d, region_rows, filters, level)
+        map_svg = _map(d, region_rows, filters, level)
+        chart = bar_chart(
+            region_rows, label="region_name", value="value", title=d.name_ko, unit=_unit(d)
+        )
+    context = {
+        **_filters_context(filters, scope),
+        "focus": definitions.get(focus) if focus else None,
+        "map_svg": map_svg,
+        "chart": chart,
+        "level": level,
+    }
+    tables = [headline_table] + ([by_region] if by_region else [])
+    return _respond(request, "console/analytics/dashboard.html", context, tables)
+
+
+def _unit(definition: Any) -> str:
+    ko = getattr(definition, "unit_ko", definition.unit)
+    return str(ko)
+
+
+def _region_table(
+    name: str, definition: Any, rows: list[dict[str, Any]], filters: Filters, level: str
+) -> Table:
+    links = {}
+    if level == "district":
+        for index, row in enumerate(rows):
+            links[index] = (
+                reverse("console:indicator", args=[definition.id])
+                + "?"
+                + _query(filters, level="neighbourhood", parent=row["region_code"])
+            )
+    elif level == "neighbourhood":
+        for index, row in enumerate(rows):
+            links[index] = (
+                reverse("console:indicator", args=[definition.id])
+                + "?"
+                + _query(filters, level="programme", parent=row["region_code"])
+            )
+    return Table(
+        name,
+        f"{definition.name_ko} · {'시·군·구별' if level == 'district' else '읍·면·동별'}",
+        f"{definition.name_en} by {level}",
+        [
+            Column("region_name", "지역", "area"),
+            Column("region_code", "코드", "code"),
+            Column("value", "값", "value", numeric=True, digits=2),
+            Column("numerator", "분자", "numerator", numeric=True, digits=0),
+            Column("denominator", "분모", "denominator", numeric=True, digits=0),
+        ],
+        rows,
+        links,
+    )
+
+
+def _map(definition: Any, rows: list[dict[str, Any]], filters: Filters, level: str) -> str:
+    def href(code: str) -> str:
+        nxt = "neighbourhood" if level == "district" else "programme"
+        return (
+            reverse("console:indicator", args=[definition.id])
+            + "?"
+            + _query(filters, level=nxt, parent=code)
+        )
+
+    return choropleth(
+        rows,
+        title=f"{definition.name_ko} ({definition.name_en})",
+        legend_title=_unit(definition),
+        href=href,
+    )
+
+
+@require_GET
+@console_page
+def indicator_list(request: HttpRequest, scope: ConsoleScope) -> HttpResponse:
+    filters = parse_filters(request, scope)
+    values = {v.id: v for v in indicator_values(filters)}
+    rows, links = [], {}
+    for index, d in enumerate(indicator_definitions()):
+        v = values.get(d.id)
+        rows.append(
+            {
+                "dimension": d.dimension,
+                "id": d.id,
+                "name_ko": d.name_ko,
+                "name_en": d.name_en,
+                "value": v.value if v else None,
+                "previous": v.previous if v else None,
+                "change": _change(v.value, v.previous) if v else None,
+                "unit": _unit(d),
+                "proxy": "대리지표 proxy" if d.proxy else "",
+            }
+        )
+        links[index] = reverse("console:indicator", args=[d.id]) + "?" + _query(filters)
+    table = Table(
+        "indicators",
+        "전체 지표",
+        "All indicators",
+        [
+            Column("dimension", "영역", "dimension"),
+            Column("name_ko", "지표", "indicator"),
+            Column("name_en", "영문", "English"),
+            Column("value", "값", "value", numeric=True, digits=2),
+            Column("previous", "전년 동기", "previous period", numeric=True, digits=2),
+            Column("change", "증감", "change", numeric=True, digits=2),
+            Column("unit", "단위", "unit"),
+            Column("proxy", "대리지표", "proxy"),
+        ],
+        rows,
+        links,
+    )
+    return _respond(
+        request,
+        "console/analytics/indicators.html",
+        _filters_context(filters, scope),
+        [table],
+    )
+
+
+_DRILL_LABELS = {
+    "region_code": ("코드", "code", False),
+    "region_name": ("지역", "area", False),
+    "level": ("수준", "level", False),
+    "programme_id": ("강좌 번호", "programme id", False),
+    "title": ("강좌명", "programme", False),
+    "institution": ("기관", "institution", False),
+    "institution_name": ("기관", "institution", False),
+    "value": ("값", "value", True),
+    "numerator": ("분자", "numerator", True),
+    "denominator": ("분모", "denominator", True),
+}
+
+
+@require_GET
+@console_page
+def indicator_detail(request: HttpRequest, scope: ConsoleScope, indicator_id: str) -> HttpResponse:
+    filters = parse_filters(request, scope)
+    definitions = {d.id: d for d in indicator_definitions()}
+    definition = definitions.get(indicator_id)
+    if definition is None:
+        return _refused(request, f"알 수 없는 지표 · unknown indicator: {indicator_id[:60]!r}", 404)
+    level = request.GET.get("level", "district")
+    if level not in LEVELS:
+        raise FilterInvalid(f"level: {', '.join(LEVELS)} 중 하나 · one of {', '.join(LEVELS)}")
+    parent = request.GET.get("parent", "").strip() or None
+    if parent is not None and (not parent.isdigit() or len(parent) > 10):
+        raise FilterInvalid(f"parent: 지역 코드가 아닙니다 · not a region code: {parent[:20]!r}")
+    if not scope.city:
+        if scope.districts and level == "district":
+            level, parent = "neighbourhood", parent or filters.district_code
+        if parent is not None and scope.districts and not scope.sees_region(parent):
+            raise ConsoleForbidden(
+                "담당하지 않는 지역의 세부 자료입니다 · this area's detail is outside your scope"
+            )
+    found = indicator_values(filters, ids=[indicator_id], breakdown=False)
+    value = found[0] if found else None
+    rows = [
+        {**row, "region_code": row.get("code"), "region_name": row.get("name")}
+        if level != "programme"
+        else dict(row)
+        for row in indicator_drilldown(indicator_id, filters, level, parent)
+    ]
+    if scope.districts and not scope.city:
+        rows = [r for r in rows if not r.get("region_code") or scope.sees_region(r["region_code"])]
+    keys = [k for k in _DRILL_LABELS if any(k in row for row in rows)] or ["value"]
+    columns = [
+        Column(
+            k,
+            _DRILL_LABELS[k][0],
+            _DRILL_LABELS[k][1],
+            numeric=_DRILL_LABELS[k][2],
+            digits=2 if k == "value" else 0,
+        )
+        for k in keys
+        if k != "level"
+    ]
+    table = Table(
+        "drilldown",
+        f"{definition.name_ko} · 세부",
+        f"{definition.name_en}: detail",
+        columns,
+        rows,
+    )
+    if level in ("district", "neighbourhood"):
+        table = _region_table("drilldown", definition, rows, filters, level)
+        table.columns = columns
+    map_svg = chart = ""
+    if level in ("district", "neighbourhood") and rows:
+        map_svg = _map(definition, rows, filters, level)
+        chart = bar_chart(
+            rows,
+            label="region_name",
+            value="value",
+            title=definition.name_ko,
+            unit=_unit(definition),
+        )
+    elif rows:
+        chart = bar_chart(
+            rows, label="title", value="value", title=definition.name_ko, unit=_unit(definition)
+        )
+    crumbs = (
+        [
+            (
+                "시 전체 · city",
+                reverse("console:indicator", args=[indicator_id])
+                + "?"
+                + _query(filters, level="district"),
+            )
+        ]
+        if scope.city
+        else []
+    )
+    if parent:
+        crumbs.append((parent, ""))
+    context = {
+        **_filters_context(filters, scope),
+        "definition": definition,
+        "value": value,
+        "change": _change(value.value, value.previous) if value else None,
+        "level": level,
+        "parent": parent,
+        "crumbs": crumbs,
+        "map_svg": map_svg,
+        "chart": chart,
+    }
+    return _respond(request, "console/analytics/indicator.html", context, [table])
+
+
+@require_GET
+@console_page
+def lookalikes(request: HttpRequest, scope: ConsoleScope) -> HttpResponse:
+    filters = parse_filters(request, scope)
+    threshold_text = request.GET.get("threshold", "").strip()
+    threshold: float | None = None
+    if threshold_text:
+        try:
+            threshold = float(threshold_text)
+        except ValueError:
+            threshold = -1.0
+        if not 0.0 < threshold <= 1.0:
+            raise FilterInvalid(
+                f"threshold: 0보다 크고 1 이하 · above 0 and at most 1: {threshold_text[:20]!r}"
+            )
+    clusters = lookalike.lookalike_clusters(
+        threshold=threshold, district_code=filters.district_code
+    )
+    if not scope.city and not scope.districts:
+        clusters = [
+            c
+            for c in clusters
+            if any(p.get("institution_id") in scope.institutions for p in c["programmes"])
+        ]
+    rows = []
+    for cluster in clusters:
+        for programme in cluster["programmes"]:
+            rows.append(
+                {
+                    "cluster": cluster["id"],
+                    "size": cluster["size"],
+                    "similarity": cluster["similarity"],
+                    "programme_id": programme.get("programme_id"),
+                    "title": programme.get("title"),
+                    "institution": programme.get("institution"),
+                    "district_name": programme.get("district_name"),
+                    "district_code": programme.get("district_code"),
+                }
+            )
+    table = Table(
+        "lookalikes",
+        "유사 강좌 묶음",
+        "Look-alike programme clusters",
+        [
+            Column("cluster", "묶음", "cluster"),
+            Column("size", "강좌 수", "programmes", numeric=True, digits=0),
+            Column("similarity", "유사도", "similarity", numeric=True, digits=2),
+            Column("programme_id", "강좌 번호", "programme id"),
+            Column("title", "강좌명", "title"),
+            Column("institution", "기관", "institution"),
+            Column("district_name", "시·군·구", "district"),
+        ],
+        rows,
+    )
+    context = {
+        **_filters_context(filters, scope),
+        "clusters": clusters,
+        "threshold": threshold_text,
+    }
+    return _respond(request, "console/analytics/lookalikes.html", context, [table])
+
+
+SURVEY_GROUPS = {
+    "programme": ("강좌별", "by programme"),
+    "institution": ("기관별", "by institution"),
+    "category": ("영역별", "by category"),
+    "group": ("대상 집단별", "by group"),
+}
+
+
+@require_GET
+@console_page
+def survey_page(request: HttpRequest, scope: ConsoleScope) -> HttpResponse:
+    filters = parse_filters(request, scope)
+    group_by = request.GET.get("group_by", "category")
+    if group_by not in SURVEY_GROUPS:
+        raise FilterInvalid(
+            f"group_by: {', '.join(SURVEY_GROUPS)} 중 하나 · one of {', '.join(SURVEY_GROUPS)}"
+        )
+    results = survey.survey_results(group_by, filters)
+    columns = [
+        Column("label", "구분", "group"),
+        Column("invited", "발송", "invited", numeric=True, digits=0),
+        Column("responded", "응답", "responded", numeric=True, digits=0),
+        Column("response_rate", "응답률", "response rate", numeric=True, digits=3),
+    ]
+    for item in survey.ITEMS:
+        ko, en = ITEM_WORDS.get(item, (item, item))
+        columns.append(Column(f"mean_{item}", ko, en, numeric=True, digits=2))
+    table = Table(
+        "survey", "만족도 조사 결과", "Satisfaction survey results", columns, list(results)
+    )
+    comments = survey.survey_comments(filters, limit=50)
+    comment_table = Table(
+        "comments",
+        "의견 (개인정보 가림)",
+        "Comments (personal data masked)",
+        [
+            Column("date", "날짜", "date"),
+            Column("programme", "강좌", "programme"),
+            Column("comment", "의견", "comment"),
+        ],
+        [{k: (str(v) if v is not None else "") for k, v in c.items()} for c in comments],
+    )
+    context = {
+        **_filters_context(filters, scope),
+        "group_by": group_by,
+        "groups": SURVEY_GROUPS,
+    }
+    return _respond(request, "console/analytics/survey.html", context, [table, comment_table])
+
+
+ITEM_WORDS = {
+    "overall": ("전반적 만족도", "overall"),
+    "content": ("내용", "content"),
+    "instructor": ("강사", "instructor"),
+    "venue": ("장소·접근성", "venue"),
+    "recommend": ("추천 의향", "would recommend"),
+}
+DELIVERY_FIELDS = (
+    ("budget_krw", "평생학습 예산 (원)", "lifelong learning budget (KRW)"),
+    ("staff_count", "전담 인력 (명)", "full-time staff"),
+    ("council_meetings", "평생학습협의회 개최 (회)", "council meetings"),
+    ("ordinances", "평생학습 조례 (건)", "ordinances"),
+    ("study_groups", "학습동아리 (개)", "study groups"),
+)
+
+
+@require_http_methods(["GET", "POST"])
+@console_page
+def delivery_page(request: HttpRequest, scope: ConsoleScope) -> HttpResponse:
+    if not scope.city and not scope.districts:
+        raise ConsoleForbidden(
+            "추진체계 자료는 시·구 담당자만 봅니다 · delivery inputs are for city and district "
+            "officers"
+        )
+    source = request.POST if request.method == "POST" else request.GET
+    year_text = source.get("year", "") or str(timezone.localdate().year)
+    if not year_text.isdigit() or not 2000 <= int(year_text) <= 2100:
+        raise FilterInvalid(f"year: 2000~2100 · {year_text[:20]!r}")
+    year = int(year_text)
+    region = source.get("region", "").strip()
+    if not scope.city and region not in scope.districts:
+        region = min(scope.districts)
+    errors: list[str] = []
+    if request.method == "POST":
+        pk: Any = request.user.pk
+        fields = {name: request.POST.get(name, "") for name, _, _ in DELIVERY_FIELDS}
+        fields["notes"] = request.POST.get("notes", "")
+        try:
+            delivery.delivery_input_save(Actor(int(pk)), year, region or None, **fields)
+        except delivery.DeliveryInputForbidden as exc:
+            return _refused(request, exc.message, 403)
+        except delivery.DeliveryInputInvalid as exc:
+            errors.append(exc.message)
+        else:
+            messages.success(request, "저장했습니다 · saved")
+            return redirect(
+                reverse("console:delivery") + "?" + urlencode({"year": year, "region": region})
+            )
+    current = delivery.delivery_input_get(year, region or None)
+    entered = [
+        d
+        for d in delivery.delivery_input_list(year)
+        if scope.sees_district(d.region_code) or (scope.city and not d.region_code)
+    ]
+    table = Table(
+        "delivery",
+        f"{year}년 추진체계 투입",
+        f"Delivery inputs {year}",
+        [Column("region_code", "지역", "scope")]
+        + [Column(name, ko, en, numeric=True, digits=0) for name, ko, en in DELIVERY_FIELDS]
+        + [Column("notes", "비고", "notes")],
+        [{**d.as_dict(), "region_code": d.region_code or "시 전체 city"} for d in entered],
+    )
+    may_enter = scope.city_admin or bool(region and region in scope.districts)
+    context = {
+        "scope": scope,
+        "year": year,
+        "region": region,
+        "current": current,
+        "fields": [
+            (name, ko, en, request.POST.get(name) if errors else getattr(current, name))
+            for name, ko, en in DELIVERY_FIELDS
+        ],
+        "notes": request.POST.get("notes") if errors else current.notes,
+        "errors": errors,
+        "may_enter": may_enter,
+        "districts": sorted(scope.districts),
+    }
+    response = _respond(request, "console/analytics/delivery.html", context, [table])
+    if errors:
+        response.status_code = 422
+    return response
+
+
+REPORT_TYPES = {
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "html": "text/html; charset=utf-8",
+}
+
+
+@require_GET
+@console_page
+def report_download(request: HttpRequest, scope: ConsoleScope) -> HttpResponse:
+    """The annual report of the scope: the city for city staff, their district for a district
+    officer. Institution staff get no report (it is the city's evaluation)."""
+    from learncity.analytics.report import report_render
+
+    if not scope.city and not scope.districts:
+        raise ConsoleForbidden(
+            "연차 보고서는 시·구 담당자만 받습니다 · the annual report is for city and district "
+            "officers"
+        )
+    year = _int(request, "year", 2000, 2100) or timezone.localdate().year
+    fmt = request.GET.get("format", "pdf")
+    if fmt not in REPORT_TYPES:
+        raise FilterInvalid("format: pdf, xlsx, html")
+    district = None if scope.city else scope.narrow(request.GET.get("district") or None, None)[0]
+    content = report_render(year, fmt, district_code=district)
+    response = HttpResponse(content, content_type=REPORT_TYPES[fmt])
+    name = f"learncity-report-{year}{'-' + district if district else ''}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
