@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import threading
+from typing import Any
 
+import pytest
+from django.db import connection
 from typer.testing import CliRunner
 
 from learncity.cli import app
@@ -79,3 +83,34 @@ def test_cli_records_sync(city):
     assert json.loads(result.output)["entries"] == 1
     again = CliRunner().invoke(app, ["records", "sync", "--json"])
     assert json.loads(again.output)["entries"] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_syncs_at_once_take_each_completion_once(city):
+    """Two workers (a cron run and the roster's button) sync at the same moment: every
+    completion becomes one entry and one credential, none twice, none lost."""
+    for n in range(6):
+        completed(city, name=f"동시{n}", title=f"동시 강좌 {n}")
+    barrier = threading.Barrier(2)
+    results: list[Any] = [None, None]
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait()
+            results[index] = services.records_sync(batch=2)
+        except Exception as exc:  # the test reports it below
+            results[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(isinstance(r, dict) for r in results), results
+    assert sum(r["entries"] for r in results) == 6
+    assert sum(r["credentials"] for r in results) == 6
+    assert RecordEntry.objects.count() == 6 and Credential.objects.count() == 6
+    assert RecordEntry.objects.values("completion_event_id").distinct().count() == 6
+    assert services.records_sync()["events"] == 0
