@@ -3,10 +3,22 @@ namespace)."""
 
 from django.urls import URLPattern, path
 
-from learncity.portal import vouchers
+from learncity.portal import vouchers, vouchers_staff
 
 urlpatterns: list[URLPattern] = [
     path("me/vouchers", vouchers.my_vouchers, name="my_vouchers"),
     path("staff/vouchers/settlement", vouchers.settlement, name="voucher_settlement"),
     path("staff/projects/<int:pk>", vouchers.project, name="project_budget"),
+    path("staff/vouchers/programmes", vouchers_staff.programmes, name="staff_voucher_programmes"),
+    path(
+        "staff/vouchers/programmes/<int:pk>",
+        vouchers_staff.programme,
+        name="staff_voucher_programme",
+    ),
+    path("staff/projects", vouchers_staff.projects, name="staff_projects"),
+    path(
+        "staff/projects/<int:pk>/expenses/new",
+        vouchers_staff.expense_new,
+        name="staff_project_expense_new",
+    ),
 ]
