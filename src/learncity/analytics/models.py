@@ -31,6 +31,12 @@ class SurveyInvitation(models.Model):
     groups = models.JSONField(
         default=list, blank=True, help_text="senior, disability, low_income, multicultural"
     )
+    course_start = models.DateField(
+        null=True, blank=True, help_text="the course's first day: the period it belongs to"
+    )
+    channel = models.CharField(
+        max_length=8, blank=True, default="", help_text="sms, email; empty: no contact, not sent"
+    )
     token_digest = models.CharField(max_length=64, unique=True)
     hint = models.CharField(max_length=4, help_text="the token's last characters")
     created_at = models.DateTimeField()

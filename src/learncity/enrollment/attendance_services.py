@@ -1034,7 +1034,7 @@ def _complete_offer(offer_id: int, schedule_id: int, now: dt.datetime) -> dict[s
             continue
         try:
             with transaction.atomic():  # a savepoint: a duplicate is refused by the unique index
-                CompletionEvent.objects.create(
+                event = CompletionEvent.objects.create(
                     application_id=application_id,
                     offer_id=offer_id,
                     learner_id=learner_id,
@@ -1045,6 +1045,16 @@ def _complete_offer(offer_id: int, schedule_id: int, now: dt.datetime) -> dict[s
                     rule=described,
                 )
             counts["emitted"] += 1
+            from learncity.analytics.survey import survey_invite
+
+            # the satisfaction survey: one invitation per completion, in this transaction
+            survey_invite(
+                completion_id=event.pk,
+                application_id=application_id,
+                offer_id=offer_id,
+                learner_id=learner_id,
+                now=now,
+            )
         except IntegrityError:
             pass  # emitted before (or by a concurrent run): never twice
     return counts

@@ -59,7 +59,15 @@ def learner_erase(*, learner_id: int, now: dt.datetime | None = None) -> dict[st
         tokens = ApiToken.objects.filter(user_id=user.pk, revoked_at__isnull=True).update(
             revoked_at=now, label=""
         )
-    return {"consents_withdrawn": consents, "household_links_withdrawn": links, "tokens": tokens}
+        from learncity.analytics.survey import survey_forget_learner
+
+        survey = survey_forget_learner(learner_id=learner_id)  # ratings stay, anonymous
+    return {
+        "consents_withdrawn": consents,
+        "household_links_withdrawn": links,
+        "tokens": tokens,
+        **survey,
+    }
 
 
 def learner_is_erased(learner_id: int) -> bool:

@@ -6,6 +6,7 @@ from learncity.portal import (
     urls_checkin,
     urls_records,
     urls_staff,
+    urls_survey,
     urls_vouchers,
     views,
 )
@@ -47,3 +48,4 @@ urlpatterns = [
 urlpatterns += urls_staff.urlpatterns + urls_checkin.urlpatterns
 urlpatterns += urls_records.urlpatterns
 urlpatterns += urls_vouchers.urlpatterns
+urlpatterns += urls_survey.urlpatterns

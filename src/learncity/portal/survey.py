@@ -1,0 +1,95 @@
+"""The satisfaction survey behind the link in the completion message (/survey/<token>):
+five questions on a 5-point scale and an optional comment, answered once, without signing
+in. The token is the only key: a forged or mistyped one is "not found" (404), a closed
+survey says so (410), a second answer is refused (409); nothing about the person is shown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from learncity.analytics.survey import (
+    COMMENT_MAX,
+    ITEM_LABELS,
+    ITEMS,
+    SurveyAlreadyAnswered,
+    SurveyExpired,
+    SurveyInvalid,
+    SurveyUnknown,
+    survey_get,
+    survey_respond,
+)
+
+SCALE = [
+    ("1", "1 · 매우 불만족 · very dissatisfied"),
+    ("2", "2 · 불만족 · dissatisfied"),
+    ("3", "3 · 보통 · neutral"),
+    ("4", "4 · 만족 · satisfied"),
+    ("5", "5 · 매우 만족 · very satisfied"),
+]
+_REQUIRED = "1~5 중 하나를 골라 주세요 · choose one of 1 to 5"
+
+
+class SurveyForm(forms.Form):
+    overall = forms.ChoiceField(choices=SCALE, widget=forms.RadioSelect)
+    content = forms.ChoiceField(choices=SCALE, widget=forms.RadioSelect)
+    instructor = forms.ChoiceField(choices=SCALE, widget=forms.RadioSelect)
+    venue = forms.ChoiceField(choices=SCALE, widget=forms.RadioSelect)
+    recommend = forms.ChoiceField(choices=SCALE, widget=forms.RadioSelect)
+    comment = forms.CharField(
+        required=False,
+        max_length=COMMENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": COMMENT_MAX}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ITEMS:
+            self.fields[name].error_messages = {"required": _REQUIRED, "invalid_choice": _REQUIRED}
+        self.fields["comment"].error_messages["max_length"] = (
+            f"의견은 {COMMENT_MAX}자까지 · at most {COMMENT_MAX} characters"
+        )
+
+
+def _page(request: HttpRequest, context: dict[str, Any], status: int) -> HttpResponse:
+    response = render(request, "portal/survey/survey.html", context, status=status)
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"  # the token never leaves in a Referer
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def survey(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        invitation = survey_get(token)
+    except SurveyUnknown:
+        return _page(request, {"state": "unknown"}, 404)
+    context: dict[str, Any] = {"title": invitation["title"], "state": invitation["state"]}
+    if invitation["state"] == "answered":
+        return _page(request, context, 409 if request.method == "POST" else 200)
+    if invitation["state"] == "expired":
+        return _page(request, context, 410)
+    form = SurveyForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            survey_respond(
+                token=token,
+                answers={name: data[name] for name in ITEMS},
+                comment=data.get("comment") or "",
+            )
+        except SurveyAlreadyAnswered:
+            return _page(request, {**context, "state": "answered"}, 409)
+        except SurveyExpired:
+            return _page(request, {**context, "state": "expired"}, 410)
+        except SurveyInvalid as exc:
+            form.add_error(None, exc.message)
+        else:
+            return _page(request, {**context, "state": "thanks"}, 200)
+    questions = [(form[name], *ITEM_LABELS[name]) for name in ITEMS]
+    status = 422 if request.method == "POST" else 200
+    return _page(request, {**context, "form": form, "questions": questions}, status)
