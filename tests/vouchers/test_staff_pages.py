@@ -632,6 +632,7 @@ def test_record_an_expense(world):
     )
     budget = _text(client.get(response["Location"]))
     assert "지출을 기록했습니다" in budget and "1,200,000" in budget
+    assert f'href="{url}" data-testid="record-expense"' in budget  # the budget page links here
 
 
 @pytest.mark.parametrize(

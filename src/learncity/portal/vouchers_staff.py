@@ -443,9 +443,13 @@ def _programme_rows(actor: Actor) -> list[dict[str, Any]]:
             "registered",
         )
     )
+    readable: dict[str, bool] = {}  # one permission check per district, not per row
     found = []
     for row in rows:
-        if not permissions.may_read_project(actor, row["district_code"]):
+        district = row["district_code"]
+        if district not in readable:
+            readable[district] = permissions.may_read_project(actor, district)
+        if not readable[district]:
             continue
         found.append(
             {
