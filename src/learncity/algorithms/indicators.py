@@ -43,6 +43,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from learncity.algorithms import equity
@@ -302,12 +303,90 @@ class Spec:
 
 
 # ------------------------------------------------------------------------------ context
+#
+# Big frames (applications, attendance, completions, records: tens of millions of rows) are
+# reduced with numpy over dense integer ids (np.bincount: one pass, no hashing); regions are
+# small integer indexes into the scope's region list, so that every breakdown is a bincount
+# too. Polars does the filtering and the small joins.
+
+APPLICATION_STATUSES = (
+    "confirmed",
+    "waitlisted",
+    "cancelled",
+    "pending",
+    "offered",
+    "declined",
+    "expired",
+)
+ATTENDANCE_STATUSES = ("present", "late", "absent", "excused")
+OTHER = 255
 
 
-def _agg(data: pl.DataFrame, key: str | None, expr: pl.Expr) -> pl.DataFrame:
-    if key is None:
-        return data.select(expr.alias("v"))
-    return data.group_by(key).agg(expr.alias("v"))
+def _codes(series: pl.Series, values: tuple[str, ...]) -> np.ndarray:
+    """uint8 per row: the value's index in `values`, OTHER for anything else or null."""
+    dtype = series.dtype
+    if isinstance(dtype, pl.Enum):
+        categories = dtype.categories.to_list()
+        physical = series.to_physical()
+        if physical.null_count():
+            physical = physical.fill_null(len(categories))
+        if categories == list(values[: len(categories)]) and physical.dtype == pl.UInt8:
+            return physical.to_numpy()  # the same codes already: no copy
+        table = np.array(
+            [values.index(c) if c in values else OTHER for c in categories] + [OTHER],
+            dtype=np.uint8,
+        )
+        result: np.ndarray = np.take(table, physical.to_numpy())
+        return result
+    if dtype != pl.String:
+        series = series.cast(pl.String)
+    return (
+        series.replace_strict(
+            list(values), list(range(len(values))), default=OTHER, return_dtype=pl.UInt8
+        )
+        .fill_null(OTHER)
+        .to_numpy()
+    )
+
+
+def _ids(series: pl.Series) -> np.ndarray:
+    """Ids as a numpy integer array (null: -1); no copy for a column without nulls."""
+    if series.null_count():
+        series = series.fill_null(-1)
+    if series.dtype not in (pl.Int32, pl.Int64):
+        series = series.cast(pl.Int64)
+    result: np.ndarray = series.to_numpy()
+    return result
+
+
+def _pair_key(ids: np.ndarray, codes: np.ndarray, k: int) -> np.ndarray:
+    """ids * k + min(code, k - 1), as intp: what np.bincount takes without a copy."""
+    key: np.ndarray = np.multiply(ids, k, dtype=np.intp)
+    np.add(key, np.minimum(codes, k - 1), out=key, casting="unsafe")
+    return key
+
+
+def _dense_size(*arrays: np.ndarray) -> int:
+    return max([int(a.max()) + 1 for a in arrays if a.size] + [1])
+
+
+def _count(ids: np.ndarray, size: int, weights: np.ndarray | None = None) -> np.ndarray:
+    if ids.size == 0:
+        return np.zeros(size, dtype=np.float64)
+    return np.bincount(ids, weights=weights, minlength=size).astype(np.float64)
+
+
+def _gather(values: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """values[ids], 0 where an id is outside the array (or -1)."""
+    if ids.size == 0:
+        return np.zeros(0, dtype=values.dtype)
+    if int(ids.min()) >= 0 and int(ids.max()) < values.size:
+        result: np.ndarray = np.take(values, ids)
+        return result
+    inside = (ids >= 0) & (ids < values.size)
+    out = np.zeros(ids.size, dtype=values.dtype)
+    out[inside] = values[ids[inside]]
+    return out
 
 
 class Context:
@@ -319,13 +398,20 @@ class Context:
         self.timings: dict[str, float] = {}
         self._stages: dict[str, Any] = {}
         self._results: dict[tuple[str, str | None], tuple[float | None, float | None, Any]] = {}
+        self._nested: list[float] = []
 
     def stage(self, name: str, build: Callable[[], Any], *, shared: bool = False) -> Any:
         store = self.tables.cache if shared else self._stages
         if name not in store:
+            # exclusive times: a stage that another one needs is timed on its own
+            self._nested.append(0.0)
             started = time.perf_counter()
             store[name] = build()
-            self.timings[f"stage:{name}"] = time.perf_counter() - started
+            elapsed = time.perf_counter() - started
+            inner = self._nested.pop()
+            self.timings[f"stage:{name}"] = elapsed - inner
+            if self._nested:
+                self._nested[-1] += elapsed
         return store[name]
 
     # -- the city and its regions
@@ -340,209 +426,297 @@ class Context:
             t = self.tables
             codes: set[str] = set()
             for data in (t.courses, t.programmes, t.venues):
-                codes.update(c for c in data.get_column("district_code").unique().to_list() if c)
+                column = data.get_column("district_code").drop_nulls().unique()
+                codes.update(c for c in column.cast(pl.String).to_list() if c)
             return sorted(codes)
 
         result: list[str] = self.stage("districts", build)
         return result
 
-    def regions_of(self, level: str) -> pl.DataFrame:
-        """The scope's regions of a level: a frame with `code`."""
+    def codes(self, level: str) -> list[str]:
+        """The scope's region codes of a level, sorted; their positions are the indexes."""
 
-        def build() -> pl.DataFrame:
-            districts = pl.Series(self.districts, dtype=pl.String)
+        def build() -> list[str]:
             if level == "district":
-                return pl.DataFrame({"code": districts})
+                return self.districts
             regions = self.tables.regions
-            return (
-                regions.filter(
-                    (pl.col("level") == "neighbourhood") & pl.col("parent_code").is_in(districts)
-                )
-                .select("code")
-                .unique()
-                .sort("code")
+            inside = regions.filter(
+                (pl.col("level") == "neighbourhood")
+                & pl.col("parent_code").is_in(pl.Series(self.districts, dtype=pl.String).implode())
             )
+            return sorted(set(inside.get_column("code").to_list()))
 
-        result: pl.DataFrame = self.stage(f"regions:{level}", build)
+        result: list[str] = self.stage(f"codes:{level}", build)
         return result
+
+    def regions_of(self, level: str) -> pl.DataFrame:
+        return pl.DataFrame({"code": self.codes(level)}, schema={"code": pl.String})
+
+    def _index(self, data: pl.DataFrame) -> pl.DataFrame:
+        """Add district_ix and neighbourhood_ix: positions in the scope's codes, -1 outside."""
+        columns = []
+        for level in LEVELS:
+            codes = self.codes(level)
+            source = pl.col(KEY_COLUMNS[level])
+            if data.schema[KEY_COLUMNS[level]] != pl.String:
+                source = source.cast(pl.String)
+            columns.append(
+                source.replace_strict(
+                    codes, list(range(len(codes))), default=-1, return_dtype=pl.Int32
+                )
+                .fill_null(-1)
+                .alias(f"{level}_ix")
+            )
+        return data.with_columns(columns)
 
     def population(self, key: str | None, low: int = 0, high: int = MAX_AGE) -> pl.DataFrame:
         """Residents aged low..high per region of the key's level (or the city's total)."""
-        column = KEY_COLUMNS.get(key or "", "")
 
-        def by_code() -> pl.DataFrame:
-            return (
+        def by_code() -> dict[str, float]:
+            sums = (
                 self.tables.population.filter(pl.col("age").is_between(low, high))
                 .group_by("code")
-                .agg(pl.col("count").sum().alias("v"))
+                .agg(pl.col("count").sum())
             )
+            return {code: float(n) for code, n in sums.iter_rows()}
 
-        sums: pl.DataFrame = self.stage(f"population:{low}-{high}", by_code, shared=True)
+        sums: dict[str, float] = self.stage(f"population:{low}-{high}", by_code, shared=True)
         if key is None:
-            inside = sums.filter(pl.col("code").is_in(pl.Series(self.districts, dtype=pl.String)))
-            return inside.select(pl.col("v").sum())
-        regions = self.regions_of(key)
-        return regions.join(sums, on="code", how="left").rename({"code": column})
+            return pl.DataFrame({"v": [sum(sums.get(code, 0.0) for code in self.districts)]})
+        codes = self.codes(key)
+        return pl.DataFrame(
+            {KEY_COLUMNS[key]: codes, "v": [sums.get(code) for code in codes]},
+            schema={KEY_COLUMNS[key]: pl.String, "v": pl.Float64},
+        )
+
+    def agg(self, data: pl.DataFrame, key: str | None, weight: pl.Expr | None) -> pl.DataFrame:
+        """Sum of `weight` (a row expression; None: count rows) over the data, per region of
+        the key's level (bincount over the region index) or per programme, or in total."""
+        w = None
+        if weight is not None:
+            w = data.select(weight.cast(pl.Float64).fill_null(0.0)).to_series().to_numpy()
+        if key is None:
+            total = float(data.height) if w is None else float(np.sum(w))
+            return pl.DataFrame({"v": [total]})
+        if key == "programme":
+            grouped = data.with_columns(
+                (pl.lit(1.0) if w is None else pl.Series("_w", w)).alias("_w")
+            )
+            return grouped.group_by("programme_id").agg(pl.col("_w").sum().alias("v"))
+        codes = self.codes(key)
+        ix = data.get_column(f"{key}_ix").to_numpy()
+        valid = ix >= 0
+        sums = _count(ix[valid], len(codes), None if w is None else w[valid])
+        return pl.DataFrame(
+            {KEY_COLUMNS[key]: codes, "v": sums},
+            schema={KEY_COLUMNS[key]: pl.String, "v": pl.Float64},
+        )
 
     # -- courses and programmes in scope
 
-    def _period_filter(self, data: pl.DataFrame) -> pl.DataFrame:
+    def _period_mask(self, data: pl.DataFrame) -> pl.Expr:
         scope = self.scope
         if scope.term is not None:
-            return data.filter(pl.col("term") == scope.term)
+            return pl.col("term").cast(pl.String) == scope.term
         bounds = scope.bounds()
         if bounds is None:
-            return data
-        return data.filter((pl.col("start_date") >= bounds[0]) & (pl.col("start_date") < bounds[1]))
+            return pl.lit(True)
+        return (pl.col("start_date") >= bounds[0]) & (pl.col("start_date") < bounds[1])
 
-    def _institution_filter(self, data: pl.DataFrame) -> pl.DataFrame:
+    def _institution_mask(self) -> pl.Expr:
         if self.scope.institution_id is None:
-            return data
-        return data.filter(pl.col("institution_id") == self.scope.institution_id)
+            return pl.lit(True)
+        return pl.col("institution_id") == self.scope.institution_id
 
-    def _place_filter(self, data: pl.DataFrame) -> pl.DataFrame:
-        return data.filter(
-            pl.col("district_code").is_in(pl.Series(self.districts, dtype=pl.String))
+    def _place_mask(self) -> pl.Expr:
+        return (
+            pl.col("district_code")
+            .cast(pl.String)
+            .is_in(pl.Series(self.districts, dtype=pl.String).implode())
         )
 
     @property
     def courses(self) -> pl.DataFrame:
         """Courses of the period, institution and place (supply, operations)."""
-        return self.stage(  # type: ignore[no-any-return]
-            "courses",
-            lambda: self._place_filter(
-                self._institution_filter(self._period_filter(self.tables.courses))
-            ),
-        )
+
+        def build() -> pl.DataFrame:
+            data = self.tables.courses
+            data = data.filter(
+                self._period_mask(data) & self._institution_mask() & self._place_mask()
+            )
+            return self._index(data)
+
+        return self.stage("courses", build)  # type: ignore[no-any-return]
 
     @property
     def programmes(self) -> pl.DataFrame:
         def build() -> pl.DataFrame:
-            data = self._place_filter(self._institution_filter(self.tables.programmes))
+            data = self.tables.programmes.filter(self._institution_mask() & self._place_mask())
             if self.scope.has_period:
-                data = data.filter(pl.col("programme_id").is_in(self.courses["programme_id"]))
-            return data
+                data = data.filter(
+                    pl.col("programme_id").is_in(self.courses["programme_id"].unique().implode())
+                )
+            return self._index(data)
 
         return self.stage("programmes", build)  # type: ignore[no-any-return]
 
     @property
     def venues(self) -> pl.DataFrame:
         def build() -> pl.DataFrame:
+            data = self.tables.venues
             if self.scope.has_period or self.scope.institution_id is not None:
                 used = self.programmes.get_column("venue_id").drop_nulls().unique()
-                data = self.tables.venues.filter(pl.col("venue_id").is_in(used))
-            else:
-                data = self.tables.venues
-            return self._place_filter(data)
+                data = data.filter(pl.col("venue_id").is_in(used.implode()))
+            return self._index(data.filter(self._place_mask()))
 
         return self.stage("venues", build)  # type: ignore[no-any-return]
 
+    def _offer_arrays(self) -> dict[str, np.ndarray]:
+        """Per offer id (dense arrays): applications by status, attendance by status,
+        completions. Shared by every scope."""
+
+        def build() -> dict[str, np.ndarray]:
+            t = self.tables
+            app_offer = _ids(t.applications["offer_id"])
+            att_offer = _ids(t.attendance["offer_id"])
+            comp_offer = _ids(t.completions["offer_id"])
+            size = _dense_size(app_offer, att_offer, comp_offer, _ids(t.courses["offer_id"]))
+            out: dict[str, np.ndarray] = {"applications": _count(app_offer, size)}
+            status = _codes(t.applications["status"], APPLICATION_STATUSES)
+            k = len(APPLICATION_STATUSES) + 1
+            by_status = _count(_pair_key(app_offer, status, k), size * k).reshape(size, k)
+            for i, name in enumerate(APPLICATION_STATUSES):
+                out[name] = by_status[:, i]
+            status = _codes(t.attendance["status"], ATTENDANCE_STATUSES)
+            k = len(ATTENDANCE_STATUSES) + 1
+            by_status = _count(_pair_key(att_offer, status, k), size * k).reshape(size, k)
+            for i, name in enumerate(ATTENDANCE_STATUSES):
+                out[name] = by_status[:, i]
+            out["completions"] = _count(comp_offer, size)
+            return out
+
+        return self.stage("offer_counts", build, shared=True)  # type: ignore[no-any-return]
+
     @property
     def offer_stats(self) -> pl.DataFrame:
-        """Per offer of the scope's courses: capacity, place, applications by status,
-        attendance by status, completions."""
-
-        def per_offer() -> pl.DataFrame:
-            t = self.tables
-            apps = t.applications.group_by("offer_id").agg(
-                pl.len().alias("applications"),
-                (pl.col("status") == "confirmed").sum().alias("confirmed"),
-                (pl.col("status") == "waitlisted").sum().alias("waitlisted"),
-                (pl.col("status") == "cancelled").sum().alias("cancelled"),
-            )
-            attendance = t.attendance.group_by("offer_id").agg(
-                (pl.col("status") == "present").sum().alias("present"),
-                (pl.col("status") == "late").sum().alias("late"),
-                (pl.col("status") == "absent").sum().alias("absent"),
-                (pl.col("status") == "excused").sum().alias("excused"),
-            )
-            completions = t.completions.group_by("offer_id").agg(pl.len().alias("completions"))
-            return apps.join(attendance, on="offer_id", how="full", coalesce=True).join(
-                completions, on="offer_id", how="full", coalesce=True
-            )
+        """The scope's courses that take applications, with their counts."""
 
         def build() -> pl.DataFrame:
-            counts: pl.DataFrame = self.stage("offer_counts", per_offer, shared=True)
+            arrays = self._offer_arrays()
             offers = self.courses.filter(pl.col("offer_id").is_not_null())
-            columns = [c for c in counts.columns if c != "offer_id"]
-            return offers.join(counts, on="offer_id", how="left").with_columns(
-                pl.col(c).fill_null(0).cast(pl.Int64) for c in columns
+            ids = _ids(offers["offer_id"])
+            return offers.with_columns(
+                pl.Series(name, _gather(values, ids)) for name, values in arrays.items()
             )
 
         return self.stage("offer_stats", build)  # type: ignore[no-any-return]
 
     # -- people
 
+    def _course_flags(self) -> dict[str, np.ndarray]:
+        """Per offer id: whether the course counts for the scope's people (period and
+        institution, any place), is a culture or work course, started before the period."""
+
+        def build() -> dict[str, np.ndarray]:
+            courses = self.tables.courses.filter(pl.col("offer_id").is_not_null())
+            ids = _ids(courses["offer_id"])
+            size = _dense_size(ids)
+            flags = courses.select(
+                (self._period_mask(courses) & self._institution_mask()).alias("scope"),
+                pl.col("category").cast(pl.String).is_in(CULTURE_CATEGORIES).alias("culture"),
+                pl.col("category").cast(pl.String).is_in(WORK_CATEGORIES).alias("work"),
+                self._earlier_mask().alias("earlier"),
+            )
+            out: dict[str, np.ndarray] = {}
+            for name in flags.columns:
+                array = np.zeros(size, dtype=bool)
+                array[ids] = flags[name].fill_null(False).to_numpy()
+                out[name] = array
+            return out
+
+        return self.stage("course_flags", build)  # type: ignore[no-any-return]
+
+    def _earlier_mask(self) -> pl.Expr:
+        if not self.scope.has_period:
+            return pl.lit(False)
+        if self.scope.term is not None:
+            first = self.courses_start_of_term()
+            return pl.lit(False) if first is None else pl.col("start_date") < first
+        bounds = self.scope.bounds()
+        assert bounds is not None
+        return pl.col("start_date") < bounds[0]
+
+    def _confirmed(self) -> tuple[np.ndarray, np.ndarray]:
+        """(offer ids, learner ids) of confirmed applications; shared."""
+
+        def build() -> tuple[np.ndarray, np.ndarray]:
+            t = self.tables
+            status = _codes(t.applications["status"], APPLICATION_STATUSES)
+            keep = status == 0
+            return _ids(t.applications["offer_id"])[keep], _ids(t.applications["learner_id"])[keep]
+
+        return self.stage("confirmed", build, shared=True)  # type: ignore[no-any-return]
+
+    def _per_learner(self) -> dict[str, np.ndarray]:
+        """Per learner id: confirmed places in the scope's courses, in culture / work
+        courses, an earlier place, completions of work courses, accredited record hours."""
+
+        def build() -> dict[str, np.ndarray]:
+            t = self.tables
+            flags = self._course_flags()
+            offers, learners = self._confirmed()
+            comp_offer, comp_learner = (
+                _ids(t.completions["offer_id"]),
+                _ids(t.completions["learner_id"]),
+            )
+            rec_offer, rec_learner = _ids(t.records["offer_id"]), _ids(t.records["learner_id"])
+            size = _dense_size(_ids(t.learners["learner_id"]), learners, comp_learner, rec_learner)
+            in_scope = _gather(flags["scope"], offers)
+            kept = learners[in_scope]
+            kept_offers = offers[in_scope]
+            out = {
+                "n": _count(kept, size),
+                "culture": _count(kept[_gather(flags["culture"], kept_offers)], size) > 0,
+                "work": _count(kept[_gather(flags["work"], kept_offers)], size) > 0,
+                "earlier": _count(learners[_gather(flags["earlier"], offers)], size) > 0,
+            }
+            done = _gather(flags["scope"], comp_offer) & _gather(flags["work"], comp_offer)
+            out["work_completions"] = _count(comp_learner[done], size)
+            accredited = t.records["accredited"].fill_null(False).to_numpy()
+            minutes = t.records["minutes"].fill_null(0).cast(pl.Float64).to_numpy()
+            counted = _gather(flags["scope"], rec_offer) & accredited
+            out["accredited_hours"] = _count(rec_learner[counted], size, minutes[counted] / 60.0)
+            return out
+
+        return self.stage("per_learner", build)  # type: ignore[no-any-return]
+
     @property
     def residents(self) -> pl.DataFrame:
-        """Registered learners who live in the scope's districts, with age and groups."""
+        """Registered learners who live in the scope's districts, with age, groups and what
+        they did in the scope's courses."""
 
         def build() -> pl.DataFrame:
             year = self.scope.reference_year
-            return self._place_filter(self.tables.learners).with_columns(
-                (pl.lit(year, dtype=pl.Int32) - pl.col("birth_year").cast(pl.Int32)).alias("age")
+            per = self._per_learner()
+            data = self._index(self.tables.learners.filter(self._place_mask()))
+            ids = _ids(data["learner_id"])
+            return data.with_columns(
+                (pl.lit(year, dtype=pl.Int32) - pl.col("birth_year").cast(pl.Int32)).alias("age"),
+                *(pl.Series(name, _gather(values, ids)) for name, values in per.items()),
             )
 
         return self.stage("residents", build)  # type: ignore[no-any-return]
 
-    def _course_events(self, name: str) -> pl.DataFrame:
-        """Events (confirmed applications, completions, records) with their course's period,
-        institution, category and mode, shared by every scope."""
-
-        def build() -> pl.DataFrame:
-            t = self.tables
-            events = {
-                "confirmed": lambda: t.applications.filter(pl.col("status") == "confirmed").drop(
-                    "status"
-                ),
-                "completions": lambda: t.completions,
-                "records": lambda: t.records,
-            }[name]()
-            courses = t.courses.filter(pl.col("offer_id").is_not_null()).select(
-                "offer_id",
-                "programme_id",
-                "institution_id",
-                "term",
-                "start_date",
-                "category",
-                "mode",
-            )
-            return events.join(courses, on="offer_id", how="inner")
-
-        return self.stage(f"events:{name}", build, shared=True)  # type: ignore[no-any-return]
-
-    def _events_in_scope(self, name: str) -> pl.DataFrame:
-        return self._institution_filter(self._period_filter(self._course_events(name)))
-
     @property
     def participants(self) -> pl.DataFrame:
-        """One row per resident with a confirmed application to a course of the period (and
-        institution): how many, whether in culture/work courses, where they live, age, groups."""
-
-        def build() -> pl.DataFrame:
-            events = self._events_in_scope("confirmed")
-            per_learner = events.group_by("learner_id").agg(
-                pl.len().alias("n"),
-                pl.col("category").is_in(CULTURE_CATEGORIES).any().alias("culture"),
-                pl.col("category").is_in(WORK_CATEGORIES).any().alias("work"),
-            )
-            return per_learner.join(self.residents, on="learner_id", how="inner")
-
-        return self.stage("participants", build)  # type: ignore[no-any-return]
-
-    def resident_events(self, name: str) -> pl.DataFrame:
+        """Residents with a confirmed place in a course of the period (and institution)."""
         return self.stage(  # type: ignore[no-any-return]
-            f"resident_events:{name}",
-            lambda: self._events_in_scope(name).join(
-                self.residents.select("learner_id", "district_code", "neighbourhood_code"),
-                on="learner_id",
-                how="inner",
-            ),
+            "participants", lambda: self.residents.filter(pl.col("n") > 0)
         )
 
     def courses_start_of_term(self) -> dt.date | None:
         """The first start date of the term's courses (what "before the term" means)."""
-        starts = self.tables.courses.filter(pl.col("term") == self.scope.term)
+        starts = self.tables.courses.filter(pl.col("term").cast(pl.String) == self.scope.term)
         first = starts.get_column("start_date").min()
         return first if isinstance(first, dt.date) else None
 
@@ -562,16 +736,24 @@ class Context:
         else:
             column = KEY_COLUMNS[key]
             if key == "programme":
-                base = num.select(column)
+                merged = num.rename({"v": "numerator"})
                 if den is not None:
-                    base = pl.concat([base, den.select(column)]).unique()
+                    merged = merged.join(
+                        den.rename({"v": "denominator"}), on=column, how="full", coalesce=True
+                    )
+                else:
+                    merged = merged.with_columns(
+                        pl.lit(None, dtype=pl.Float64).alias("denominator")
+                    )
+                merged = merged.with_columns(pl.col(column).cast(pl.String))
             else:
-                base = self.regions_of(key).rename({"code": column})
-            merged = base.join(num.rename({"v": "numerator"}), on=column, how="left")
-            if den is not None:
-                merged = merged.join(den.rename({"v": "denominator"}), on=column, how="left")
-            else:
-                merged = merged.with_columns(pl.lit(None, dtype=pl.Float64).alias("denominator"))
+                merged = num.rename({"v": "numerator"})
+                if den is not None:
+                    merged = merged.join(den.rename({"v": "denominator"}), on=column, how="left")
+                else:
+                    merged = merged.with_columns(
+                        pl.lit(None, dtype=pl.Float64).alias("denominator")
+                    )
             merged = merged.with_columns(
                 pl.col("numerator").cast(pl.Float64).fill_null(0.0),
                 pl.col("denominator").cast(pl.Float64),
@@ -602,9 +784,9 @@ def _value(num: float | None, den: float | None, scale: float) -> float | None:
 # ------------------------------------------------------------------------------ indicators
 
 
-def _programmes_per_10k(ctx: Context, key: str | None) -> NumDen:
-    column = KEY_COLUMNS.get(key or "")
-    return _agg(ctx.programmes, column, pl.col("programme_id").n_unique()), _pop_or_none(ctx, key)
+def _text(column: str) -> pl.Expr:
+    """A text column as String (the bench's frames use Enums)."""
+    return pl.col(column).cast(pl.String)
 
 
 def _pop_or_none(
@@ -615,61 +797,54 @@ def _pop_or_none(
     return ctx.population(key, low, high)
 
 
+def _programmes_per_10k(ctx: Context, key: str | None) -> NumDen:
+    return ctx.agg(ctx.programmes, key, None), _pop_or_none(ctx, key)
+
+
 def _seats_per_10k(ctx: Context, key: str | None) -> NumDen:
-    column = KEY_COLUMNS.get(key or "")
-    return _agg(ctx.courses, column, pl.col("capacity").fill_null(0).sum()), _pop_or_none(ctx, key)
+    return ctx.agg(ctx.courses, key, pl.col("capacity")), _pop_or_none(ctx, key)
 
 
 def _venues_per_10k(ctx: Context, key: str | None) -> NumDen:
-    column = KEY_COLUMNS.get(key or "")
-    return _agg(ctx.venues, column, pl.col("venue_id").n_unique()), _pop_or_none(ctx, key)
+    return ctx.agg(ctx.venues, key, None), _pop_or_none(ctx, key)
 
 
 def _programme_share(
     condition: pl.Expr, base: pl.Expr | None = None
 ) -> Callable[[Context, str | None], NumDen]:
     def fn(ctx: Context, key: str | None) -> NumDen:
-        column = KEY_COLUMNS.get(key or "")
         data = ctx.programmes
         if base is not None:
             data = data.filter(base)
-        return (
-            _agg(data, column, condition.fill_null(False).sum()),
-            _agg(data, column, pl.len()),
-        )
+        return ctx.agg(data, key, condition.fill_null(False)), ctx.agg(data, key, None)
 
     return fn
 
 
 def _category_evenness(ctx: Context, level: str) -> IndicatorResult:
     """Normalised Shannon entropy of the programmes over the 7 areas (classified only)."""
-    data = ctx.programmes.filter(pl.col("category").is_in(CATEGORIES))
+    data = ctx.programmes.with_columns(pl.col("category").cast(pl.String)).filter(
+        pl.col("category").is_in(CATEGORIES)
+    )
 
     def entropy(counts: list[int]) -> float | None:
         return equity.evenness(counts, len(CATEGORIES))
 
     total_counts = data.group_by("category").agg(pl.len().alias("n"))["n"].to_list()
-    value = entropy(total_counts)
     breakdown: dict[str, pl.DataFrame] = {}
     for lvl in LEVELS:
-        column = KEY_COLUMNS[lvl]
-        per = data.group_by(column, "category").agg(pl.len().alias("n"))
-        rows = []
-        grouped: dict[str, list[int]] = {}
-        for code, n in per.select(column, "n").iter_rows():
-            grouped.setdefault(code, []).append(n)
-        for code in ctx.regions_of(lvl)["code"].to_list():
-            counts = grouped.get(code, [])
-            rows.append(
-                {
-                    "code": code,
-                    "numerator": float(sum(counts)),
-                    "denominator": None,
-                    "value": entropy(counts),
-                }
-            )
+        codes = ctx.codes(lvl)
+        per = data.filter(pl.col(f"{lvl}_ix") >= 0).group_by(f"{lvl}_ix", "category").len()
+        grouped: dict[int, list[int]] = {}
+        for ix, n in per.select(f"{lvl}_ix", "len").iter_rows():
+            grouped.setdefault(ix, []).append(n)
         breakdown[lvl] = pl.DataFrame(
-            rows,
+            {
+                "code": codes,
+                "numerator": [float(sum(grouped.get(i, []))) for i in range(len(codes))],
+                "denominator": [None] * len(codes),
+                "value": [entropy(grouped.get(i, [])) for i in range(len(codes))],
+            },
             schema={
                 "code": pl.String,
                 "numerator": pl.Float64,
@@ -679,7 +854,7 @@ def _category_evenness(ctx: Context, level: str) -> IndicatorResult:
         )
     return IndicatorResult(
         id="supply.category_evenness",
-        value=value,
+        value=entropy(total_counts),
         numerator=float(sum(total_counts)),
         denominator=None,
         breakdown=breakdown,
@@ -690,11 +865,7 @@ def _participants_rate(
     condition: pl.Expr | None, low: int = 0, high: int = MAX_AGE
 ) -> Callable[[Context, str | None], NumDen]:
     def fn(ctx: Context, key: str | None) -> NumDen:
-        column = KEY_COLUMNS.get(key or "")
-        data = ctx.participants
-        if condition is not None:
-            data = data.filter(condition)
-        return _agg(data, column, pl.len()), ctx.population(key, low, high)
+        return ctx.agg(ctx.participants, key, condition), ctx.population(key, low, high)
 
     return fn
 
@@ -706,50 +877,24 @@ def _age_band(band: AgeBand) -> Callable[[Context, str | None], NumDen]:
 def _group_condition(group: str) -> pl.Expr:
     if group == "senior":
         return pl.col("age") >= SENIOR_AGE
-    return pl.col(group)
+    return pl.col(group).fill_null(False)
 
 
 def _group_reach(group: str) -> Callable[[Context, str | None], NumDen]:
     condition = _group_condition(group)
 
     def fn(ctx: Context, key: str | None) -> NumDen:
-        column = KEY_COLUMNS.get(key or "")
-        return (
-            _agg(ctx.participants.filter(condition), column, pl.len()),
-            _agg(ctx.residents.filter(condition), column, pl.len()),
-        )
+        return ctx.agg(ctx.participants, key, condition), ctx.agg(ctx.residents, key, condition)
 
     return fn
 
 
-def _returning(ctx: Context) -> pl.DataFrame:
-    """Participants with a flag `returning`: an earlier course (with a period), or more than
-    one course (without)."""
-
-    def build() -> pl.DataFrame:
-        participants = ctx.participants
-        if not ctx.scope.has_period:
-            return participants.with_columns((pl.col("n") > 1).alias("returning"))
-        earlier = ctx._course_events("confirmed")
-        if ctx.scope.term is not None:
-            first = ctx.courses_start_of_term()
-            earlier = earlier.filter(pl.col("start_date") < first) if first else earlier.clear()
-        else:
-            bounds = ctx.scope.bounds()
-            assert bounds is not None
-            earlier = earlier.filter(pl.col("start_date") < bounds[0])
-        ids = earlier.get_column("learner_id").unique()
-        return participants.with_columns(pl.col("learner_id").is_in(ids).alias("returning"))
-
-    return ctx.stage("returning", build)  # type: ignore[no-any-return]
-
-
 def _repeat(returning: bool) -> Callable[[Context, str | None], NumDen]:
     def fn(ctx: Context, key: str | None) -> NumDen:
-        column = KEY_COLUMNS.get(key or "")
-        data = _returning(ctx)
-        flag = pl.col("returning") if returning else ~pl.col("returning")
-        return _agg(data, column, flag.sum()), _agg(data, column, pl.len())
+        flag = pl.col("earlier") if ctx.scope.has_period else pl.col("n") > 1
+        if not returning:
+            flag = ~flag
+        return ctx.agg(ctx.participants, key, flag), ctx.agg(ctx.participants, key, None)
 
     return fn
 
@@ -758,11 +903,10 @@ def _offer_ratio(
     numerator: pl.Expr, denominator: pl.Expr, where: pl.Expr | None = None
 ) -> Callable[[Context, str | None], NumDen]:
     def fn(ctx: Context, key: str | None) -> NumDen:
-        column = KEY_COLUMNS.get(key or "")
         data = ctx.offer_stats
         if where is not None:
             data = data.filter(where)
-        return _agg(data, column, numerator.sum()), _agg(data, column, denominator.sum())
+        return ctx.agg(data, key, numerator), ctx.agg(data, key, denominator)
 
     return fn
 
@@ -772,15 +916,23 @@ def _completion_rate(ctx: Context, key: str | None) -> NumDen:
     return _offer_ratio(pl.col("completions"), pl.col("confirmed"), ended)(ctx, key)
 
 
-def _resident_events_rate(
-    name: str, value: pl.Expr, where: pl.Expr | None, low: int, high: int
+def _lottery(ctx: Context, key: str | None) -> NumDen:
+    lottery = pl.col("method").cast(pl.String).is_in(LOTTERY_METHODS)
+    return _offer_ratio(pl.col("applications"), pl.col("capacity"), lottery)(ctx, key)
+
+
+def _online_places(ctx: Context, key: str | None) -> NumDen:
+    online = pl.col("mode").cast(pl.String).is_in(ONLINE_MODES)
+    return _offer_ratio(
+        pl.when(online).then(pl.col("confirmed")).otherwise(0.0), pl.col("confirmed")
+    )(ctx, key)
+
+
+def _resident_rate(
+    column: str, low: int = 0, high: int = MAX_AGE
 ) -> Callable[[Context, str | None], NumDen]:
     def fn(ctx: Context, key: str | None) -> NumDen:
-        column = KEY_COLUMNS.get(key or "")
-        data = ctx.resident_events(name)
-        if where is not None:
-            data = data.filter(where)
-        return _agg(data, column, value), ctx.population(key, low, high)
+        return ctx.agg(ctx.residents, key, pl.col(column)), ctx.population(key, low, high)
 
     return fn
 
@@ -788,50 +940,44 @@ def _resident_events_rate(
 def _vulnerable() -> pl.Expr:
     return (
         (pl.col("age") >= SENIOR_AGE)
-        | pl.col("disability")
-        | pl.col("low_income")
-        | pl.col("multicultural")
+        | pl.col("disability").fill_null(False)
+        | pl.col("low_income").fill_null(False)
+        | pl.col("multicultural").fill_null(False)
     )
 
 
 def _social_integration(ctx: Context, key: str | None) -> NumDen:
     """numerator: vulnerable participants; denominator: the number expected if they took
     part in proportion to their share of registered learners."""
-    column = KEY_COLUMNS.get(key or "")
-    vulnerable = _vulnerable().fill_null(False)
-    p = _agg(ctx.participants, column, pl.len()).rename({"v": "p"})
-    pv = _agg(ctx.participants, column, vulnerable.sum()).rename({"v": "pv"})
-    r = _agg(ctx.residents, column, pl.len()).rename({"v": "r"})
-    rv = _agg(ctx.residents, column, vulnerable.sum()).rename({"v": "rv"})
-    if column is None:
-        expected = pl.concat([p, r, rv], how="horizontal")
-        num = pv
-    else:
-        expected = r.join(rv, on=column, how="left").join(p, on=column, how="left")
-        num = pv
-    expected = expected.with_columns(
-        pl.when(pl.col("r") > 0)
-        .then(pl.col("p").cast(pl.Float64).fill_null(0.0) * pl.col("rv") / pl.col("r"))
-        .otherwise(0.0)
-        .alias("v")
-    )
-    den = expected.select(([column] if column else []) + ["v"])
-    return num.rename({"pv": "v"}), den
+    if key == "programme":
+        raise IndicatorInputError("프로그램별 값이 없습니다 / no value per programme")
+    vulnerable = _vulnerable()
+    pv = ctx.agg(ctx.participants, key, vulnerable)
+    p = ctx.agg(ctx.participants, key, None)["v"].to_numpy()
+    r = ctx.agg(ctx.residents, key, None)["v"].to_numpy()
+    rv = ctx.agg(ctx.residents, key, vulnerable)["v"].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected = np.where(r > 0, p * rv / np.where(r > 0, r, 1.0), 0.0)
+    den = pv.with_columns(pl.Series("v", expected, dtype=pl.Float64))
+    return pv, den
 
 
 def _families_communities(ctx: Context, key: str | None) -> NumDen:
     """Neighbourhoods with at least one venue ÷ neighbourhoods, by district."""
-    neighbourhoods = ctx.regions_of("neighbourhood")
-    with_venue = ctx.venues.get_column("neighbourhood_code").drop_nulls().unique()
-    data = neighbourhoods.join(
-        ctx.tables.regions.select("code", "parent_code"), on="code", how="left"
-    ).with_columns(
-        pl.col("code").is_in(with_venue).alias("has_venue"),
-        pl.col("parent_code").alias("district_code"),
-        pl.col("code").alias("neighbourhood_code"),
+    if key == "programme":
+        raise IndicatorInputError("프로그램별 값이 없습니다 / no value per programme")
+    with_venue = ctx.venues.get_column("neighbourhood_code").drop_nulls().cast(pl.String).unique()
+    parents = ctx.tables.regions.select("code", "parent_code")
+    data = ctx._index(
+        ctx.regions_of("neighbourhood")
+        .join(parents, on="code", how="left")
+        .select(
+            pl.col("parent_code").alias("district_code"),
+            pl.col("code").alias("neighbourhood_code"),
+            pl.col("code").is_in(with_venue.implode()).alias("has_venue"),
+        )
     )
-    column = KEY_COLUMNS.get(key or "")
-    return _agg(data, column, pl.col("has_venue").sum()), _agg(data, column, pl.len())
+    return ctx.agg(data, key, pl.col("has_venue")), ctx.agg(data, key, None)
 
 
 def _equity(
@@ -878,7 +1024,7 @@ def _specs() -> dict[str, Spec]:
                 f"supply.category_share.{category}",
                 100,
                 LEVELS,
-                _programme_share(pl.col("category") == category),
+                _programme_share(_text("category") == category),
                 programme_level=True,
             )
         )
@@ -895,7 +1041,7 @@ def _specs() -> dict[str, Spec]:
             "supply.online_share",
             100,
             LEVELS,
-            _programme_share(pl.col("mode").is_in(ONLINE_MODES)),
+            _programme_share(_text("mode").is_in(ONLINE_MODES)),
             programme_level=True,
         ),
         Spec(
@@ -930,9 +1076,7 @@ def _specs() -> dict[str, Spec]:
             "operations.lottery_oversubscription",
             1,
             LEVELS,
-            _offer_ratio(
-                pl.col("applications"), pl.col("capacity"), pl.col("method").is_in(LOTTERY_METHODS)
-            ),
+            _lottery,
             programme_level=True,
         ),
         Spec(
@@ -955,24 +1099,20 @@ def _specs() -> dict[str, Spec]:
             "outcome.economy",
             10_000,
             LEVELS,
-            _resident_events_rate(
-                "completions", pl.len(), pl.col("category").is_in(WORK_CATEGORIES), *WORKING_AGE
-            ),
+            _resident_rate("work_completions", *WORKING_AGE),
         ),
         Spec(
             "outcome.human_resources",
             1_000,
             LEVELS,
-            _resident_events_rate(
-                "records", pl.col("minutes").sum() / 60, pl.col("accredited"), 0, MAX_AGE
-            ),
+            _resident_rate("accredited_hours"),
         ),
         Spec("outcome.social_integration", 1, LEVELS, _social_integration),
         Spec(
             "unesco.education_system",
             100,
             LEVELS,
-            _programme_share(pl.col("category").is_in(EDUCATION_CATEGORIES)),
+            _programme_share(_text("category").is_in(EDUCATION_CATEGORIES)),
             programme_level=True,
         ),
         Spec("unesco.families_communities", 100, ("district",), _families_communities),
@@ -986,10 +1126,7 @@ def _specs() -> dict[str, Spec]:
             "unesco.learning_technologies",
             100,
             LEVELS,
-            _offer_ratio(
-                pl.when(pl.col("mode").is_in(ONLINE_MODES)).then(pl.col("confirmed")).otherwise(0),
-                pl.col("confirmed"),
-            ),
+            _online_places,
             programme_level=True,
         ),
         Spec(
@@ -1006,7 +1143,7 @@ def _specs() -> dict[str, Spec]:
             "unesco.culture_of_learning",
             100,
             LEVELS,
-            _resident_events_rate("confirmed", pl.len(), None, 0, MAX_AGE),
+            _resident_rate("n"),
         ),
     ]
     for source, source_id in (

@@ -6,6 +6,9 @@ into the frames `learncity.algorithms.indicators` computes on: the transactional
 answers a handful of plain scans, and all the grouping runs in Polars. Table names come from
 the app registry (no model is imported: the contexts' models stay theirs).
 
+Attendance comes ordered by offer (the rows of a roster together), so that counting it per
+offer walks memory in order.
+
 Population is read as sums over age buckets whose edges are every edge an indicator uses
 (0, 10, 15, 20, 30, … 60, 65, 70, 80, 90): each bucket row carries its first age, so that a
 band such as 15-64 or 65+ is the sum of whole buckets.
@@ -216,7 +219,7 @@ def snapshot_build() -> compute.Tables:
         "attendance",
         _rows(
             f"SELECT ap.offer_id, a.status FROM {attendance} a "
-            f"JOIN {application} ap ON ap.id = a.application_id"
+            f"JOIN {application} ap ON ap.id = a.application_id ORDER BY ap.offer_id"
         ),
         ["offer_id", "status"],
     )
