@@ -4,12 +4,15 @@ district, a city administrator, strangers), and the refusals as JSON with their 
 from __future__ import annotations
 
 import datetime as dt
+import io
 
+import openpyxl
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
 from learncity.learners.models import StaffRole
+from learncity.portal.vouchers import _cell
 from learncity.vouchers import services
 from learncity.vouchers.models import LedgerTransaction
 
@@ -111,6 +114,18 @@ def test_settlement_page_by_role(world):
     assert csv.status_code == 200 and csv["Content-Type"].startswith("text/csv")
     body = csv.content.decode("utf-8-sig")
     assert "강남구평생학습관" in body and ",90000" in body
+    xlsx = client_of(world["admin"]).get(url + "&format=xlsx")
+    assert xlsx.status_code == 200 and xlsx["Content-Disposition"].endswith('.xlsx"')
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:2] == ("기관 institution", "강남구평생학습관")
+    assert rows[1][-1] == "금액 amount (KRW)"
+    amounts = [row[8] for row in rows[2:] if isinstance(row[0], int)]
+    assert 90_000 in amounts and all(isinstance(a, int) for a in amounts)  # numbers, not text
+    assert isinstance(rows[2][1], dt.datetime)
+    for hostile in ("=cmd|' /C calc'!A0", "+1", "@SUM(A1)"):
+        assert _cell(hostile) == "'" + hostile  # never a formula in a spreadsheet
+    assert csv["Content-Type"] != xlsx["Content-Type"]
     overview = client_of(world["admin"]).get("/staff/vouchers/settlement?month=2026-04")
     assert overview.status_code == 200 and "강남구평생학습관" in overview.content.decode()
     assert (

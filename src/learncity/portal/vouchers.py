@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import re
 from typing import Any
 
@@ -62,8 +63,8 @@ def _int(text: str) -> int | None:
 @login_required
 @require_GET
 def settlement(request: HttpRequest) -> HttpResponse:
-    """?institution=ID&month=YYYY-MM (default: last month); &format=csv for a spreadsheet
-    (UTF-8 with BOM, which Excel opens with Korean intact)."""
+    """?institution=ID&month=YYYY-MM (default: last month); &format=csv (UTF-8 with BOM) or
+    &format=xlsx (an Excel workbook) to download it."""
     month = request.GET.get("month") or (
         timezone.localdate().replace(day=1) - dt.timedelta(days=1)
     ).strftime("%Y-%m")
@@ -90,6 +91,8 @@ def settlement(request: HttpRequest) -> HttpResponse:
     report = selectors.settlement_report(institution_id, month)
     if request.GET.get("format") == "csv":
         return _csv(brief["name"], report)
+    if request.GET.get("format") == "xlsx":
+        return _xlsx(brief["name"], report)
     return render(
         request, "portal/vouchers/settlement.html", {"institution": brief, "report": report}
     )
@@ -109,31 +112,34 @@ def _reads_all(request: HttpRequest) -> bool:
     return may_read_project(_actor(request), "")
 
 
-def _csv(name: str, report: dict[str, Any]) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    filename = f"voucher-settlement-{report['institution_id']}-{report['month']}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow(["기관 institution", name, "월 month", report["month"]])
-    writer.writerow(
-        [
-            "거래번호 id",
-            "일시 at",
-            "구분 kind",
-            "이용권 voucher",
-            "사업 programme",
-            "강좌 course",
-            "항목 item",
-            "신청 application",
-            "금액 amount (KRW)",
-        ]
-    )
+_HEADER = [
+    "거래번호 id",
+    "일시 at",
+    "구분 kind",
+    "이용권 voucher",
+    "사업 programme",
+    "강좌 course",
+    "항목 item",
+    "신청 application",
+    "금액 amount (KRW)",
+]
+
+
+def _cell(value: Any) -> Any:
+    """Text that a spreadsheet would run as a formula (= + - @ first) is kept as text."""
+    if isinstance(value, str) and value[:1] in {"=", "+", "-", "@", "\t", "\r"}:
+        return "'" + value
+    return value
+
+
+def _settlement_rows(name: str, report: dict[str, Any]) -> list[list[Any]]:
+    """The report as rows: a title row, the header, one row per movement, the totals."""
+    rows: list[list[Any]] = [["기관 institution", name, "월 month", report["month"]], _HEADER]
     for row in report["rows"]:
-        writer.writerow(
+        rows.append(
             [
                 row["transaction_id"],
-                timezone.localtime(row["at"]).strftime("%Y-%m-%d %H:%M"),
+                timezone.localtime(row["at"]).replace(tzinfo=None, microsecond=0),
                 row["kind"],
                 row["voucher"],
                 row["programme"],
@@ -143,12 +149,60 @@ def _csv(name: str, report: dict[str, Any]) -> HttpResponse:
                 row["amount_krw"],
             ]
         )
-    writer.writerow(["결제 합계 redeemed", report["redeemed_krw"]])
-    writer.writerow(["환불 합계 refunded", report["refunded_krw"]])
-    writer.writerow(["순액 net", report["net_krw"]])
+    rows.append(["결제 합계 redeemed", report["redeemed_krw"]])
+    rows.append(["환불 합계 refunded", report["refunded_krw"]])
+    rows.append(["순액 net", report["net_krw"]])
     if report["settlement"]:
-        writer.writerow(["정산 지급 paid", report["settlement"]["paid_krw"]])
-        writer.writerow(["환수 recovered", report["settlement"]["recovered_krw"]])
+        rows.append(["정산 지급 paid", report["settlement"]["paid_krw"]])
+        rows.append(["환수 recovered", report["settlement"]["recovered_krw"]])
+    return [[_cell(value) for value in row] for row in rows]
+
+
+def _filename(report: dict[str, Any], ext: str) -> str:
+    return f"voucher-settlement-{report['institution_id']}-{report['month']}.{ext}"
+
+
+def _csv(name: str, report: dict[str, Any]) -> HttpResponse:
+    """UTF-8 with BOM, which Excel opens with Korean intact."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(report, "csv")}"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    for row in _settlement_rows(name, report):
+        writer.writerow([f"{v:%Y-%m-%d %H:%M}" if isinstance(v, dt.datetime) else v for v in row])
+    return response
+
+
+def _xlsx(name: str, report: dict[str, Any]) -> HttpResponse:
+    """An Excel workbook: amounts as numbers (#,##0), times as dates, the header in bold."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    if sheet is None:  # a new workbook always has its first sheet
+        sheet = book.create_sheet()
+    sheet.title = report["month"]
+    for row in _settlement_rows(name, report):
+        sheet.append(row)
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for cells in sheet.iter_rows(min_row=3):
+        for cell in cells:
+            if isinstance(cell.value, dt.datetime):
+                cell.number_format = "yyyy-mm-dd hh:mm"
+            elif isinstance(cell.value, int) and cell.column in (2, 9):
+                cell.number_format = "#,##0"
+    sheet.freeze_panes = "A3"
+    for column, width in zip("ABCDEFGHI", (10, 17, 8, 14, 24, 30, 10, 10, 14), strict=True):
+        sheet.column_dimensions[column].width = width
+    out = io.BytesIO()
+    book.save(out)
+    response = HttpResponse(
+        out.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_filename(report, "xlsx")}"'
     return response
 
 
