@@ -267,11 +267,20 @@ def survey_respond(
         person = learner_get(invitation.learner_id) if invitation.learner_id else None
         if person and person.get("name"):
             names.append(str(person["name"]))
-        SurveyResponse.objects.create(
-            invitation=invitation, comment=mask_personal(text, names), submitted_at=now, **ratings
-        )
-        invitation.responded_at = now
-        invitation.save(update_fields=["responded_at"])
+        try:
+            with transaction.atomic():  # a savepoint: a concurrent answer hit the unique key
+                SurveyResponse.objects.create(
+                    invitation=invitation,
+                    comment=mask_personal(text, names),
+                    submitted_at=now,
+                    **ratings,
+                )
+        except IntegrityError:
+            raise SurveyAlreadyAnswered(
+                "이미 응답하셨습니다. 참여해 주셔서 감사합니다 · "
+                "this survey was already answered, thank you"
+            ) from None
+        SurveyInvitation.objects.filter(pk=invitation.pk).update(responded_at=now)
 
 
 def _names_for(programme_id: int) -> list[str]:
