@@ -225,6 +225,21 @@ def test_read_osm_keeps_walkable_ways(tmp_path):
     assert result.minutes[0] == pytest.approx((east * 2 + 111.19) / 80, rel=1e-3)
 
 
+def test_read_osm_pbf_gives_the_same_graph(tmp_path):
+    import osmium
+
+    xml = tmp_path / "small.osm"
+    xml.write_text(OSM_XML)
+    pbf = tmp_path / "small.osm.pbf"
+    writer = osmium.SimpleWriter(str(pbf))
+    for obj in osmium.FileProcessor(str(xml)):
+        writer.add(obj)
+    writer.close()
+    a, b = read_graph(xml), read_graph(pbf)
+    assert a.edges.tolist() == b.edges.tolist()
+    assert np.allclose(a.length_m, b.length_m, rtol=1e-6)
+
+
 def test_read_graphml(tmp_path):
     import networkx as nx
 

@@ -345,3 +345,27 @@ def test_city_sees_every_district_and_the_sites(gangnam: Any) -> None:
     rows = list(csv.reader(io.StringIO(download.content.decode("utf-8-sig"))))
     assert rows[0][0] == "rank" and len(rows) == 4
     assert client.get("/console/planning/sites/?k=99").status_code == 422
+
+
+def test_demand_weights_by_hand() -> None:
+    def row(code: str, residents: int, seniors: int, covered: bool) -> Any:
+        return services.NeighbourhoodAccess(
+            code, code, "d", "d", 37.5, 127.0, residents, seniors, 0, None, "", 0, 0, covered
+        )
+
+    rows = [row("a", 100, 10, False), row("b", 200, 50, True), row("c", 300, 0, False)]
+    assert services.demand_weights(rows).tolist() == [100.0, 0.0, 300.0]
+    assert services.demand_weights(rows, senior_weight=3).tolist() == [120.0, 0.0, 300.0]
+    rates = {"a": 0.1, "b": 0.5, "c": 0.9}  # median 0.5: only a is below
+    assert services.demand_weights(
+        rows, low_participation_weight=2, participation=rates
+    ).tolist() == [200.0, 0.0, 300.0]
+
+
+def test_participation_file(tmp_path: Path) -> None:
+    path = tmp_path / "p.csv"
+    path.write_text("code,rate\n1168010100,0.25\n", "utf-8")
+    assert services.participation_read(path) == {"1168010100": 0.25}
+    path.write_text("code,rate\n1168010100,-1\n", "utf-8")
+    with pytest.raises(InputFileError):
+        services.participation_read(path)
