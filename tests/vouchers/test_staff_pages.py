@@ -140,11 +140,17 @@ def _snapshot() -> tuple[int, ...]:
 def test_every_page_renders_for_the_city_offices(world, who):
     client = client_of(world[who])
     headings = ["이용권 사업", "강남구평생학습관", "재정지원 사업", "지출 기록"]
-    for url, heading in zip(_pages(world), headings, strict=True):
+    forms = ["programme-form", "register-form", "project-form", "expense-form"]
+    for url, heading, form in zip(_pages(world), headings, forms, strict=True):
         page = client.get(url)
         assert page.status_code == 200, url
-        assert heading in _text(page), url
-        assert 'name="csrfmiddlewaretoken"' in _text(page), url
+        text = _text(page)
+        assert heading in text, url
+        # the forms are offered to those who may write; an auditor reads
+        assert (f'data-testid="{form}"' in text) == (who == "admin"), url
+        assert ('data-testid="read-only"' in text) == (who == "auditor"), url
+        if who == "admin":
+            assert 'name="csrfmiddlewaretoken"' in text.split(f'data-testid="{form}"', 1)[1]
     english = client.get(f"{PROGRAMMES}?lang=en")
     assert "Create a voucher programme" in _text(english)
     assert "Learning voucher 2026" in _text(english)  # the programme's English name
@@ -673,6 +679,21 @@ def test_expense_of_another_districts_project_is_refused(world):
     )
     assert response.status_code == 403
     assert _snapshot() == before
+
+
+def test_expense_page_of_a_project_with_only_voucher_lines(world):
+    only_vouchers = services.project_create(
+        actor=world["admin"],
+        name="이용권만 있는 사업",
+        amount_krw=1_000_000,
+        starts_on=dt.date(2026, 1, 1),
+        ends_on=dt.date(2026, 12, 31),
+        lines=[("학습비", "vouchers", 1_000_000)],
+    )
+    page = client_of(world["admin"]).get(f"{PROJECTS}/{only_vouchers.pk}/expenses/new")
+    assert page.status_code == 200
+    assert 'data-testid="no-lines"' in _text(page)
+    assert 'data-testid="expense-form"' not in _text(page)
 
 
 def test_staff_nav_links_the_pages(world):

@@ -388,6 +388,13 @@ def _office(actor: Actor) -> bool:
     return any(role in OFFICES for role, _, _ in staff_roles_of(actor.user_id))
 
 
+def _may_create(actor: Actor) -> bool:
+    """Whether to offer the create forms (a city administrator, a district officer); the
+    service decides each request."""
+    writers = (permissions.CITY_ADMIN, permissions.DISTRICT_OFFICER)
+    return any(role in writers for role, _, _ in staff_roles_of(actor.user_id))
+
+
 def _office_district(actor: Actor) -> str:
     """A district officer's district (a city administrator: "")."""
     roles = staff_roles_of(actor.user_id)
@@ -521,6 +528,7 @@ def _programmes_page(
     context = {
         "rows": _programme_rows(actor),
         "form": form,
+        "may_create": _may_create(actor),
         "kinds": [(k, *v) for k, v in KIND_WORDS.items()],
         "groups": [(k, *v) for k, v in GROUP_WORDS.items()],
         "chosen_groups": form["groups"].value() or [],
@@ -612,6 +620,7 @@ def _programme_page(
         )
     context = {
         "programme": programme,
+        "may_manage": permissions.may_manage_programme(_actor(request), programme["district_code"]),
         "registered": registered,
         "choices": [row for row in institution_rows(limit=2000) if row["id"] not in taken],
         "register": register or RegisterForm(),
@@ -761,6 +770,7 @@ def _projects_page(
     context = {
         "rows": _project_rows(actor),
         "form": form,
+        "may_create": _may_create(actor),
         "categories": [(k, *v) for k, v in CATEGORY_WORDS.items()],
     }
     return render(request, "portal/vouchers/staff/projects.html", context, status=status)
@@ -851,6 +861,13 @@ def _expense_page(
     return render(
         request,
         "portal/vouchers/staff/expense_new.html",
-        {"budget": budget, "form": form},
+        {
+            "budget": budget,
+            "form": form,
+            "may_manage": permissions.may_manage_programme(
+                _actor(request), budget["district_code"]
+            ),
+            "has_lines": any(line["category"] != "vouchers" for line in budget["lines"]),
+        },
         status=status,
     )
