@@ -141,3 +141,12 @@ def test_breaks_ascending_and_classes_in_range(values, classes):
         MapShape(str(i), str(i), square(127 + i * 0.01, 37.5), v) for i, v in enumerate(values)
     ]
     ET.fromstring(render_map(shapes, title="t", classes=classes))
+
+
+def test_id_prefix_keeps_ids_unique_on_one_page():
+    svg = render_map(SHAPES, title="t", id_prefix="m2-")
+    assert 'id="m2-nodata"' in svg and "url(#m2-nodata)" in svg
+    assert 'id="nodata"' not in svg and "url(#nodata)" not in svg
+    assert 'id="nodata"' in render_map(SHAPES, title="t")
+    with pytest.raises(ValueError):
+        render_map(SHAPES, title="t", id_prefix='"><script>')

@@ -24,7 +24,9 @@ API (stable: the console's choropleths and the planning maps share it)
     e.g. for walking times where short is good), ``class_labels`` (legend text per class
     instead of the computed ranges), ``legend_title``, ``value_format`` (``str.format`` pattern
     for values, default ``"{:,.0f}"``), ``unit`` (appended to values in titles), ``width``
-    (pixels of the map part; the legend adds a column on the right), ``point_radius``.
+    (pixels of the map part; the legend adds a column on the right), ``point_radius``,
+    ``id_prefix`` (put before the ids inside the SVG — the "no data" pattern is
+    ``{id_prefix}nodata`` — so that several maps on one page keep their ids unique).
     Raises ``ValueError`` for bad options or geometry.
 
 ``quantile_breaks(values, classes) -> list[float]``
@@ -184,10 +186,14 @@ def render_map(
     unit: str = "",
     width: int = 640,
     point_radius: float = 4.0,
+    id_prefix: str = "",
 ) -> str:
     """Render the shapes as a choropleth with the points on top; see the module docstring."""
     if width < 100:
         raise ValueError("width must be at least 100 pixels")
+    if not all(ch.isalnum() or ch in "-_" for ch in id_prefix):
+        raise ValueError("id_prefix may hold letters, digits, '-' and '_' only")
+    nodata = f"{id_prefix}nodata"
     parsed = [(s, *_rings(s.geometry)) for s in shapes]
     values = [s.value for s in shapes if s.value is not None]
     for v in values:
@@ -259,7 +265,7 @@ def render_map(
         'font-family="sans-serif" font-size="12">',
         f"<title>{esc(title)}</title>",
         "<defs>"
-        '<pattern id="nodata" width="6" height="6" patternUnits="userSpaceOnUse" '
+        f'<pattern id="{nodata}" width="6" height="6" patternUnits="userSpaceOnUse" '
         'patternTransform="rotate(45)">'
         f'<rect width="6" height="6" fill="{NO_DATA_FILL}"/>'
         '<line x1="0" y1="0" x2="0" y2="6" stroke="#969696" stroke-width="2"/></pattern></defs>',
@@ -267,7 +273,7 @@ def render_map(
     ]
     for shape, polygons, dots in parsed:
         fill = (
-            "url(#nodata)"
+            f"url(#{nodata})"
             if shape.value is None
             else colours[class_of(float(shape.value), thresholds)]
         )
@@ -334,7 +340,8 @@ def render_map(
         ly += 22
     if len(values) < len(shapes):
         out.append(
-            f'<rect x="{lx}" y="{ly}" width="14" height="14" fill="url(#nodata)" {SWATCH_STROKE}/>'
+            f'<rect x="{lx}" y="{ly}" width="14" height="14" '
+            f'fill="url(#{nodata})" {SWATCH_STROKE}/>'
         )
         out.append(f'<text x="{lx + 20}" y="{ly + 11}">자료 없음 / no data</text>')
         ly += 22
