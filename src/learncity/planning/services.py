@@ -802,6 +802,7 @@ def access_map(
         value_format="{:,.1f}",
         unit="분 / min",
         point_radius=3.0,
+        id_prefix="planning-sites-" if sites else "planning-access-",
     )
 
 
