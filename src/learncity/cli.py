@@ -144,6 +144,9 @@ def demo(
 
         loaded["offers"] = demo_offers_open()
         loaded["sessions"] = demo_sessions_expand()
+        from learncity.demo.offers import demo_vouchers_open
+
+        loaded["vouchers"] = demo_vouchers_open()
         return loaded
 
     result = _run(action)
@@ -176,6 +179,10 @@ def demo(
         lines.append(f"enrolment opened on {result['offers']} schedules (demo offers)")
     if result.get("sessions"):
         lines.append(f"{result['sessions']} sessions made for the schedules with offers")
+    if result.get("vouchers", {}).get("voucher_programmes"):
+        lines.append(
+            f"a demo learning voucher and {result['vouchers']['projects']} funded projects"
+        )
     _print(result, as_json, lines)
 
 

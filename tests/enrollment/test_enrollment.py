@@ -462,6 +462,23 @@ def test_the_demo_opens_a_few_offers_once(db, world):
     methods = sorted(Offer.objects.values_list("method", flat=True))
     assert methods == ["first_come", "first_come", "lottery"]
     assert all(o.opens_at < timezone.now() < o.closes_at for o in Offer.objects.all())
+    # the published fee (a voucher can pay it); a demo voucher the offers' institutions take
+    assert sorted(Offer.objects.values_list("fee_krw", flat=True)) == sorted(
+        Programme.objects.filter(offers__isnull=False).values_list("fee_krw", flat=True)
+    )
+    from learncity.demo.offers import demo_vouchers_open
+    from learncity.vouchers.models import FundedProject, RegisteredInstitution
+
+    assert demo_vouchers_open() == {"voucher_programmes": 1, "projects": 3}
+    assert demo_vouchers_open() == {"voucher_programmes": 0, "projects": 0}
+    assert sorted(FundedProject.objects.values_list("amount_krw", flat=True)) == [
+        27_000_000,
+        30_000_000,
+        50_000_000,
+    ]
+    assert set(RegisteredInstitution.objects.values_list("institution_id", flat=True)) == set(
+        Offer.objects.values_list("institution_id", flat=True)
+    )
 
 
 def test_offer_refusals_name_their_fields_and_a_second_offer_is_a_conflict(db, world):

@@ -483,3 +483,8 @@ def offer_of_application(application_id: int) -> dict[str, Any] | None:
         .first()
     )
     return dict(found) if found is not None else None
+
+
+def offer_institution_ids() -> list[int]:
+    """The institutions that take applications here (those with an offer)."""
+    return sorted(set(Offer.objects.values_list("institution_id", flat=True)))

@@ -409,3 +409,7 @@ def voucher_paid_for_application(application_id: int) -> int:
         kind="refund", reverses__application_id=application_id, reverses__item="tuition"
     ).aggregate(total=Sum("amount_krw"))["total"]
     return int(paid or 0) - int(refunded or 0)
+
+
+def voucher_programme_count() -> int:
+    return VoucherProgramme.objects.count()
