@@ -158,8 +158,9 @@ def generate(*, learners: int, applications: int, attendance: int, seed: int) ->
     )
     national = ages.sum(axis=0) * propensity
     age_of_learner = rng.choice(101, size=learners, p=national / national.sum()).astype(np.int16)
-    hood_codes = pl.Series(codes, dtype=pl.String)
-    parent_codes = pl.Series(parents, dtype=pl.String)
+    # region codes as Enums: compact, and mapped to region indexes without hashing rows
+    hood_codes = pl.Series(codes, dtype=pl.String).cast(pl.Enum(sorted(set(codes))))
+    parent_codes = pl.Series(parents, dtype=pl.String).cast(pl.Enum(district_codes))
     hood_index = pl.Series(hood_of_learner)
     learners_frame = pl.DataFrame(
         {

@@ -453,21 +453,39 @@ class Context:
         return pl.DataFrame({"code": self.codes(level)}, schema={"code": pl.String})
 
     def _index(self, data: pl.DataFrame) -> pl.DataFrame:
-        """Add district_ix and neighbourhood_ix: positions in the scope's codes, -1 outside."""
+        """Add district_ix and neighbourhood_ix: positions in the scope's codes, -1 outside.
+        An Enum column (the bench's, or a big snapshot's) maps through its categories: a
+        gather, no hashing of its rows."""
         columns = []
         for level in LEVELS:
             codes = self.codes(level)
-            source = pl.col(KEY_COLUMNS[level])
-            if data.schema[KEY_COLUMNS[level]] != pl.String:
-                source = source.cast(pl.String)
-            columns.append(
-                source.replace_strict(
-                    codes, list(range(len(codes))), default=-1, return_dtype=pl.Int32
+            column = data.get_column(KEY_COLUMNS[level])
+            if isinstance(column.dtype, pl.Enum):
+                lookup = {code: i for i, code in enumerate(codes)}
+                categories = column.dtype.categories.to_list()
+                table = np.array([lookup.get(c, -1) for c in categories] + [-1], dtype=np.int32)
+                physical = column.to_physical()
+                if physical.null_count():
+                    physical = physical.fill_null(len(categories))
+                ix = pl.Series(f"{level}_ix", np.take(table, physical.to_numpy()))
+            else:
+                if column.dtype != pl.String:
+                    column = column.cast(pl.String)
+                ix = (
+                    column.replace_strict(
+                        codes, list(range(len(codes))), default=-1, return_dtype=pl.Int32
+                    )
+                    .fill_null(-1)
+                    .alias(f"{level}_ix")
                 )
-                .fill_null(-1)
-                .alias(f"{level}_ix")
-            )
+            columns.append(ix)
         return data.with_columns(columns)
+
+    def _place_filter(self, data: pl.DataFrame, where: pl.Expr | None = None) -> pl.DataFrame:
+        """Rows in the scope's districts (and `where`), with their region indexes."""
+        if where is not None:
+            data = data.filter(where)
+        return self._index(data).filter(pl.col("district_ix") >= 0)
 
     def population(self, key: str | None, low: int = 0, high: int = MAX_AGE) -> pl.DataFrame:
         """Residents aged low..high per region of the key's level (or the city's total)."""
@@ -528,35 +546,25 @@ class Context:
             return pl.lit(True)
         return pl.col("institution_id") == self.scope.institution_id
 
-    def _place_mask(self) -> pl.Expr:
-        return (
-            pl.col("district_code")
-            .cast(pl.String)
-            .is_in(pl.Series(self.districts, dtype=pl.String).implode())
-        )
-
     @property
     def courses(self) -> pl.DataFrame:
         """Courses of the period, institution and place (supply, operations)."""
 
         def build() -> pl.DataFrame:
             data = self.tables.courses
-            data = data.filter(
-                self._period_mask(data) & self._institution_mask() & self._place_mask()
-            )
-            return self._index(data)
+            return self._place_filter(data, self._period_mask(data) & self._institution_mask())
 
         return self.stage("courses", build)  # type: ignore[no-any-return]
 
     @property
     def programmes(self) -> pl.DataFrame:
         def build() -> pl.DataFrame:
-            data = self.tables.programmes.filter(self._institution_mask() & self._place_mask())
+            data = self._place_filter(self.tables.programmes, self._institution_mask())
             if self.scope.has_period:
                 data = data.filter(
                     pl.col("programme_id").is_in(self.courses["programme_id"].unique().implode())
                 )
-            return self._index(data)
+            return data
 
         return self.stage("programmes", build)  # type: ignore[no-any-return]
 
@@ -567,7 +575,7 @@ class Context:
             if self.scope.has_period or self.scope.institution_id is not None:
                 used = self.programmes.get_column("venue_id").drop_nulls().unique()
                 data = data.filter(pl.col("venue_id").is_in(used.implode()))
-            return self._index(data.filter(self._place_mask()))
+            return self._place_filter(data)
 
         return self.stage("venues", build)  # type: ignore[no-any-return]
 
@@ -671,20 +679,32 @@ class Context:
             )
             rec_offer, rec_learner = _ids(t.records["offer_id"]), _ids(t.records["learner_id"])
             size = _dense_size(_ids(t.learners["learner_id"]), learners, comp_learner, rec_learner)
-            in_scope = _gather(flags["scope"], offers)
+            # one gather of a bit code per offer instead of one per flag
+            code = (
+                flags["scope"].astype(np.uint8)
+                | (flags["culture"].astype(np.uint8) << 1)
+                | (flags["work"].astype(np.uint8) << 2)
+                | (flags["earlier"].astype(np.uint8) << 3)
+            )
+            place_code = _gather(code, offers)
+            in_scope = (place_code & 1).astype(bool)
             kept = learners[in_scope]
-            kept_offers = offers[in_scope]
+            kept_code = place_code[in_scope]
             out = {
                 "n": _count(kept, size),
-                "culture": _count(kept[_gather(flags["culture"], kept_offers)], size) > 0,
-                "work": _count(kept[_gather(flags["work"], kept_offers)], size) > 0,
-                "earlier": _count(learners[_gather(flags["earlier"], offers)], size) > 0,
+                "culture": _count(kept[(kept_code & 2) > 0], size) > 0,
+                "work": _count(kept[(kept_code & 4) > 0], size) > 0,
+                "earlier": (
+                    _count(learners[(place_code & 8) > 0], size) > 0
+                    if self.scope.has_period
+                    else np.zeros(size, dtype=bool)
+                ),
             }
-            done = _gather(flags["scope"], comp_offer) & _gather(flags["work"], comp_offer)
+            done = (_gather(code, comp_offer) & 5) == 5
             out["work_completions"] = _count(comp_learner[done], size)
             accredited = t.records["accredited"].fill_null(False).to_numpy()
             minutes = t.records["minutes"].fill_null(0).cast(pl.Float64).to_numpy()
-            counted = _gather(flags["scope"], rec_offer) & accredited
+            counted = ((_gather(code, rec_offer) & 1) > 0) & accredited
             out["accredited_hours"] = _count(rec_learner[counted], size, minutes[counted] / 60.0)
             return out
 
@@ -698,7 +718,7 @@ class Context:
         def build() -> pl.DataFrame:
             year = self.scope.reference_year
             per = self._per_learner()
-            data = self._index(self.tables.learners.filter(self._place_mask()))
+            data = self._place_filter(self.tables.learners)
             ids = _ids(data["learner_id"])
             return data.with_columns(
                 (pl.lit(year, dtype=pl.Int32) - pl.col("birth_year").cast(pl.Int32)).alias("age"),
