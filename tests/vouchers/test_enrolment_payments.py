@@ -81,6 +81,33 @@ def _apply(world: dict[str, Any], key: str = "apply-voucher-1", **kw: Any) -> An
     return enrolment.apply(**settings)
 
 
+def _someone_takes_the_place(world: dict[str, Any], key: str) -> tuple[Any, Any]:
+    """Another person takes the offer's only place (the world's learner will wait)."""
+    first, first_actor = person(1981)
+    taken = enrolment.apply(
+        actor=first_actor,
+        offer_id=world["offer"].pk,
+        learner_id=first.pk,
+        idempotency_key=key,
+        now=NOW,
+    )
+    return taken, first_actor
+
+
+def _spend(world: dict[str, Any], amount: int, key: str) -> None:
+    """The learner spends `amount` of the voucher on another course of the institution."""
+    services.voucher_redeem(
+        actor=world["citizen"],
+        voucher_id=world["voucher"],
+        institution_id=world["place"].pk,
+        amount=amount,
+        idempotency_key=key,
+        course_id=course(world["place"], fee=amount).pk,
+        now=NOW,
+        acting_for_learner_id=world["learner"].pk,
+    )
+
+
 def _balance(voucher_id: int) -> int:
     return selectors.voucher_balances([voucher_id])[voucher_id]
 
@@ -140,16 +167,7 @@ def test_a_voucher_that_cannot_pay_refuses_the_application_and_changes_nothing(w
         )
     elif change == "short":
         kw = {"voucher_krw": 90_000}
-        services.voucher_redeem(
-            actor=world["citizen"],
-            voucher_id=world["voucher"],
-            institution_id=world["place"].pk,
-            amount=300_000,
-            idempotency_key="spent-elsewhere",
-            course_id=course(world["place"], fee=300_000).pk,
-            now=NOW,
-            acting_for_learner_id=world["learner"].pk,
-        )
+        _spend(world, 300_000, "spent-elsewhere")
     before = snapshot()
     seats = list(Offer.objects.order_by("pk").values_list("general_taken", flat=True))
     with pytest.raises(Exception) as raised:
@@ -162,14 +180,7 @@ def test_a_voucher_that_cannot_pay_refuses_the_application_and_changes_nothing(w
 
 
 def test_a_waitlisted_choice_is_paid_at_accept(world):
-    first, first_actor = person(1981)
-    taken = enrolment.apply(
-        actor=first_actor,
-        offer_id=world["offer"].pk,
-        learner_id=first.pk,
-        idempotency_key="apply-first-1",
-        now=NOW,
-    )
+    taken, first_actor = _someone_takes_the_place(world, "apply-first-1")
     waiting = _apply(world)
     assert waiting.status == "waitlisted"
     assert _balance(world["voucher"]) == 350_000  # nothing paid while waiting
@@ -183,25 +194,9 @@ def test_a_waitlisted_choice_is_paid_at_accept(world):
 
 
 def test_a_choice_that_cannot_pay_at_accept_keeps_the_place_and_says_so(world):
-    first, first_actor = person(1981)
-    taken = enrolment.apply(
-        actor=first_actor,
-        offer_id=world["offer"].pk,
-        learner_id=first.pk,
-        idempotency_key="apply-first-2",
-        now=NOW,
-    )
+    taken, first_actor = _someone_takes_the_place(world, "apply-first-2")
     waiting = _apply(world, voucher_krw=90_000)
-    services.voucher_redeem(  # the balance is spent elsewhere while waiting
-        actor=world["citizen"],
-        voucher_id=world["voucher"],
-        institution_id=world["place"].pk,
-        amount=300_000,
-        idempotency_key="spent-while-waiting",
-        course_id=course(world["place"], fee=300_000).pk,
-        now=NOW,
-        acting_for_learner_id=world["learner"].pk,
-    )
+    _spend(world, 300_000, "spent-while-waiting")  # on another course while waiting
     enrolment.cancel(actor=first_actor, application_id=taken.application_id, now=NOW)
     assert (
         enrolment.accept(actor=world["citizen"], application_id=waiting.application_id, now=NOW)
