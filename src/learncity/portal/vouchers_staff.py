@@ -37,7 +37,6 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -53,7 +52,6 @@ from learncity.learners.selectors import learner_find, learner_get, staff_roles_
 from learncity.portal.staff import staff_page
 from learncity.portal.staff_forms import LearnerLookupForm
 from learncity.vouchers import errors, permissions, selectors, services
-from learncity.vouchers.models import RegisteredInstitution, Voucher, VoucherProgramme
 
 MAX_ID = 2**63 - 1
 MAX_PROGRAMME_KRW = 2_147_483_647  # the column holds no more
@@ -424,76 +422,7 @@ def _words(table: dict[str, tuple[str, str]], key: str) -> tuple[str, str]:
 # ------------------------------------------------------------------ programme reads
 
 
-def _programme_rows(actor: Actor) -> list[dict[str, Any]]:
-    """The programmes the office may read, latest period first, with how many vouchers were
-    issued and how many institutions are registered."""
-    rows = (
-        VoucherProgramme.objects.annotate(
-            issued=Count("vouchers", distinct=True),
-            registered=Count("institutions", distinct=True),
-        )
-        .order_by("-period_start", "id")
-        .values(
-            "id",
-            "code",
-            "name",
-            "name_en",
-            "kind",
-            "amount_krw",
-            "period_start",
-            "period_end",
-            "min_age",
-            "max_age",
-            "groups",
-            "district_code",
-            "issued",
-            "registered",
-        )
-    )
-    readable: dict[str, bool] = {}  # one permission check per district, not per row
-    found = []
-    for row in rows:
-        district = row["district_code"]
-        if district not in readable:
-            readable[district] = permissions.may_read_project(actor, district)
-        if not readable[district]:
-            continue
-        found.append(
-            {
-                **row,
-                "kind_words": _words(KIND_WORDS, row["kind"]),
-                "group_words": [_words(GROUP_WORDS, g) for g in row["groups"] or []],
-            }
-        )
-    return found
-
-
-def _programme_get_for_staff(actor: Actor, programme_id: int) -> dict[str, Any]:
-    """The access helper of a programme's page: 404 unknown, 403 not the office's."""
-    row = (
-        VoucherProgramme.objects.filter(pk=programme_id)
-        .annotate(issued=Count("vouchers", distinct=True))
-        .values(
-            "id",
-            "code",
-            "name",
-            "name_en",
-            "kind",
-            "amount_krw",
-            "period_start",
-            "period_end",
-            "min_age",
-            "max_age",
-            "groups",
-            "district_code",
-            "issued",
-        )
-        .first()
-    )
-    if row is None:
-        raise NotFound(f"no voucher programme {programme_id}")
-    if not permissions.may_read_project(actor, row["district_code"]):
-        raise errors.Forbidden("you may not read this programme")
+def _described(row: dict[str, Any]) -> dict[str, Any]:
     return {
         **row,
         "kind_words": _words(KIND_WORDS, row["kind"]),
@@ -501,22 +430,20 @@ def _programme_get_for_staff(actor: Actor, programme_id: int) -> dict[str, Any]:
     }
 
 
+def _programme_rows(actor: Actor) -> list[dict[str, Any]]:
+    return [_described(row) for row in selectors.programme_rows_for_staff(actor)]
+
+
+def _programme_get_for_staff(actor: Actor, programme_id: int) -> dict[str, Any]:
+    return _described(selectors.programme_get_for_staff(actor, programme_id))
+
+
 def _registered(programme_id: int) -> list[dict[str, Any]]:
-    rows = list(
-        RegisteredInstitution.objects.filter(programme_id=programme_id)
-        .order_by("institution_id")
-        .values("institution_id", "registered_at")
-    )
-    names = institution_names([r["institution_id"] for r in rows])
-    return [
-        {"id": r["institution_id"], "name": names.get(r["institution_id"], ""), **r} for r in rows
-    ]
+    return selectors.programme_institutions(programme_id)
 
 
 def _voucher_code(voucher_id: int | None) -> str:
-    if voucher_id is None:
-        return ""
-    return Voucher.objects.filter(pk=voucher_id).values_list("code", flat=True).first() or ""
+    return selectors.voucher_code(voucher_id)
 
 
 # ------------------------------------------------------------------ programmes

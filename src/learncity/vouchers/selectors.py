@@ -22,6 +22,7 @@ from learncity.vouchers.models import (
     LedgerTransaction,
     Posting,
     ProjectExpense,
+    RegisteredInstitution,
     Voucher,
     VoucherProgramme,
 )
@@ -413,3 +414,78 @@ def voucher_paid_for_application(application_id: int) -> int:
 
 def voucher_programme_count() -> int:
     return VoucherProgramme.objects.count()
+
+
+# ------------------------------------------------------------------ programmes (staff pages)
+
+_PROGRAMME_FIELDS = (
+    "id",
+    "code",
+    "name",
+    "name_en",
+    "kind",
+    "amount_krw",
+    "period_start",
+    "period_end",
+    "min_age",
+    "max_age",
+    "groups",
+    "district_code",
+    "issued",
+)
+
+
+def programme_rows_for_staff(actor: Actor) -> list[dict[str, Any]]:
+    """The programmes the office may read, latest period first, with how many vouchers were
+    issued and how many institutions are registered."""
+    rows = (
+        VoucherProgramme.objects.annotate(
+            issued=Count("vouchers", distinct=True),
+            registered=Count("institutions", distinct=True),
+        )
+        .order_by("-period_start", "id")
+        .values(*_PROGRAMME_FIELDS, "registered")
+    )
+    readable: dict[str, bool] = {}  # one permission check per district, not per row
+    found = []
+    for row in rows:
+        district = row["district_code"]
+        if district not in readable:
+            readable[district] = permissions.may_read_project(actor, district)
+        if readable[district]:
+            found.append(dict(row))
+    return found
+
+
+def programme_get_for_staff(actor: Actor, programme_id: int) -> dict[str, Any]:
+    """The access helper of a programme's page: 404 unknown, 403 not the office's."""
+    row = (
+        VoucherProgramme.objects.filter(pk=programme_id)
+        .annotate(issued=Count("vouchers", distinct=True))
+        .values(*_PROGRAMME_FIELDS)
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"no voucher programme {programme_id}")
+    if not permissions.may_read_project(actor, row["district_code"]):
+        raise errors.Forbidden("you may not read this programme")
+    return dict(row)
+
+
+def programme_institutions(programme_id: int) -> list[dict[str, Any]]:
+    """The institutions registered for a programme, with their names."""
+    rows = list(
+        RegisteredInstitution.objects.filter(programme_id=programme_id)
+        .order_by("institution_id")
+        .values("institution_id", "registered_at")
+    )
+    names = institution_names([r["institution_id"] for r in rows])
+    return [
+        {"id": r["institution_id"], "name": names.get(r["institution_id"], ""), **r} for r in rows
+    ]
+
+
+def voucher_code(voucher_id: int | None) -> str:
+    if voucher_id is None:
+        return ""
+    return Voucher.objects.filter(pk=voucher_id).values_list("code", flat=True).first() or ""
