@@ -6,6 +6,40 @@ import typer
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the main `learncity` app."""
     _register_indicators(app)
+    _register_report(app)
+
+
+def _register_report(app: typer.Typer) -> None:
+    from pathlib import Path
+    from typing import Annotated, Any
+
+    from learncity.cli import JsonOption
+
+    @app.command("report")
+    def report_command(
+        year: Annotated[int, typer.Option(help="Year of the report, e.g. 2026.")],
+        fmt: Annotated[str, typer.Option("--format", help="pdf, xlsx or html.")] = "pdf",
+        out: Annotated[
+            Path | None, typer.Option(help="File to write (default learncity-report-YEAR.FORMAT).")
+        ] = None,
+        district: Annotated[
+            str | None, typer.Option(help="10-digit code: one district's report.")
+        ] = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Write the learning city's annual evaluation report (연차 평가 보고서)."""
+        from learncity.cli import _print, _run
+
+        target = out or Path(f"learncity-report-{year}.{fmt}")
+
+        def action() -> dict[str, Any]:
+            from learncity.analytics.report import report_write
+
+            path = report_write(year, fmt, target, district_code=district)
+            return {"year": year, "format": fmt, "out": str(path), "bytes": path.stat().st_size}
+
+        result = _run(action)
+        _print(result, as_json, [f"wrote {result['out']} ({result['bytes']:,} bytes)"])
 
 
 def _register_indicators(app: typer.Typer) -> None:

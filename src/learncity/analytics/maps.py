@@ -74,6 +74,9 @@ def choropleth(
     if not shapes:
         return ""
     distinct = {shape.value for shape in shapes if shape.value is not None}
+    # several maps on one page (the report) need their own ids inside the SVG
+    global _maps_drawn  # noqa: PLW0603 - a counter for unique ids within a process
+    _maps_drawn += 1
     return render_map(
         shapes,
         title=title,
@@ -82,4 +85,8 @@ def choropleth(
         value_format=value_format,
         classes=max(2, min(5, len(distinct))),
         width=width,
+        id_prefix=f"map{_maps_drawn}-",
     )
+
+
+_maps_drawn = 0

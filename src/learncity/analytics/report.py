@@ -206,6 +206,11 @@ def _figures(values: dict[str, Any], district_code: str | None) -> dict[str, Any
 
     definitions = {d.id: d for d in indicator_definitions()}
     level = "neighbourhood" if district_code else "district"
+    if level == "district":
+        # a city whose data covers one district is shown by its neighbourhoods
+        covered = {r.region_code for v in values.values() for r in v.breakdown if r.level == level}
+        if len(covered) < 2:
+            level = "neighbourhood"
     figures = []
     tables = []
     for indicator_id in MAPPED:
@@ -220,7 +225,7 @@ def _figures(values: dict[str, Any], district_code: str | None) -> dict[str, Any
         if not rows:
             continue
         svg = choropleth(
-            rows, title=f"{d.name_ko} ({d.name_en})", legend_title=d.unit_ko, width=520
+            rows, title=f"{d.name_ko} ({d.name_en})", legend_title=d.unit_ko, width=440
         )
         if svg:
             figures.append(
@@ -253,7 +258,7 @@ def _figures(values: dict[str, Any], district_code: str | None) -> dict[str, Any
             )
         tables.append(
             _table(
-                f"{d.name_ko} · {'읍·면·동별' if district_code else '시·군·구별'}",
+                f"{d.name_ko} · {'읍·면·동별' if level == 'neighbourhood' else '시·군·구별'}",
                 f"{d.name_en} by {level}",
                 ["코드 code", "지역 area", "값 value"],
                 [[r["region_code"], r["region_name"], _number(r["value"])] for r in rows],
@@ -445,12 +450,8 @@ _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 
 
 def render_xlsx(report: dict[str, Any]) -> bytes:
-    from openpyxl import Workbook  # type: ignore[import-untyped]
-    from openpyxl.styles import (  # type: ignore[import-untyped]
-        Alignment,
-        Font,
-        PatternFill,
-    )
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
 
     book = Workbook()
     cover = book.active

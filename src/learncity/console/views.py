@@ -208,6 +208,11 @@ def dashboard(request: HttpRequest, scope: ConsoleScope) -> HttpResponse:
     map_svg, chart, by_region = "", "", None
     if focus:
         d = definitions[focus]
+        if (
+            level == "district"
+            and len(_visible_breakdown(values[focus].breakdown, scope, level)) < 2
+        ):
+            level = "neighbourhood"  # data in one district only: show its neighbourhoods
         region_rows = [
             {
                 "region_code": r.region_code,
@@ -219,7 +224,7 @@ def dashboard(request: HttpRequest, scope: ConsoleScope) -> HttpResponse:
             for r in _visible_breakdown(values[focus].breakdown, scope, level)
         ]
         by_region = _region_table("regions", d, region_rows, filters, level)
-        map_svg = _map(d, region_rows, filters, level)
+        map_svg = _map(d, region_rows)
         chart = bar_chart(
             region_rows, label="region_name", value="value", title=d.name_ko, unit=_unit(d)
         )
@@ -273,20 +278,14 @@ def _region_table(
     )
 
 
-def _map(definition: Any, rows: list[dict[str, Any]], filters: Filters, level: str) -> str:
-    def href(code: str) -> str:
-        nxt = "neighbourhood" if level == "district" else "programme"
-        return (
-            reverse("console:indicator", args=[definition.id])
-            + "?"
-            + _query(filters, level=nxt, parent=code)
-        )
-
+def _map(definition: Any, rows: list[dict[str, Any]]) -> str:
+    """The choropleth of the rows. Its areas are not links: svgmap draws the map as one
+    role="img", and links inside an image are nested interactive controls (axe-core, serious);
+    the table under the map carries the drill-down links."""
     return choropleth(
         rows,
         title=f"{definition.name_ko} ({definition.name_en})",
         legend_title=_unit(definition),
-        href=href,
     )
 
 
@@ -406,7 +405,7 @@ def indicator_detail(request: HttpRequest, scope: ConsoleScope, indicator_id: st
         table.columns = columns
     map_svg = chart = ""
     if level in ("district", "neighbourhood") and rows:
-        map_svg = _map(definition, rows, filters, level)
+        map_svg = _map(definition, rows)
         chart = bar_chart(
             rows,
             label="region_name",
