@@ -260,7 +260,7 @@ def generate(*, learners: int, applications: int, attendance: int, seed: int) ->
     del pick
     attendance_frame = pl.DataFrame(
         {
-            "offer_id": attendance_offer,
+            "offer_id": pl.Series(attendance_offer).set_sorted(),
             "status": _pick(rng, ATTENDANCE, ATTENDANCE_P, attendance),
         }
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
@@ -389,3 +390,23 @@ def test_shares_stay_within_bounds_and_breakdowns_add_up(rows: list[tuple[str, s
         assert value is None or 0.0 <= value <= 100.0
     rate = results["participation.rate"]
     assert rate.breakdown["district"]["numerator"].sum() == rate.numerator
+
+
+def test_attendance_read_in_offer_order_counts_the_same() -> None:
+    """The snapshot's attendance comes ordered by offer and says so; the in-place count of
+    runs gives what the scattered count gives, nulls and gaps in the ids included."""
+    tables = _tables()
+    tables.attendance = tables.attendance.sort("offer_id").with_columns(
+        pl.col("offer_id").set_sorted()
+    )
+    assert tables.attendance["offer_id"].flags["SORTED_ASC"]
+    values = _values(ind.Scope(year=2026, as_of=AS_OF), tables)
+    for indicator_id in ("operations.no_show_rate", "unesco.quality"):
+        assert _close(values[indicator_id], EXPECTED_2026[indicator_id]), indicator_id
+    ids = np.array([-1, -1, 2, 2, 2, 5, 9, 9])
+    codes = np.array([0, 1, 0, 2, 0, 3, 1, 1], dtype=np.uint8)
+    counts = ind._sorted_counts(ids, codes, ind.ATTENDANCE_STATUSES, 10)
+    assert counts["present"].tolist() == [0, 0, 2, 0, 0, 0, 0, 0, 0, 0]
+    assert counts["late"].tolist() == [0, 0, 0, 0, 0, 0, 0, 0, 0, 2]
+    assert counts["absent"].tolist() == [0, 0, 1, 0, 0, 0, 0, 0, 0, 0]
+    assert counts["excused"].tolist() == [0, 0, 0, 0, 0, 1, 0, 0, 0, 0]

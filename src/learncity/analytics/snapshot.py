@@ -223,6 +223,8 @@ def snapshot_build() -> compute.Tables:
         ),
         ["offer_id", "status"],
     )
+    # read ORDER BY offer: say so, so that the computation can count runs in place
+    attendance_frame = attendance_frame.with_columns(pl.col("offer_id").set_sorted())
     completions = _frame(
         "completions",
         _rows(f"SELECT offer_id, learner_id FROM {completion}"),
