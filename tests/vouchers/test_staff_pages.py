@@ -699,3 +699,20 @@ def test_expense_page_of_a_project_with_only_voucher_lines(world):
 def test_staff_nav_links_the_pages(world):
     page = _text(client_of(world["admin"]).get("/staff/offers"))
     assert f'href="{PROGRAMMES}"' in page
+
+
+def test_a_programme_is_paid_from_a_projects_budget_line(world):
+    client = client_of(world["admin"])
+    assert client.post(PROJECTS, _project_form()).status_code == 302
+    project = FundedProject.objects.get(name="2027 평생학습도시 특성화 사업")
+    line = project.lines.get(category="vouchers")
+    page = _text(client.get(PROGRAMMES))
+    assert "2027 평생학습도시 특성화 사업 — 학습비 지원" in page
+    refused = client.post(PROGRAMMES, _programme_form(budget_line_id="999999"))
+    assert refused.status_code == 422 and "예산 항목" in _text(refused)
+    assert not VoucherProgramme.objects.filter(code="city-2027").exists()
+    assert client.post(PROGRAMMES, _programme_form(budget_line_id=str(line.pk))).status_code == 302
+    made = VoucherProgramme.objects.get(code="city-2027")
+    assert (made.budget_line_id, made.project_id) == (line.pk, project.pk)
+    budget = _text(client.get(f"{PROJECTS}/{project.pk}"))
+    assert "시민 평생학습 이용권" in budget

@@ -2,7 +2,7 @@
 
 - /staff/vouchers/programmes: the voucher programmes an office may read (period, amount,
   vouchers issued, institutions registered) and a form to create one
-  (vouchers.services.programme_create);
+  (vouchers.services.programme_create), paid from a funded project's budget line if chosen;
 - /staff/vouchers/programmes/ID: the institutions registered to take the programme's
   vouchers, with forms to register (programme_register_institution) and unregister
   (programme_unregister_institution) one; and issuing a voucher to a learner found by mobile
@@ -21,9 +21,6 @@ administrator, or a district officer for the district's own programmes and proje
 pages only hide what an office may not read. Anonymous visitors are sent to sign in,
 accounts without a staff role get 403, and so do staff outside the city and district offices
 (instructors, institution staff).
-
-The programme reads below (list with counts, one programme, its registered institutions)
-have no selector in the vouchers context yet; they are kept together in one section here.
 """
 
 from __future__ import annotations
@@ -200,6 +197,21 @@ class ProgrammeForm(Described, forms.Form):
     max_age = _number("최대 나이", "maximum age", required=False, minimum=0, maximum=150)
     groups = _Words(choices=[(k, v[0]) for k, v in GROUP_WORDS.items()], required=False)
     district_code = _district_field()
+    budget_line_id = forms.TypedChoiceField(
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "— 없음 / none —")],
+        error_messages={
+            "invalid_choice": "목록의 예산 항목을 골라 주세요 / choose a budget line from the list"
+        },
+    )
+
+    def __init__(self, *args: Any, lines: list[tuple[int, str]] | None = None, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        field = self.fields["budget_line_id"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [("", "— 없음 / none —"), *(lines or [])]
 
     def clean_code(self) -> str:
         code: str = (self.cleaned_data.get("code") or "").strip()
@@ -449,6 +461,10 @@ def _voucher_code(voucher_id: int | None) -> str:
 # ------------------------------------------------------------------ programmes
 
 
+def _lines(actor: Actor) -> list[tuple[int, str]]:
+    return selectors.budget_lines_for_staff(actor)
+
+
 def _programmes_page(
     request: HttpRequest, actor: Actor, form: ProgrammeForm, *, status: int = 200
 ) -> HttpResponse:
@@ -478,8 +494,8 @@ def programmes(request: HttpRequest) -> HttpResponse:
             "period_end": dt.date(today.year, 12, 31),
             "district_code": _office_district(actor),
         }
-        return _programmes_page(request, actor, ProgrammeForm(initial=initial))
-    form = ProgrammeForm(request.POST)
+        return _programmes_page(request, actor, ProgrammeForm(initial=initial, lines=_lines(actor)))
+    form = ProgrammeForm(request.POST, lines=_lines(actor))
     if not form.is_valid():
         return _programmes_page(request, actor, form, status=422)
     data = form.cleaned_data
@@ -497,12 +513,14 @@ def programmes(request: HttpRequest) -> HttpResponse:
             max_age=data["max_age"],
             groups=data["groups"],
             district_code=data["district_code"],
+            budget_line_id=data["budget_line_id"],
         )
     except LearncityError as exc:
         _show_refusal(
             form,
             exc,
             [
+                ("budget line", "budget_line_id"),
                 ("amount", "amount_krw"),
                 ("kind", "kind"),
                 ("period", "period_end"),

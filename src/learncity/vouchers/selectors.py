@@ -489,3 +489,21 @@ def voucher_code(voucher_id: int | None) -> str:
     if voucher_id is None:
         return ""
     return Voucher.objects.filter(pk=voucher_id).values_list("code", flat=True).first() or ""
+
+
+def budget_lines_for_staff(actor: Actor) -> list[tuple[int, str]]:
+    """The budget lines a new programme may be paid from: the lines of the projects the office
+    may read, as (id, "project — line")."""
+    rows = (
+        BudgetLine.objects.select_related("project")
+        .order_by("project_id", "id")
+        .values_list("id", "name", "project__name", "project__district_code")
+    )
+    readable: dict[str, bool] = {}
+    found = []
+    for line_id, name, project, district in rows:
+        if district not in readable:
+            readable[district] = permissions.may_read_project(actor, district)
+        if readable[district]:
+            found.append((line_id, f"{project} — {name}"))
+    return found
