@@ -142,6 +142,11 @@ def plan_access(  # noqa: PLR0917 - typer passes options positionally
             f"{_percent(row['residents_share']):>7} {_percent(row['seniors_share']):>7} "
             f"{_percent(row['children_share']):>7}"
         )
+    lines.append(
+        f"시·군·구 중심점에 둔 읍·면·동 / neighbourhoods at their district's centroid: "
+        f"{len(data['neighbourhoods_at_district_centroid'])}; "
+        f"위치 없음 / without any location: {len(data['neighbourhoods_without_centroid'])}"
+    )
     if data["venues_placed"]:
         lines.append("좌표 없이 배치한 학습 장소 / venues placed without their own coordinates:")
         for venue in data["venues_placed"]:

@@ -85,6 +85,13 @@ def test_every_district_of_the_population_file_is_reported(gangnam: Any) -> None
     residents = sum(r.population or 0 for r in region_list(level="neighbourhood"))
     assert sum(row["residents"] for row in table.values()) == residents
     assert result.totals["residents"] == residents
+    # 읍·면·동 without a boundary of their own stand at their district's centroid, listed
+    assert result.at_district_centroid
+    rows = {n.code: n for n in result.neighbourhoods}
+    for code in result.at_district_centroid:
+        assert rows[code].lat is not None
+    for code in result.not_placed:
+        assert rows[code].lat is None and not rows[code].covered
 
 
 @pytest.mark.django_db

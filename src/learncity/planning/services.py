@@ -13,7 +13,7 @@ import json
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +95,7 @@ class AccessResult:
     districts: list[DistrictCoverage]
     venues: list[VenuePlace]
     not_placed: list[str] = field(default_factory=list)  # neighbourhoods without a centroid
+    at_district_centroid: list[str] = field(default_factory=list)  # placed at their district's
     seconds: float = 0.0
 
     @property
@@ -224,6 +225,16 @@ def access_compute(options: Options | None = None) -> AccessResult:
     venue_points = access.Points.of([(v.lat, v.lon) for v in qualifying])  # type: ignore[misc]
     weights = np.array([v.programmes for v in qualifying], dtype=float)
 
+    # a 읍·면·동 without a location of its own (no boundary matched) stands at its 시·군·구's
+    # centroid, and is listed; one whose district has none either is left out and listed
+    district_centroids = {ref.code: ref.centroid for ref in refs if ref.level == "district"}
+    at_district = [
+        a.code for a in areas if a.centroid is None and district_centroids.get(a.district_code)
+    ]
+    areas = [
+        replace(a, centroid=district_centroids[a.district_code]) if a.code in at_district else a
+        for a in areas
+    ]
     placed_areas = [a for a in areas if a.centroid is not None]
     not_placed = [a.code for a in areas if a.centroid is None]
     origins = access.Points.of([a.centroid for a in placed_areas])  # type: ignore[misc]
@@ -286,6 +297,7 @@ def access_compute(options: Options | None = None) -> AccessResult:
         districts=district_rows,
         venues=venues,
         not_placed=not_placed,
+        at_district_centroid=at_district,
         seconds=time.perf_counter() - started,
     )
 
@@ -521,6 +533,7 @@ def sites_propose(
             districts=[d for d in computed.districts if not wanted or d.code in wanted],
             venues=computed.venues,
             not_placed=computed.not_placed,
+            at_district_centroid=computed.at_district_centroid,
             seconds=computed.seconds,
         )
     else:
@@ -643,6 +656,7 @@ def access_json(result: AccessResult) -> dict[str, Any]:
         "venues_placed": venue_placement_table(result),
         "venues_not_placed": sum(1 for v in result.venues if v.placed == PLACED_NONE),
         "neighbourhoods_without_centroid": result.not_placed,
+        "neighbourhoods_at_district_centroid": result.at_district_centroid,
         "seconds": round(result.seconds, 3),
     }
 
