@@ -8,9 +8,9 @@ clusters (connected components), largest first.
 Why TF-IDF cosine and not MinHash: catalogue titles are short (3 to 8 morphemes). Jaccard
 over so few tokens is coarse, and MinHash only estimates it; TF-IDF weighs the rare words
 that make a course what it is (캘리그라피, 우쿨렐레, 노션) above the words every course
-shares (강좌, 교실, 기초), and is exact. Candidates come from an inverted index, so only
-pairs that share a token are scored; a token in more than `max_df` of the programmes is
-left out of the candidate search (it is still in the cosine). Pure Python, no Django.
+shares (강좌, 교실, 기초), and is exact. Candidates come from an inverted index with
+prefix filtering (similar_pairs), so only pairs that can reach the threshold are scored.
+Pure Python, no Django.
 
 The threshold (DEFAULT_THRESHOLD) is measured on a hand-labelled sample of real pairs
 (tests/analytics/data/lookalike_pairs.tsv, docs/lookalike.md).
@@ -18,13 +18,13 @@ The threshold (DEFAULT_THRESHOLD) is measured on a hand-labelled sample of real 
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 DEFAULT_THRESHOLD = 0.6
-MAX_DF = 0.2  # tokens in more than this share of programmes do not make candidates
 
 
 # Levels of a course: 초급 and 중급 of the same title are a sequence, not a copy.
@@ -124,35 +124,46 @@ def similar_pairs(
     threshold: float = DEFAULT_THRESHOLD,
     *,
     across_providers: bool = True,
-    max_df: float = MAX_DF,
 ) -> list[Pair]:
     """Every pair with cosine >= threshold (of different providers unless told otherwise),
     sorted by similarity descending, then keys. Keys must be unique. Tokens are expected in
-    canonical form (canonical_tokens). Two titles naming different levels never pair."""
-    if not 0.0 < threshold <= 1.0:
+    canonical form (canonical_tokens). Two titles naming different levels never pair.
+
+    Exact, with prefix filtering (the all-pairs method of Bayardo et al., 2007): each
+    document's tokens are ordered rarest first (one global order), and its prefix is the
+    shortest run of rare tokens after which the rest of the vector has norm below the
+    threshold. Two documents with cosine >= t share a token of each one's prefix (the rest
+    contributes less than t by Cauchy-Schwarz), so the rarest token they share is in both
+    prefixes: only prefixes are indexed and probed — rare, short lists, instead of every
+    programme that shares 강좌 or 교실."""
+    if not 0.0 < threshold <= 1.0:  # also refuses NaN
         raise ValueError(f"threshold must be in (0, 1]: {threshold}")
-    if not 0.0 <= max_df <= 1.0:
-        raise ValueError(f"max_df must be in [0, 1]: {max_df}")
     keys = [doc.key for doc in docs]
     if len(set(keys)) != len(keys):
         raise ValueError("document keys must be unique")
     vecs = vectors(docs)
-    limit = max(2, int(max_df * len(docs)))
-    postings: dict[str, list[int]] = defaultdict(list)
+    frequency: Counter[str] = Counter()
+    for vec in vecs:
+        frequency.update(vec)
+    limit = threshold - 1e-9  # a longer prefix only adds candidates: err on that side
+    prefixes: list[list[str]] = []
+    postings: dict[str, list[int]] = defaultdict(list)  # docs whose prefix holds the token
     for i, vec in enumerate(vecs):
-        for token in vec:
+        remaining = 1.0 if vec else 0.0
+        prefix: list[str] = []
+        for token in sorted(vec, key=lambda t: (frequency[t], t)):
+            if math.sqrt(max(remaining, 0.0)) < limit:
+                break
+            remaining -= vec[token] ** 2
+            prefix.append(token)
             postings[token].append(i)
+        prefixes.append(prefix)
     pairs: list[Pair] = []
     for i, vec in enumerate(vecs):
         candidates: set[int] = set()
-        for token in vec:
-            posting = postings[token]
-            if len(posting) <= limit:
-                candidates.update(j for j in posting if j > i)
-        if not candidates and len(vec) and all(len(postings[t]) > limit for t in vec):
-            # only common tokens: fall back to every document sharing one of them
-            for token in vec:
-                candidates.update(j for j in postings[token] if j > i)
+        for token in prefixes[i]:
+            posting = postings[token]  # ascending: the later documents are a tail
+            candidates.update(posting[bisect.bisect_right(posting, i) :])
         for j in candidates:
             if across_providers and docs[i].provider == docs[j].provider:
                 continue
