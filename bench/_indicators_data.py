@@ -15,7 +15,6 @@ import csv
 import datetime as dt
 import os
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import polars as pl
@@ -293,7 +292,3 @@ def generate(*, learners: int, applications: int, attendance: int, seed: int) ->
         completions=completions,
         records=records,
     )
-
-
-def describe(tables: compute.Tables) -> dict[str, Any]:
-    return {name: getattr(tables, name).height for name in compute.SCHEMAS}
