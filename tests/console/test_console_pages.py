@@ -158,6 +158,14 @@ def test_other_officer_never_sees_gangnam_rows(people: dict[str, Any]) -> None:
         for table in response.context["tables"].values():
             codes = {str(r.get("region_code") or "") for r in table.rows}
             assert not any(code.startswith("11680") for code in codes)
+    # the programme level without a parent is their district's programmes: none in Seocho
+    response = client.get(f"/console/indicators/{SUPPLY}/?year=2026&level=programme")
+    assert response.status_code == 200
+    assert region_rows(response, "drilldown") == []
+    gangnam = client_for(people, "officer").get(
+        f"/console/indicators/{SUPPLY}/?year=2026&level=programme"
+    )
+    assert len(region_rows(gangnam, "drilldown")) > 10
 
 
 def test_institution_staff_see_their_institution(people: dict[str, Any]) -> None:

@@ -367,6 +367,8 @@ def indicator_detail(request: HttpRequest, scope: ConsoleScope, indicator_id: st
     if not scope.city:
         if scope.districts and level == "district":
             level, parent = "neighbourhood", parent or filters.district_code
+        if scope.districts and level == "programme" and parent is None:
+            parent = filters.district_code
         if parent is not None and scope.districts and not scope.sees_region(parent):
             raise ConsoleForbidden(
                 "담당하지 않는 지역의 세부 자료입니다 · this area's detail is outside your scope"
