@@ -129,6 +129,7 @@ def test_html_is_standalone_with_maps_and_charts(entered: None) -> None:
     text = " ".join(parser.text)
     assert TITLE in text and "Learning city annual evaluation report 2026" in text
     assert "대리지표" in text
+    assert "도보 15분 학습권" in text  # planning's section (learncity.planning.services)
 
 
 def test_a_districts_report_holds_no_other_district(entered: None) -> None:
@@ -142,6 +143,9 @@ def test_a_districts_report_holds_no_other_district(entered: None) -> None:
         for cell in row
     ]
     assert SEOCHO not in cells  # Seocho's delivery inputs are not in Gangnam's report
+    assert "서초구" not in cells
+    titles = [section["title_ko"] for section in report["sections"]]
+    assert not any("도보 15분" in title for title in titles)  # planning's covers every district
     regions = [c for c in cells if c.isdigit() and len(c) == 10]
     assert regions and all(code.startswith("11680") for code in regions)
 

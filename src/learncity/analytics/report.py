@@ -416,7 +416,8 @@ def report_build(year: int, *, district_code: str | None = None) -> dict[str, An
     survey_section = _survey_section(year, district_code)
     if survey_section:
         sections.append(survey_section)
-    planning_section = _planning_section(year)
+    # planning's section covers every district of the city: in the city's report only
+    planning_section = _planning_section(year) if district_code is None else None
     if planning_section:
         sections.append({"tables": [], "figures": [], "notes": "", **planning_section})
     sections.append(_appendix())
