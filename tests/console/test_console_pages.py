@@ -393,3 +393,26 @@ def test_satisfaction_page_by_scope_with_masked_comments(
     download = client_for(people, "officer").get("/console/survey/?year=2026&csv=comments")
     assert download.status_code == 200 and "010-1234-5678" not in download.content.decode("utf-8")
     assert client_for(people, "officer").get("/console/survey/?group_by=age").status_code == 422
+
+
+def test_an_officer_of_a_city_with_wards_sees_its_wards(people: dict[str, Any]) -> None:
+    """수원시 (a city with wards): its wards' codes do not share its five-digit prefix, yet
+    the wards and their neighbourhoods are its officer's; Gangnam is not."""
+    from learncity.console.scope import console_scope
+    from learncity.regions.selectors import region_refs
+
+    refs = region_refs()
+    city = next(r for r in refs if r.kind == "city_with_wards")
+    ward = next(r for r in refs if r.parent_code == city.code)
+    neighbourhood = next(r for r in refs if r.parent_code == ward.code)
+    assert ward.code[:5] != city.code[:5] and neighbourhood.code[:5] != city.code[:5]
+    user = User.objects.create_user("console-wards", password=PASSWORD)
+    StaffRole.objects.create(user=user, role="district_officer", district_code=city.code)
+    scope = console_scope(user.pk)
+    assert scope.sees_region(ward.code) and scope.sees_region(neighbourhood.code)
+    assert not scope.sees_region(GANGNAM) and not scope.sees_region("1168010100")
+    client = Client()
+    client.force_login(user)
+    url = f"/console/indicators/{SUPPLY}/?year=2026&level=programme&parent={neighbourhood.code}"
+    assert client.get(url).status_code == 200
+    assert client.get(url.replace(neighbourhood.code, "1168010100")).status_code == 403

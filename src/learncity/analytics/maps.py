@@ -18,6 +18,24 @@ from learncity.algorithms.svgmap import MapShape, render_map
 from learncity.regions.models import Region
 
 
+def areas_below(districts: Iterable[str]) -> frozenset[str]:
+    """Every area below the districts: their neighbourhoods and, for a city with wards
+    (구를 둔 시), its wards and their neighbourhoods (whose codes do not share its prefix)."""
+    from learncity.regions.selectors import region_refs
+
+    wanted = set(districts)
+    parent_of = {ref.code: ref.parent_code for ref in region_refs()}
+    below: set[str] = set()
+    for code in parent_of:
+        seen, step = parent_of.get(code) or "", 0
+        while seen and step < 3:  # province > city > ward > neighbourhood at most
+            if seen in wanted:
+                below.add(code)
+                break
+            seen, step = parent_of.get(seen) or "", step + 1
+    return frozenset(below)
+
+
 def region_geometries(codes: Iterable[str]) -> dict[str, tuple[str, dict[str, Any]]]:
     """code -> (name, GeoJSON geometry) of the regions asked for that can be drawn."""
     wanted = sorted({code for code in codes if code})

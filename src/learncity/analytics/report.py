@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from learncity.analytics import delivery, lookalike
 from learncity.analytics.indicators import DIMENSIONS
-from learncity.analytics.maps import choropleth
+from learncity.analytics.maps import areas_below, choropleth
 from learncity.analytics.selectors import Filters, indicator_definitions, indicator_values
 from learncity.core.errors import DomainError
 
@@ -213,6 +213,7 @@ def _figures(values: dict[str, Any], district_code: str | None) -> dict[str, Any
             level = "neighbourhood"
     figures = []
     tables = []
+    below = areas_below([district_code]) if district_code else frozenset()
     for indicator_id in MAPPED:
         d, v = definitions.get(indicator_id), values.get(indicator_id)
         if d is None or v is None:
@@ -220,7 +221,12 @@ def _figures(values: dict[str, Any], district_code: str | None) -> dict[str, Any
         rows = [
             {"region_code": r.region_code, "region_name": r.region_name, "value": r.value}
             for r in v.breakdown
-            if r.level == level and (not district_code or r.region_code[:5] == district_code[:5])
+            if r.level == level
+            and (
+                not district_code
+                or r.region_code[:5] == district_code[:5]
+                or r.region_code in below
+            )
         ]
         if not rows:
             continue

@@ -12,8 +12,9 @@ and one asking for nothing gets their own district or institution."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from learncity.analytics.maps import areas_below
 from learncity.learners.selectors import staff_roles_of
 
 
@@ -27,6 +28,8 @@ class ConsoleScope:
     districts: frozenset[str]  # district officer
     institutions: frozenset[int]  # institution staff, instructors
     city_admin: bool = False
+    # the districts' own areas: wards of a city with wards and every neighbourhood below
+    areas: frozenset[str] = field(default=frozenset())
 
     @property
     def has_role(self) -> bool:
@@ -44,12 +47,13 @@ class ConsoleScope:
         return self.city or bool(code and code in self.districts)
 
     def sees_region(self, code: str | None) -> bool:
-        """A district or one of its neighbourhoods (the first five digits name the district)."""
+        """A district, or an area below it: its neighbourhoods (the first five digits name the
+        district) and, for a city with wards (구를 둔 시), the wards and their neighbourhoods."""
         if self.city:
             return True
         if not code or not self.districts:
             return False
-        return any(code[:5] == district[:5] for district in self.districts)
+        return code in self.areas or any(code[:5] == d[:5] for d in self.districts)
 
     def narrow(
         self, district_code: str | None, institution_id: int | None
@@ -87,4 +91,5 @@ def console_scope(user_id: int) -> ConsoleScope:
         districts=frozenset(districts),
         institutions=frozenset(institutions),
         city_admin=city_admin,
+        areas=areas_below(districts) if districts and not city else frozenset(),
     )
