@@ -264,6 +264,32 @@ def test_breakdowns_by_district_and_neighbourhood() -> None:
     assert rate.breakdown["district"]["numerator"].sum() == 4.0
 
 
+def test_rows_known_only_by_district_leave_its_neighbourhoods_without_a_value() -> None:
+    """A programme placed in 종로구 but in none of its neighbourhoods (a venue known only by
+    its district): 종로구's neighbourhoods cannot be counted (no value, not 0), 중구's can."""
+    tables = _tables()
+    loose = tables.programmes.filter(pl.col("programme_id") == 1).with_columns(
+        pl.lit(9).cast(tables.programmes.schema["programme_id"]).alias("programme_id"),
+        pl.lit(None)
+        .cast(tables.programmes.schema["neighbourhood_code"])
+        .alias("neighbourhood_code"),
+    )
+    tables = ind.Tables(
+        **{
+            name: (pl.concat([tables.programmes, loose]) if name == "programmes" else frame)
+            for name, frame in ((n, getattr(tables, n)) for n in ind.SCHEMAS)
+        }
+    )
+    scope = ind.Scope(as_of=AS_OF)  # every programme, whatever its courses' period
+    result = ind.compute(tables, scope, ids=["supply.programmes_per_10k"])[0]
+    district = dict(result.breakdown["district"].select("code", "value").iter_rows())
+    assert _close(district[D1], 3.0)  # 3 programmes / 10,000 residents: the loose one counts here
+    rows = {r["code"]: r for r in result.breakdown["neighbourhood"].iter_rows(named=True)}
+    assert rows[N11]["value"] is None and rows[N12]["value"] is None
+    assert rows[N11]["unlocated"] == 1.0 and rows[N11]["numerator"] == 1.0  # a lower bound
+    assert rows[N21]["value"] == 4.0 and not rows[N21]["unlocated"]
+
+
 def test_previous_period_month_and_term() -> None:
     assert _close(_values(ind.Scope(year=2025, as_of=AS_OF))["supply.programmes_per_10k"],
                   1 / 15000 * 1e4)  # fmt: skip

@@ -208,7 +208,11 @@ def test_values_with_real_denominators(city: dict[str, Any]) -> None:
     # the breakdown names the regions
     rows = {r.region_code: r for r in values["supply.programmes_per_10k"].breakdown}
     assert rows[GANGNAM].region_name == "강남구" and rows[GANGNAM].level == "district"
-    assert _close(rows[YEOKSAM1].value, 1 / YEOKSAM1_POPULATION * 1e4)
+    # p2 has no venue: it is in Gangnam-gu but in none of its 동, so 역삼1동 has no value
+    # (its one programme is a lower bound), not a rate that leaves p2 out
+    assert rows[YEOKSAM1].value is None
+    assert (rows[YEOKSAM1].numerator, rows[YEOKSAM1].unlocated) == (1.0, 1.0)
+    assert rows[YEOKSAM1].denominator == YEOKSAM1_POPULATION
     assert rows[YEOKSAM1].region_name == "역삼1동"
 
 

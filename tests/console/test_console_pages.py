@@ -201,14 +201,20 @@ def test_headline_values_and_change_match_the_selectors(people: dict[str, Any]) 
 def test_tables_sort_by_query_and_download_as_csv(people: dict[str, Any]) -> None:
     client = client_for(people, "city_admin")
     base = f"/console/indicators/{SUPPLY}/?year=2026&level=neighbourhood&parent={GANGNAM}"
-    response = client.get(base + "&sort_drilldown=-value")
-    values = [r["value"] for r in region_rows(response, "drilldown") if r["value"] is not None]
+    # Gangnam's venues are known by their 구 only: its 동 have no value, only residents
+    response = client.get(base + "&sort_drilldown=-denominator")
+    rows = region_rows(response, "drilldown")
+    assert all(r["value"] is None and r["unlocated"] > 0 for r in rows)
+    values = [r["denominator"] for r in rows if r["denominator"] is not None]
     assert values == sorted(values, reverse=True) and len(values) > 3
-    response = client.get(base + "&sort_drilldown=value")
-    values = [r["value"] for r in region_rows(response, "drilldown") if r["value"] is not None]
+    columns = [c.key for c in response.context["tables"]["drilldown"].columns]
+    assert "unlocated" in columns, columns
+    assert "동 미상" in response.content.decode()
+    response = client.get(base + "&sort_drilldown=denominator")
+    values = [r["denominator"] for r in region_rows(response, "drilldown") if r["denominator"]]
     assert values == sorted(values)
     assert 'aria-sort="ascending"' in response.content.decode()
-    response = client.get(base + "&sort_drilldown=-value&csv=drilldown")
+    response = client.get(base + "&sort_drilldown=-denominator&csv=drilldown")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     body = response.content
@@ -216,8 +222,9 @@ def test_tables_sort_by_query_and_download_as_csv(people: dict[str, Any]) -> Non
     lines = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert lines[0][0] == "코드 (code)" or "코드 (code)" in lines[0]
     assert len(lines) - 1 == len(region_rows(client.get(base), "drilldown"))
-    csv_values = [float(row[lines[0].index("값 (value)")]) for row in lines[1:] if row[-3]]
-    assert csv_values[0] == max(values)
+    column = lines[0].index("분모 (denominator)")
+    csv_values = [float(row[column]) for row in lines[1:] if row[column]]
+    assert csv_values[0] == max(values) and csv_values == sorted(csv_values, reverse=True)
 
 
 def test_every_table_of_a_page_downloads(people: dict[str, Any]) -> None:

@@ -543,10 +543,42 @@ class Context:
         ix = data.get_column(f"{key}_ix").to_numpy()
         valid = ix >= 0
         sums = _count(ix[valid], len(codes), None if w is None else w[valid])
-        return pl.DataFrame(
+        result = pl.DataFrame(
             {KEY_COLUMNS[key]: codes, "v": sums},
             schema={KEY_COLUMNS[key]: pl.String, "v": pl.Float64},
         )
+        if key == "neighbourhood" and "district_ix" in data.columns:
+            # rows placed in a district but in none of its neighbourhoods (a venue known only
+            # by its 구): the neighbourhoods of that district cannot be counted, only bounded
+            district_ix = data.get_column("district_ix").to_numpy()
+            loose = (~valid) & (district_ix >= 0)
+            if loose.any():
+                per_district = _count(district_ix[loose], len(self.districts))
+                parents = self._parent_ix()
+                unlocated = np.where(parents >= 0, per_district[np.maximum(parents, 0)], 0.0)
+                result = result.with_columns(pl.Series("unlocated", unlocated, dtype=pl.Float64))
+        return result
+
+    def _parent_ix(self) -> np.ndarray:
+        """For each neighbourhood of the scope, the index of its district (-1: none)."""
+
+        def build() -> np.ndarray:
+            districts = {code: i for i, code in enumerate(self.districts)}
+            parent_of = dict(
+                self.tables.regions.filter(pl.col("level") == "neighbourhood")
+                .select(pl.col("code").cast(pl.String), pl.col("parent_code").cast(pl.String))
+                .iter_rows()
+            )
+            return np.array(
+                [
+                    districts.get(parent_of.get(code) or "", -1)
+                    for code in self.codes("neighbourhood")
+                ],
+                dtype=np.int64,
+            )
+
+        result: np.ndarray = self.stage("parents:neighbourhood", build)
+        return result
 
     # -- courses and programmes in scope
 
@@ -790,6 +822,7 @@ class Context:
             else:
                 merged = num.rename({"v": "numerator"})
                 if den is not None:
+                    den = den.drop("unlocated", strict=False)
                     merged = merged.join(den.rename({"v": "denominator"}), on=column, how="left")
                 else:
                     merged = merged.with_columns(
@@ -804,6 +837,15 @@ class Context:
                 .otherwise(None)
                 .alias("value")
             )
+            if "unlocated" in merged.columns:
+                # a neighbourhood whose district has rows not placed in any neighbourhood has
+                # no value (its numerator is only a lower bound); `unlocated` says how many
+                merged = merged.with_columns(
+                    pl.when(pl.col("unlocated") > 0)
+                    .then(None)
+                    .otherwise(pl.col("value"))
+                    .alias("value")
+                )
             result = (None, None, merged.rename({column: "code"}).sort("code"))
         self._results[cache_key] = result
         return result

@@ -7,7 +7,6 @@ out of the map (its value stays in the table next to it)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -15,7 +14,7 @@ from learncity.algorithms.svgmap import MapShape, render_map
 
 # Nothing in the regions selectors returns geometry yet; this module reads the boundary
 # column read-only and is the one place to change when the regions context offers it.
-from learncity.regions.models import Region
+from learncity.regions.selectors import region_geometries
 
 
 def areas_below(districts: Iterable[str]) -> frozenset[str]:
@@ -34,29 +33,6 @@ def areas_below(districts: Iterable[str]) -> frozenset[str]:
                 break
             seen, step = parent_of.get(seen) or "", step + 1
     return frozenset(below)
-
-
-def region_geometries(codes: Iterable[str]) -> dict[str, tuple[str, dict[str, Any]]]:
-    """code -> (name, GeoJSON geometry) of the regions asked for that can be drawn."""
-    wanted = sorted({code for code in codes if code})
-    found: dict[str, tuple[str, dict[str, Any]]] = {}
-    if not wanted:
-        return found
-    rows = Region.objects.filter(code__in=wanted).values_list(
-        "code", "name", "boundary_geojson", "centroid_lat", "centroid_lon"
-    )
-    for code, name, boundary, lat, lon in rows:
-        geometry: dict[str, Any] | None = None
-        if boundary:
-            try:
-                geometry = json.loads(boundary)
-            except ValueError:
-                geometry = None
-        if geometry is None and lat is not None and lon is not None:
-            geometry = {"type": "Point", "coordinates": [lon, lat]}
-        if geometry is not None:
-            found[code] = (name, geometry)
-    return found
 
 
 def choropleth(

@@ -53,6 +53,9 @@ class BreakdownRow:
     value: float | None
     numerator: float | None
     denominator: float | None
+    # rows of the region's district not placed in any neighbourhood (a venue known only by
+    # its 구): the value is then None and the numerator a lower bound
+    unlocated: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,10 @@ def _names(tables: compute.Tables) -> dict[str, str]:
 
 
 def _rows(data: Any, level: str, names: dict[str, str]) -> list[BreakdownRow]:
+    import polars as pl
+
+    if "unlocated" not in data.columns:
+        data = data.with_columns(pl.lit(0.0).alias("unlocated"))
     return [
         BreakdownRow(
             region_code=code,
@@ -103,9 +110,10 @@ def _rows(data: Any, level: str, names: dict[str, str]) -> list[BreakdownRow]:
             value=compute.finite(value),
             numerator=numerator,
             denominator=denominator,
+            unlocated=float(unlocated or 0.0),
         )
-        for code, numerator, denominator, value in data.select(
-            "code", "numerator", "denominator", "value"
+        for code, numerator, denominator, value, unlocated in data.select(
+            "code", "numerator", "denominator", "value", "unlocated"
         ).iter_rows()
     ]
 
@@ -205,6 +213,8 @@ def indicator_drilldown(
                 "value": row.value,
                 "numerator": row.numerator,
                 "denominator": row.denominator,
+                # only where some rows of the district are known by their 구 alone
+                **({"unlocated": row.unlocated} if row.unlocated else {}),
             }
             for row in _rows(data, level, names)
             if keep(row.region_code)

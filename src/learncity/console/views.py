@@ -347,6 +347,8 @@ _DRILL_LABELS = {
     "value": ("값", "value", True),
     "numerator": ("분자", "numerator", True),
     "denominator": ("분모", "denominator", True),
+    # rows of the district known only by their 구: the 동's value is then unknown
+    "unlocated": ("동 미상 (구만 앎)", "no 동 known", True),
 }
 
 

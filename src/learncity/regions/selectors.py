@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Q, Sum
 
@@ -205,3 +208,26 @@ def region_ref_get(*, code: str) -> RegionRef | None:
 def region_refs_by_code(codes: list[str]) -> list[RegionRef]:
     wanted = set(codes)
     return [ref for ref in region_refs() if ref.code in wanted] if wanted else []
+
+
+def region_geometries(codes: Iterable[str]) -> dict[str, tuple[str, dict[str, Any]]]:
+    """code -> (name, GeoJSON geometry) of the regions asked for that can be drawn."""
+    wanted = sorted({code for code in codes if code})
+    found: dict[str, tuple[str, dict[str, Any]]] = {}
+    if not wanted:
+        return found
+    rows = Region.objects.filter(code__in=wanted).values_list(
+        "code", "name", "boundary_geojson", "centroid_lat", "centroid_lon"
+    )
+    for code, name, boundary, lat, lon in rows:
+        geometry: dict[str, Any] | None = None
+        if boundary:
+            try:
+                geometry = json.loads(boundary)
+            except ValueError:
+                geometry = None
+        if geometry is None and lat is not None and lon is not None:
+            geometry = {"type": "Point", "coordinates": [lon, lat]}
+        if geometry is not None:
+            found[code] = (name, geometry)
+    return found
