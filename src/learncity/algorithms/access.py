@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
-from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
-from scipy.sparse.csgraph import dijkstra  # type: ignore[import-untyped]
-from scipy.spatial import cKDTree  # type: ignore[import-untyped]
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
 
 EARTH_RADIUS_M = 6_371_008.8
 DEFAULT_WALKING_SPEED_KMH = 4.8

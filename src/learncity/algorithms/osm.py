@@ -104,7 +104,7 @@ def read_osm(path: Path) -> WalkGraph:
 
 
 def read_graphml(path: Path) -> WalkGraph:
-    import networkx as nx  # type: ignore[import-untyped]
+    import networkx as nx
 
     try:
         graph = nx.read_graphml(path)
