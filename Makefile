@@ -54,8 +54,13 @@ browser:
 	    $$as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; } || { \
 	    echo "could not install$$missing: run 'apt-get install$$missing' as root"; exit 1; }
 
+# The browser tests run in their own pytest session, after the others: each drives a real
+# `learncity serve` over the test database, and at the end of the long session the console's
+# dashboard test found no data although it passes alone and after every module tried
+# (an ordering effect not yet explained; see the closing note of 2026-12-02).
 pytest: $(STAMP) browser
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not browser"
+	$(BIN)/pytest -m browser
 
 test: lint typecheck contracts pytest
 
