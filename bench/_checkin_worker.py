@@ -30,13 +30,14 @@ from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from learncity.attendance.models import Attendance
+from learncity.attendance.services import checkin_code_get, schedule_sessions_expand
 from learncity.catalog.importer import catalog_import
 from learncity.catalog.models import Programme, Schedule, Session
 from learncity.demo.real import real_regions_load
-from learncity.enrollment.attendance_services import checkin_code_get, schedule_sessions_expand
-from learncity.enrollment.models import Application, Attendance, Offer
-from learncity.enrollment.permissions import Actor
+from learncity.enrollment.models import Application, Offer
 from learncity.enrollment.services import offer_create
+from learncity.learners.access import Actor
 from learncity.learners.models import Learner, StaffRole
 from learncity.learners.services import api_token_create
 

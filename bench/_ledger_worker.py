@@ -28,7 +28,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from learncity.catalog.models import Institution
-from learncity.enrollment.permissions import Actor
+from learncity.learners.access import Actor
 from learncity.learners.models import Learner, StaffRole
 from learncity.vouchers import errors, selectors, services
 from learncity.vouchers.models import Account, LedgerTransaction

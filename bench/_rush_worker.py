@@ -25,9 +25,9 @@ from learncity.catalog.importer import catalog_import
 from learncity.catalog.models import Schedule
 from learncity.demo.real import real_regions_load
 from learncity.enrollment.models import Application
-from learncity.enrollment.permissions import Actor
 from learncity.enrollment.selectors import seat_audit
 from learncity.enrollment.services import offer_create
+from learncity.learners.access import Actor
 from learncity.learners.models import ApiToken, Learner, StaffRole
 from learncity.learners.services import _digest
 

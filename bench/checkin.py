@@ -12,7 +12,7 @@ simulated day, and 1,000 learners confirmed places with check-in codes (bench/_c
 The real server (`learncity serve`, gunicorn, several workers) then takes, open loop (each
 request at its time whatever the answers to the others; bench/_load.py):
 - the baseline: POST /bench/checkin/<session>/<application>, a plain view that only inserts
-  the attendance row (attendance_services.checkin_bare; mounted only for the bench), into
+  the attendance row (attendance.services.checkin_bare; mounted only for the bench), into
   the same schedules' sessions a week earlier, on the same arrival schedule, in turns with
   the rush slice by slice (a quarter of the schedule each) so that other work on the
   machine weighs on both alike;

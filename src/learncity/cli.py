@@ -777,7 +777,7 @@ def completion_run_command(
     """Evaluate completion and emit each completion event once (safe to run repeatedly)."""
 
     def action() -> dict[str, Any]:
-        from learncity.enrollment.attendance_services import completion_run
+        from learncity.attendance.services import completion_run
         from learncity.records.services import records_sync
 
         done: dict[str, Any] = dict(completion_run(offer_id=offer))
@@ -802,7 +802,7 @@ def reminders_send_command(as_json: JsonOption = False) -> None:
     """Queue tomorrow's session reminders (never twice) and send what the outbox has due."""
 
     def action() -> dict[str, Any]:
-        from learncity.enrollment.attendance_services import reminders_queue
+        from learncity.attendance.services import reminders_queue
         from learncity.notifications.services import send_due
 
         queued = reminders_queue()

@@ -15,7 +15,7 @@ from learncity.analytics.delivery import (
     delivery_input_list,
     delivery_input_save,
 )
-from learncity.enrollment.permissions import Actor
+from learncity.learners.access import Actor
 from learncity.learners.models import StaffRole
 
 pytestmark = pytest.mark.django_db

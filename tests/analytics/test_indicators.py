@@ -17,10 +17,11 @@ from learncity.algorithms import indicators as compute
 from learncity.analytics import selectors
 from learncity.analytics.indicators import DIMENSIONS, UNITS, indicator_registry
 from learncity.analytics.snapshot import snapshot_build
+from learncity.attendance.models import Attendance, CompletionEvent
 from learncity.catalog.models import Institution, Programme, Schedule, Session, Venue
 from learncity.cli import app
 from learncity.core.errors import NotFound
-from learncity.enrollment.models import Application, Attendance, CompletionEvent, Offer
+from learncity.enrollment.models import Application, Offer
 from learncity.learners.models import Learner
 from learncity.records.models import RecordEntry
 from learncity.regions.models import Region

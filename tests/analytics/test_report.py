@@ -23,7 +23,7 @@ from learncity.analytics.delivery import delivery_input_save
 from learncity.analytics.report import ReportInvalid, report_build, report_render
 from learncity.analytics.selectors import Filters, indicator_definitions, indicator_values
 from learncity.cli import app
-from learncity.enrollment.permissions import Actor
+from learncity.learners.access import Actor
 from learncity.learners.models import StaffRole
 
 pytestmark = pytest.mark.django_db

@@ -28,7 +28,7 @@ from learncity.analytics.survey import (
     survey_respond,
     survey_results,
 )
-from learncity.enrollment import attendance_services
+from learncity.attendance import services as attendance_services
 from learncity.learners.models import Learner
 from learncity.notifications.models import OutboxMessage
 
@@ -365,7 +365,7 @@ def test_concurrent_completions_invite_once_and_concurrent_answers_count_once(
             attendance._cleanup()  # deletes every user: the world's staff are made again
             from django.contrib.auth.models import User
 
-            from learncity.enrollment.permissions import Actor
+            from learncity.learners.access import Actor
             from learncity.learners.models import StaffRole
 
             for name in ("admin", "staff", "instructor", "auditor", "outsider", "other_instructor"):

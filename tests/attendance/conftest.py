@@ -14,7 +14,7 @@ from learncity.algorithms.calendar import session_dates
 from learncity.catalog.importer import catalog_import
 from learncity.catalog.models import Institution, Programme, Schedule
 from learncity.enrollment.models import Application, AuditEvent, Offer
-from learncity.enrollment.permissions import Actor
+from learncity.learners.access import Actor
 from learncity.learners.models import Consent, HouseholdLink, Learner, StaffRole
 
 NOW = dt.datetime(2026, 4, 20, 10, 0, tzinfo=dt.UTC)
@@ -23,8 +23,8 @@ CLOSE = NOW + dt.timedelta(days=7)
 
 
 def _cleanup() -> None:
+    from learncity.attendance.models import Attendance, CheckinToken, CompletionEvent
     from learncity.catalog.models import Session
-    from learncity.enrollment.models import Attendance, CheckinToken, CompletionEvent
     from learncity.notifications.models import OutboxMessage
 
     OutboxMessage.objects.all().delete()
@@ -111,8 +111,9 @@ def person(
 
 def course(world: dict[str, Any], index: int, capacity: int = 10) -> dict[str, Any]:
     """An offer on the index-th weekly schedule, its sessions expanded."""
+    from learncity.attendance import services as attendance_services
     from learncity.catalog.session_selectors import sessions_of_schedule
-    from learncity.enrollment import attendance_services, services
+    from learncity.enrollment import services
 
     schedule_id, venue_id, _ = world["weekly"][index]
     Offer.objects.filter(schedule_id=schedule_id).delete()

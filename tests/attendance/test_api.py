@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.test import Client
 
-from learncity.enrollment.models import Attendance, CompletionEvent
+from learncity.attendance.models import Attendance, CompletionEvent
 from learncity.learners.models import StaffRole
 from learncity.learners.services import api_token_create
 

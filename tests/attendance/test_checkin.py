@@ -10,14 +10,12 @@ import pytest
 from django.db import IntegrityError, transaction
 from typer.testing import CliRunner
 
+from learncity.attendance import errors, selectors, services
+from learncity.attendance.checkin_code import checkin_qr_svg, token_parse
+from learncity.attendance.models import Attendance, CheckinToken
 from learncity.catalog.models import Schedule, Session
 from learncity.catalog.session_services import SessionError, sessions_expand
 from learncity.cli import app
-from learncity.enrollment import attendance_errors as errors
-from learncity.enrollment import attendance_selectors as selectors
-from learncity.enrollment import attendance_services as services
-from learncity.enrollment.checkin_code import checkin_qr_svg, token_parse
-from learncity.enrollment.models import Attendance, CheckinToken
 from learncity.enrollment.services import cancel
 
 from .conftest import course, enrol, person

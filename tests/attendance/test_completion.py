@@ -11,11 +11,9 @@ import pytest
 from django.db import connection
 from typer.testing import CliRunner
 
+from learncity.attendance import errors, selectors, services
+from learncity.attendance.models import Attendance, CompletionEvent
 from learncity.cli import app
-from learncity.enrollment import attendance_errors as errors
-from learncity.enrollment import attendance_selectors as selectors
-from learncity.enrollment import attendance_services as services
-from learncity.enrollment.models import Attendance, CompletionEvent
 from learncity.notifications.models import OutboxMessage
 
 from .conftest import _cleanup, course, enrol
@@ -213,7 +211,7 @@ def test_concurrent_runs_and_scans_never_double(django_db_blocker, world):
             _cleanup()
             from django.contrib.auth.models import User
 
-            from learncity.enrollment.permissions import Actor
+            from learncity.learners.access import Actor
             from learncity.learners.models import StaffRole
 
             for name in ("admin", "staff", "instructor", "auditor", "outsider", "other_instructor"):

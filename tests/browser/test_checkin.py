@@ -25,19 +25,13 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from learncity.attendance import services as attendance_services
+from learncity.attendance.checkin_code import digest_of
+from learncity.attendance.models import Attendance, CheckinToken, CompletionEvent
 from learncity.catalog.models import Programme, Session
-from learncity.enrollment import attendance_services
 from learncity.enrollment import services as enrolment
-from learncity.enrollment.checkin_code import digest_of
-from learncity.enrollment.models import (
-    Application,
-    Attendance,
-    AuditEvent,
-    CheckinToken,
-    CompletionEvent,
-    Offer,
-)
-from learncity.enrollment.permissions import Actor
+from learncity.enrollment.models import Application, AuditEvent, Offer
+from learncity.learners.access import Actor
 from learncity.learners.models import Learner, StaffRole
 from learncity.learners.services import api_token_create
 from learncity.notifications.models import OutboxMessage

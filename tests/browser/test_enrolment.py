@@ -24,7 +24,7 @@ from playwright.sync_api import expect
 from learncity.catalog.models import Programme, Schedule
 from learncity.enrollment import services
 from learncity.enrollment.models import Application, AuditEvent, Offer
-from learncity.enrollment.permissions import Actor
+from learncity.learners.access import Actor
 from learncity.learners.models import Learner, StaffRole
 from learncity.notifications.models import OutboxMessage
 

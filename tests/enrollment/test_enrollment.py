@@ -21,8 +21,8 @@ from learncity.catalog.models import Institution, Programme, Schedule
 from learncity.cli import app
 from learncity.enrollment import services
 from learncity.enrollment.models import Application, AuditEvent, Offer
-from learncity.enrollment.permissions import Actor
 from learncity.enrollment.selectors import seat_audit
+from learncity.learners.access import Actor
 from learncity.learners.models import HouseholdLink, Learner, StaffRole
 
 NOW = dt.datetime(2026, 4, 20, 10, 0, tzinfo=dt.UTC)
@@ -373,7 +373,7 @@ def test_notifications_are_queued_with_the_change_and_sent_once(db, world, tmp_p
         ("waitlisted", "email", "citizen@example.org"),
     ]
     # the confirmation carries the place's check-in code (a link to its QR)
-    from learncity.enrollment.models import CheckinToken
+    from learncity.attendance.models import CheckinToken
 
     code = CheckinToken.objects.get(application_id=a.application_id, revoked_at__isnull=True)
     assert "/checkin/LC" in OutboxMessage.objects.get(kind="confirmed").body

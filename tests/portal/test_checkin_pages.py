@@ -16,11 +16,12 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
+from learncity.attendance import services as attendance_services
+from learncity.attendance.models import Attendance, CheckinToken, CompletionEvent
 from learncity.catalog.models import Programme, Schedule, Session
 from learncity.catalog.session_services import sessions_expand
-from learncity.enrollment import attendance_services
 from learncity.enrollment import services as enrolment
-from learncity.enrollment.models import Attendance, AuditEvent, CheckinToken, CompletionEvent
+from learncity.enrollment.models import AuditEvent
 
 from ..attendance.conftest import course, enrol, person, world  # noqa: F401 - module fixture
 

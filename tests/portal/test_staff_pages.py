@@ -20,7 +20,7 @@ from django.utils import timezone
 from learncity.catalog.models import Institution, Programme, Schedule
 from learncity.enrollment import services
 from learncity.enrollment.models import LIVE, Application, AuditEvent, Offer
-from learncity.enrollment.permissions import Actor, can_read
+from learncity.learners.access import Actor, can_read
 from learncity.learners.models import Learner, StaffRole
 from learncity.learners.services import learner_sign_up
 

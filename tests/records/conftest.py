@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 
+from learncity.attendance import services as attendance_services
 from learncity.catalog.models import Institution, Programme, Schedule
-from learncity.enrollment import attendance_services, services
-from learncity.enrollment.permissions import Actor
+from learncity.enrollment import services
+from learncity.learners.access import Actor
 from learncity.learners.models import Consent, Learner, StaffRole
 
 OPEN = dt.datetime(2026, 2, 1, tzinfo=dt.UTC)

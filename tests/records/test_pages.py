@@ -12,7 +12,8 @@ from django.contrib.auth.models import User
 from django.db.models import Count
 from django.test import Client
 
-from learncity.enrollment.models import Application, CheckinToken, CompletionEvent
+from learncity.attendance.models import CheckinToken, CompletionEvent
+from learncity.enrollment.models import Application
 from learncity.learners.models import Learner
 from learncity.notifications.models import OutboxMessage
 from learncity.records import credentials, services

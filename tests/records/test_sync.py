@@ -10,8 +10,8 @@ import pytest
 from django.db import connection
 from typer.testing import CliRunner
 
+from learncity.attendance.selectors import completion_events
 from learncity.cli import app
-from learncity.enrollment.attendance_selectors import completion_events
 from learncity.records import selectors, services
 from learncity.records.models import Credential, RecordEntry
 

@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from learncity.catalog.models import Institution, Programme
-from learncity.enrollment.permissions import Actor
+from learncity.learners.access import Actor
 from learncity.learners.models import Learner, StaffRole
 from learncity.vouchers import services
 

@@ -15,7 +15,7 @@ from django.db import transaction
 
 from learncity.analytics.models import DeliveryInput
 from learncity.core.errors import DomainError
-from learncity.enrollment.permissions import Actor
+from learncity.learners.access import Actor
 from learncity.learners.selectors import staff_roles_of
 
 YEAR_MIN = 2000

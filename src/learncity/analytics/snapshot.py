@@ -90,8 +90,8 @@ def snapshot_build() -> compute.Tables:
     schedule = _table("catalog", "Schedule")
     offer = _table("enrollment", "Offer")
     application = _table("enrollment", "Application")
-    attendance = _table("enrollment", "Attendance")
-    completion = _table("enrollment", "CompletionEvent")
+    attendance = _table("attendance", "Attendance")
+    completion = _table("attendance", "CompletionEvent")
     learner = _table("learners", "Learner")
     record = _table("records", "RecordEntry")
 

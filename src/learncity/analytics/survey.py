@@ -178,7 +178,7 @@ def survey_invite(
 def survey_invite_pending(*, now: dt.datetime | None = None, limit: int = 10_000) -> int:
     """Invite every completion not invited yet (completions from before the survey, or a
     run that failed); idempotent. Returns how many were invited."""
-    from learncity.enrollment.attendance_selectors import completion_events
+    from learncity.attendance.selectors import completion_events
 
     invited = set(SurveyInvitation.objects.values_list("completion_id", flat=True))
     count = 0

@@ -9,7 +9,7 @@
 
 Authentication as for enrolment (session + CSRF, or `Authorization: Bearer lc_...`).
 Refusals are JSON `{code, message, details}` with the status of the error
-(learncity.enrollment.attendance_errors).
+(learncity.attendance.errors).
 """
 
 from __future__ import annotations
@@ -23,11 +23,10 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, NinjaAPI, Router, Schema, Status
 
 from learncity.api.enrollment import AUTH, REFUSALS
+from learncity.attendance import selectors, services
+from learncity.attendance.checkin_code import checkin_qr_svg
 from learncity.core.errors import LearncityError
-from learncity.enrollment import attendance_selectors as selectors
-from learncity.enrollment import attendance_services as services
-from learncity.enrollment.checkin_code import checkin_qr_svg
-from learncity.enrollment.permissions import Actor
+from learncity.learners.access import Actor
 from learncity.records.services import records_sync
 
 router = Router(tags=["attendance (출석·수료)"], auth=AUTH)

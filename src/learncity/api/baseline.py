@@ -16,7 +16,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from learncity.enrollment.attendance_services import checkin_bare
+from learncity.attendance.services import checkin_bare
 from learncity.enrollment.services import seat_take_bare
 
 

@@ -21,8 +21,8 @@ from ninja.security import HttpBearer, django_auth
 
 from learncity.core.errors import LearncityError, NotFound
 from learncity.enrollment import payments, services
-from learncity.enrollment.permissions import Actor
 from learncity.enrollment.selectors import applications_of, offer_detail
+from learncity.learners.access import Actor
 from learncity.learners.selectors import learner_id_of_user
 from learncity.learners.services import api_token_user
 

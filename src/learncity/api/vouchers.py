@@ -22,8 +22,8 @@ from learncity.algorithms.ledger import CourseProgress
 from learncity.api.enrollment import AUTH, REFUSALS
 from learncity.core.errors import LearncityError
 from learncity.enrollment import payments
-from learncity.enrollment.permissions import Actor
 from learncity.enrollment.selectors import offer_of_application
+from learncity.learners.access import Actor
 from learncity.learners.selectors import learner_id_of_user
 from learncity.vouchers import errors, selectors, services
 

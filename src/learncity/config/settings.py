@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "learncity.search",
     "learncity.learners",
     "learncity.enrollment",
+    "learncity.attendance",
     "learncity.notifications",
     "learncity.vouchers",
     "learncity.records",

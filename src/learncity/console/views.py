@@ -33,7 +33,7 @@ from learncity.analytics.selectors import (
 from learncity.console.scope import ConsoleForbidden, ConsoleScope, console_scope
 from learncity.console.tables import Column, Table, bar_chart, csv_response
 from learncity.core.errors import DomainError
-from learncity.enrollment.permissions import Actor
+from learncity.learners.access import Actor
 
 HEADLINE = (
     "participation.rate",

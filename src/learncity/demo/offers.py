@@ -16,9 +16,9 @@ def demo_offers_open(count: int = 6) -> int:
     from django.utils import timezone
 
     from learncity.catalog.selectors import course_brief, schedule_owner, schedules_without_offer
-    from learncity.enrollment.permissions import Actor
     from learncity.enrollment.selectors import offer_count
     from learncity.enrollment.services import offer_create
+    from learncity.learners.access import Actor
     from learncity.learners.models import StaffRole
 
     if offer_count():
@@ -52,8 +52,8 @@ def demo_offers_open(count: int = 6) -> int:
 def demo_sessions_expand() -> int:
     """Sessions for the schedules that have an offer (so that the kiosk and the roster have
     something to show); idempotent. Returns how many sessions were created."""
+    from learncity.attendance.selectors import offer_schedule_ids
     from learncity.catalog.session_services import sessions_expand_many
-    from learncity.enrollment.attendance_selectors import offer_schedule_ids
 
     return sessions_expand_many(schedule_ids=offer_schedule_ids())["created"]
 
@@ -69,8 +69,8 @@ def demo_vouchers_open() -> dict[str, int]:
     from django.contrib.auth.models import User
     from django.utils import timezone
 
-    from learncity.enrollment.permissions import Actor
     from learncity.enrollment.selectors import offer_institution_ids
+    from learncity.learners.access import Actor
     from learncity.vouchers import services
     from learncity.vouchers.selectors import project_list, voucher_programme_count
 

@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from learncity.algorithms.ledger import CourseProgress
 from learncity.enrollment.models import Application, Offer
-from learncity.enrollment.permissions import Actor
+from learncity.learners.access import Actor
 
 if TYPE_CHECKING:
     from learncity.learners.models import Learner

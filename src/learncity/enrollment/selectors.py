@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from learncity.core.errors import NotFound
 from learncity.enrollment.models import LIVE, Application, AuditEvent, Offer
-from learncity.enrollment.permissions import Actor, can_manage, can_read, roles_of
+from learncity.learners.access import Actor, can_manage, can_read, roles_of
 from learncity.learners.models import StaffRole
 
 

@@ -23,11 +23,12 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from learncity.algorithms import lottery
-from learncity.core import sql
+from learncity.core import events, sql
 from learncity.core.errors import DomainError, NotFound
 from learncity.enrollment import locks, payments
+from learncity.enrollment.events import NoShowsAsked, PlaceConfirmed, PlaceConfirming
 from learncity.enrollment.models import LIVE, Application, AuditEvent, Offer
-from learncity.enrollment.permissions import Actor, can_manage
+from learncity.learners.access import Actor, can_manage
 from learncity.learners.models import HouseholdLink, Learner
 
 # who may have the fee waived: the self-declared groups of a learner's profile
@@ -320,9 +321,8 @@ def _no_show_rule(learner_id: int, offer: Offer, tags: list[str], now: dt.dateti
     priorities = set(offer.priorities or []) - quota_tags
     if not limit or not priorities & set(tags):
         return tags
-    from learncity.enrollment.attendance_selectors import no_show_counts
-
-    if no_show_counts(learner_ids=[learner_id], now=now).get(learner_id, 0) < limit:
+    counts: dict[int, int] = events.ask(NoShowsAsked(learner_ids=(learner_id,), now=now))
+    if counts.get(learner_id, 0) < limit:
         return tags
     return [tag for tag in tags if tag not in priorities] + ["no_show_limit"]
 
@@ -529,14 +529,14 @@ def apply(
             status = "pending" if drawn_first else ("confirmed" if seat else "waitlisted")
             # a confirmed place gets its check-in code (QR link) in the same batch
             code: list[sql.Statement] = []
-            link = ""
+            message: dict[str, str] = {}
             if status == "confirmed":
-                from learncity.enrollment.attendance_services import checkin_code_statement
-
-                statement, link = checkin_code_statement(
+                confirming = PlaceConfirming(
                     entered_by_id=actor.user_id, idempotency_key=idempotency_key, now=now
                 )
-                code.append(statement)
+                for addition in events.publish(confirming):
+                    code.extend(addition.statements)
+                    message.update(addition.message_values)
             # a second live application or a reused key fails here (unique indexes) and
             # the whole transaction, seat included, rolls back
             written = sql.batch(
@@ -575,7 +575,7 @@ def apply(
                         phone,
                         email,
                         title,
-                        checkin=link,
+                        **{"checkin": "", **message},
                     ),
                 ]
             )
@@ -603,12 +603,10 @@ def apply(
     return applied
 
 
-def _checkin_code_send(application_id: int) -> None:
-    """The check-in code (QR link) of a place confirmed after the waiting list or a draw,
-    as its own message."""
-    from learncity.enrollment.attendance_services import checkin_code_send
-
-    checkin_code_send(application_id=application_id)
+def _confirmed(application_id: int) -> None:
+    """A place confirmed after the waiting list or a draw: the contexts above are told in
+    this transaction (attendance sends the check-in code as its own message)."""
+    events.publish(PlaceConfirmed(application_id=application_id))
 
 
 def _insert_statement(  # noqa: PLR0917 - the columns of one application
@@ -739,7 +737,7 @@ def accept(*, actor: Actor, application_id: int, now: dt.datetime | None = None)
             raise InvalidState("the time to accept has passed")
         Application.objects.filter(pk=application.pk).update(status="confirmed", updated_at=now)
         _audit(actor, "accepted", offer.pk, application.pk)
-        _checkin_code_send(application.pk)
+        _confirmed(application.pk)
         payments.pay_on_confirm(application, offer, now, actor)
     return "confirmed"
 
@@ -836,7 +834,7 @@ def lottery_draw(
                 status="confirmed", seat=seat, updated_at=now
             )
             _notify(int(drawn.id), "drawn", result="당첨", result_en="selected")
-            _checkin_code_send(int(drawn.id))
+            _confirmed(int(drawn.id))
             if by_id[int(drawn.id)].voucher_choice_id:
                 payments.pay_on_confirm(by_id[int(drawn.id)], offer, now, None)
         for position, waiting in enumerate(result.waitlist):

@@ -9,9 +9,9 @@ from django.shortcuts import render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
+from learncity.attendance.checkin_code import checkin_qr_svg
+from learncity.attendance.selectors import checkin_code_holder
 from learncity.catalog.selectors import programme_title
-from learncity.enrollment.attendance_selectors import checkin_code_holder
-from learncity.enrollment.checkin_code import checkin_qr_svg
 
 
 def _grouped(token: str) -> str:

@@ -18,12 +18,14 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from learncity.attendance import selectors as attendance_selectors
+from learncity.attendance import services as attendance_services
+from learncity.attendance.checkin_code import checkin_qr_svg
 from learncity.catalog.selectors import programme_title
 from learncity.core.errors import LearncityError, NotFound
-from learncity.enrollment import attendance_selectors, attendance_services, services
-from learncity.enrollment.checkin_code import checkin_qr_svg
-from learncity.enrollment.permissions import Actor
+from learncity.enrollment import services
 from learncity.enrollment.selectors import applications_of, offer_of_programme, waitlist_position
+from learncity.learners.access import Actor
 from learncity.learners.selectors import learner_id_of_user
 
 STATUS_WORDS = {

@@ -26,10 +26,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.views.decorators.http import require_http_methods
 
+from learncity.attendance import selectors, services
 from learncity.core.errors import LearncityError
-from learncity.enrollment import attendance_selectors as selectors
-from learncity.enrollment import attendance_services as services
-from learncity.enrollment.permissions import Actor
+from learncity.learners.access import Actor
 
 RESET_SECONDS = 8
 

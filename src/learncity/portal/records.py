@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from learncity.core.errors import LearncityError
-from learncity.enrollment.permissions import Actor
+from learncity.learners.access import Actor
 from learncity.records import credentials, selectors, services
 from learncity.records.keys import key_get, key_jwk
 

@@ -26,11 +26,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from learncity.attendance import selectors, services
+from learncity.attendance.errors import AttendanceError, Forbidden
 from learncity.core.errors import LearncityError, NotFound
-from learncity.enrollment import attendance_selectors as selectors
-from learncity.enrollment import attendance_services as services
-from learncity.enrollment.attendance_errors import AttendanceError, Forbidden
-from learncity.enrollment.permissions import Actor, roles_of
+from learncity.learners.access import Actor, roles_of
 from learncity.records.services import records_sync
 
 MARKS = {

@@ -27,7 +27,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from learncity.core.errors import LearncityError, NotFound
 from learncity.enrollment import services
-from learncity.enrollment.permissions import Actor
 from learncity.enrollment.selectors import (
     OFFER_STATES,
     OFFER_WINDOWS,
@@ -43,6 +42,7 @@ from learncity.enrollment.selectors import (
     waitlist_position,
 )
 from learncity.enrollment.services import WAIVER_GROUPS
+from learncity.learners.access import Actor
 from learncity.learners.selectors import learner_find, learner_get
 from learncity.portal.enrolment import STATUS_WORDS
 from learncity.portal.staff_forms import (

@@ -16,8 +16,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils import timezone
 
-from learncity.enrollment.permissions import Actor
 from learncity.enrollment.services import WAIVER_GROUPS
+from learncity.learners.access import Actor
 from learncity.learners.forms import Described
 from learncity.learners.services import AccountError, normalise_phone
 

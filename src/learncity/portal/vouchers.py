@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from learncity.core.errors import LearncityError
-from learncity.enrollment.permissions import Actor
+from learncity.learners.access import Actor
 from learncity.vouchers import errors, selectors
 
 REFUSAL_WORDS = {

@@ -42,8 +42,8 @@ from django.views.decorators.http import require_http_methods
 
 from learncity.catalog.selectors import institution_names, institution_rows
 from learncity.core.errors import LearncityError, NotFound
-from learncity.enrollment.permissions import Actor
 from learncity.enrollment.selectors import mask_phone
+from learncity.learners.access import Actor
 from learncity.learners.forms import Described
 from learncity.learners.selectors import learner_find, learner_get, staff_roles_of
 from learncity.portal.staff import staff_page

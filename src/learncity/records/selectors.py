@@ -13,9 +13,9 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from learncity.algorithms.records import RecordLine, hours, record_totals
+from learncity.attendance.record_feed import learner_enrolment_export
 from learncity.catalog.selectors import category_labels
-from learncity.enrollment.permissions import Actor, roles_of
-from learncity.enrollment.record_feed import learner_enrolment_export
+from learncity.learners.access import Actor, roles_of
 from learncity.learners.selectors import learner_export, learner_get, learner_id_of_user
 from learncity.records import credentials
 from learncity.records.errors import Forbidden, NotFound

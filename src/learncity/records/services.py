@@ -15,10 +15,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from learncity.algorithms.records import SessionSpan, course_minutes
+from learncity.attendance.record_feed import completion_event_consume, completion_event_schedule
+from learncity.attendance.selectors import attendance_of_application, completion_events
 from learncity.catalog.selectors import schedule_record_facts
-from learncity.enrollment.attendance_selectors import attendance_of_application, completion_events
-from learncity.enrollment.permissions import Actor, can_manage
-from learncity.enrollment.record_feed import completion_event_consume, completion_event_schedule
+from learncity.learners.access import Actor, can_manage
 from learncity.learners.erasure import learner_erase
 from learncity.learners.selectors import learner_get, learner_id_of_user
 from learncity.records import credentials
@@ -129,7 +129,7 @@ def account_erase(
     if learner_id is None:
         raise NotFound("이 계정에는 학습자 정보가 없습니다 · this account has no learner profile")
     now = now or timezone.now()
-    from learncity.enrollment.erasure import checkin_codes_revoke_for_learner
+    from learncity.attendance.erasure import checkin_codes_revoke_for_learner
     from learncity.notifications.services import outbox_forget
 
     with transaction.atomic():

@@ -3,7 +3,7 @@ read through learners.selectors)."""
 
 from __future__ import annotations
 
-from learncity.enrollment.permissions import Actor
+from learncity.learners.access import Actor
 from learncity.learners.selectors import staff_roles_of
 
 CITY_ADMIN = "city_admin"

@@ -12,7 +12,7 @@ from django.db.models import Count, Q, Sum
 from learncity.algorithms import ledger
 from learncity.catalog.selectors import course_brief, institution_brief, institution_names
 from learncity.core.errors import NotFound
-from learncity.enrollment.permissions import Actor
+from learncity.learners.access import Actor
 from learncity.learners.selectors import learner_id_of_user
 from learncity.vouchers import errors, permissions
 from learncity.vouchers.models import (

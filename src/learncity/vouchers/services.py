@@ -29,7 +29,7 @@ from django.utils import timezone
 from learncity.algorithms import ledger
 from learncity.catalog.selectors import course_brief, institution_brief
 from learncity.core.errors import NotFound
-from learncity.enrollment.permissions import Actor
+from learncity.learners.access import Actor
 from learncity.learners.models import SENIOR_AGE
 from learncity.learners.selectors import learner_eligibility
 from learncity.vouchers import errors, locks, permissions

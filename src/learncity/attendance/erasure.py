@@ -8,7 +8,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from learncity.enrollment.models import CheckinToken
+from learncity.attendance.models import CheckinToken
 
 
 def checkin_codes_revoke_for_learner(*, learner_id: int, now: dt.datetime | None = None) -> int:

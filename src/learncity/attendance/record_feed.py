@@ -7,7 +7,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from learncity.enrollment.models import Application, Attendance, CompletionEvent
+from learncity.attendance.models import Attendance, CompletionEvent
+from learncity.enrollment.models import Application
 
 
 def completion_event_consume(*, event_id: int, now: dt.datetime) -> bool:

@@ -12,21 +12,16 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
+from learncity.attendance.errors import Forbidden, NotFound
+from learncity.attendance.models import Attendance, CheckinToken, CompletionEvent
 from learncity.catalog.session_selectors import (
     SessionRow,
     session_get,
     sessions_of_schedule,
     sessions_on,
 )
-from learncity.enrollment.attendance_errors import Forbidden, NotFound
-from learncity.enrollment.models import (
-    Application,
-    Attendance,
-    CheckinToken,
-    CompletionEvent,
-    Offer,
-)
-from learncity.enrollment.permissions import Actor, can_manage, can_read, roles_of
+from learncity.enrollment.models import Application, Offer
+from learncity.learners.access import Actor, can_manage, can_read, roles_of
 from learncity.learners.models import StaffRole
 
 ATTENDED = ("present", "late")
@@ -302,7 +297,7 @@ def checkin_code_holder(token: str) -> dict[str, Any] | None:
     """What the link in a confirmation message shows to whoever holds the code: whether the
     code is live, its programme and its last four characters (nothing about the person);
     None for a code that was never issued."""
-    from learncity.enrollment.checkin_code import digest_of, token_parse
+    from learncity.attendance.checkin_code import digest_of, token_parse
 
     parsed = token_parse(token)
     if parsed is None:

@@ -24,21 +24,15 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from learncity.algorithms import completion
-from learncity.catalog.selectors import schedule_owner
-from learncity.catalog.session_selectors import (
-    SessionRow,
-    schedule_last_end,
-    session_get,
-    sessions_of_schedule,
-    sessions_on,
+from learncity.attendance.checkin_code import (
+    checkin_link,
+    code_new,
+    digest_of,
+    nonce_new,
+    token_of,
+    token_parse,
 )
-from learncity.catalog.session_services import (
-    Expanded,
-    session_status_set,
-    sessions_expand,
-)
-from learncity.core import sql
-from learncity.enrollment.attendance_errors import (
+from learncity.attendance.errors import (
     AlreadyCheckedIn,
     AttendanceError,
     CheckinClosed,
@@ -58,25 +52,24 @@ from learncity.enrollment.attendance_errors import (
     TokenRevoked,
     WrongVenue,
 )
-from learncity.enrollment.attendance_selectors import can_take_attendance, mask_name
-from learncity.enrollment.checkin_code import (
-    checkin_link,
-    code_new,
-    digest_of,
-    nonce_new,
-    token_of,
-    token_parse,
+from learncity.attendance.models import Attendance, CheckinToken, CompletionEvent, CompletionRule
+from learncity.attendance.selectors import can_take_attendance, mask_name
+from learncity.catalog.selectors import schedule_owner
+from learncity.catalog.session_selectors import (
+    SessionRow,
+    schedule_last_end,
+    session_get,
+    sessions_of_schedule,
+    sessions_on,
 )
-from learncity.enrollment.models import (
-    Application,
-    Attendance,
-    AuditEvent,
-    CheckinToken,
-    CompletionEvent,
-    CompletionRule,
-    Offer,
+from learncity.catalog.session_services import (
+    Expanded,
+    session_status_set,
+    sessions_expand,
 )
-from learncity.enrollment.permissions import Actor, can_manage
+from learncity.core import sql
+from learncity.enrollment.models import Application, AuditEvent, Offer
+from learncity.learners.access import Actor, can_manage
 from learncity.learners.models import HouseholdLink, Learner, StaffRole
 
 _KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
@@ -361,7 +354,7 @@ def _scan_time(scanned_at: dt.datetime | None, now: dt.datetime) -> dt.datetime:
 
 _CODE_SQL = (
     "SELECT t.revoked_at, t.application_id, a.status, o.schedule_id, p.venue_id, l.name"
-    " FROM enrollment_checkintoken t"
+    " FROM attendance_checkintoken t"
     " JOIN enrollment_application a ON a.id = t.application_id"
     " JOIN enrollment_offer o ON o.id = a.offer_id"
     " JOIN catalog_programme p ON p.id = a.programme_id"
@@ -384,7 +377,7 @@ _SESSIONS_SQL = _SESSION_COLUMNS + (
 # the day's sessions of the schedule a code is for (in the same round trip as the code)
 _SESSIONS_OF_CODE_SQL = _SESSION_COLUMNS + (  # noqa: S608 - constant fragments only
     " WHERE s.date = %s AND s.schedule_id = (SELECT o.schedule_id"
-    " FROM enrollment_checkintoken t"
+    " FROM attendance_checkintoken t"
     " JOIN enrollment_application a ON a.id = t.application_id"
     " JOIN enrollment_offer o ON o.id = a.offer_id WHERE t.digest = %s)"
     " ORDER BY s.starts_at, s.id"
@@ -397,14 +390,14 @@ _ROLES_SQL = "SELECT role, institution_id, district_code FROM learners_staffrole
 # no join: PostgreSQL plans a join longer than it runs this, and a resend is rare
 _REPLAY_SQL = (
     "SELECT id, application_id, session_id, status, method, checked_in_at, request_key,"
-    " recorded_by_id FROM enrollment_attendance WHERE recorded_by_id = %s AND request_key = %s"
+    " recorded_by_id FROM attendance_attendance WHERE recorded_by_id = %s AND request_key = %s"
 )
 _PERSON_SQL = (
     "SELECT l.name, l.phone, l.birth_year FROM enrollment_application a"
     " JOIN learners_learner l ON l.id = a.learner_id WHERE a.id = %s"
 )
 _INSERT_SQL = (
-    "INSERT INTO enrollment_attendance (created_at, updated_at, session_id, application_id,"
+    "INSERT INTO attendance_attendance (created_at, updated_at, session_id, application_id,"
     " status, checked_in_at, method, recorded_by_id, request_key, note)"
     " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, '') ON CONFLICT DO NOTHING RETURNING id"
 )
@@ -864,7 +857,7 @@ def checkin_bare(*, session_id: int, application_id: int, request_key: str) -> b
     now = timezone.now()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO enrollment_attendance (created_at, updated_at, session_id,"
+            "INSERT INTO attendance_attendance (created_at, updated_at, session_id,"
             " application_id, status, checked_in_at, method, recorded_by_id, request_key,"
             " note) VALUES (%s, %s, %s, %s, 'present', %s, 'qr', NULL, %s, '')"
             " ON CONFLICT DO NOTHING",

@@ -1,4 +1,5 @@
-"""Who may do what in enrolment: staff roles are scoped to an institution or a district."""
+"""Who may do what: the actor behind a request and the staff roles, scoped to an institution
+or a district (one access policy for every context; issue 17)."""
 
 from __future__ import annotations
 
