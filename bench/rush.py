@@ -58,7 +58,8 @@ def _env(database_url: str, home: Path) -> dict[str, str]:
         "LEARNCITY_HOME": str(home),
         "LEARNCITY_BENCH_DIR": str(HERE),
         "LEARNCITY_API_RATE": "1000000000",  # one client address sends everything here
-        "LEARNCITY_BENCH_ENDPOINTS": "1",
+        # the bench settings add the baseline endpoints (never the platform's settings)
+        "DJANGO_SETTINGS_MODULE": "learncity.config.settings_bench",
     }
 
 

@@ -1,37 +1,22 @@
-"""Shared fixtures: the database in use, the real public data, one load of it per run."""
+"""Shared fixtures: the database in use, the real public data, and the test world (built once
+per database per test session; see tests/world.py)."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_django.fixtures
 
-# pytest-django creates the test database only when a selected test asks for `db` (or the
-# django_db marker). Our concurrency and browser tests commit from threads and servers through
-# django_db_blocker instead, so run alone they found no tables. The default database is always
-# wanted here.
-_databases_for_setup = pytest_django.fixtures._get_databases_for_setup
+from tests import world as the_world
+from tests.world import BOUNDARY_FILES, POPULATION_FILE, SHARED_DATA
 
+__all__ = ["BOUNDARY_FILES", "POPULATION_FILE", "SHARED_DATA"]
 
-def _with_default(items: Any) -> tuple[set[str], set[str]]:
-    aliases, serialized = _databases_for_setup(items)
-    return aliases | {"default"}, serialized
-
-
-pytest_django.fixtures._get_databases_for_setup = _with_default
-
-REPO = Path(__file__).resolve().parent.parent
-SHARED_DATA = Path(os.environ.get("LEARNCITY_SHARED_DATA") or REPO.parent / "shared" / "data")
-POPULATION_FILE = SHARED_DATA / "population" / "mois-age-by-dong-2025-05.csv"
-BOUNDARY_FILES = {
-    "province": SHARED_DATA / "boundaries" / "kostat-2018-provinces-topo-simple.json",
-    "district": SHARED_DATA / "boundaries" / "kostat-2018-municipalities-topo-simple.json",
-    "neighbourhood": SHARED_DATA / "boundaries" / "kostat-2018-submunicipalities-topo-simple.json",
-}
+# Fixtures that reach the database: a test that uses none of them is a `unit` test.
+_DATABASE_FIXTURES = {"django_db_setup", "db", "transactional_db", "live_server"}
+FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -44,11 +29,114 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return [f"learncity database: {vendor} ({where})", f"learncity shared data: {shared}"]
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Hypothesis draws from the same seed as the test order (pytest-randomly's, printed in
+    the header), so that one seed replays a whole run; --hypothesis-seed still wins."""
+    seed = getattr(session.config.option, "randomly_seed", None)
+    if isinstance(seed, int) and session.config.getoption("hypothesis_seed", None) is None:
+        from hypothesis import core
+
+        core.global_force_seed = seed
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`db` for every test that reaches the database (its fixtures or the django_db marker),
+    `unit` for the others; `browser` tests are also `slow`. A transactional test is refused:
+    pytest-django would flush every table after it, the world's included."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        marker = item.get_closest_marker("django_db")
+        flushes = marker is not None and bool(
+            marker.kwargs.get("transaction")
+            or marker.kwargs.get("reset_sequences")
+            or (marker.args and marker.args[0])
+        )
+        if flushes or fixtures & {"transactional_db", "live_server"}:
+            raise pytest.UsageError(
+                f"{item.nodeid}: a transactional test flushes the test world; "
+                "ask for the `committed` fixture instead (tests/world.py)"
+            )
+        if fixtures & _DATABASE_FIXTURES or item.get_closest_marker("django_db"):
+            item.add_marker(pytest.mark.db)
+        else:
+            item.add_marker(pytest.mark.unit)
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.slow)
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     from django.conf import settings
 
     vendor = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     terminalreporter.write_line(f"learncity tests ran on database: {vendor}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing() -> Iterator[None]:
+    """Tests set many passwords; hashing them with the production's slow hasher is not what
+    they test. Hashes made before (none) and by `learncity serve` still verify."""
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    with override_settings(PASSWORD_HASHERS=[FAST_HASHER, *settings.PASSWORD_HASHERS]):
+        yield
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request: pytest.FixtureRequest,
+    _fast_password_hashing: None,
+    django_test_environment: None,
+    django_db_blocker: Any,
+    django_db_modify_db_settings: None,
+) -> Iterator[Mapping[str, Any]]:
+    """The test database (one per xdist worker, named by pytest-django), migrated, with the
+    world built and committed in it, for every test that reaches the database: those in a
+    rolled-back transaction (`db`) and those that commit (`committed`, the browser's server).
+
+    This replaces pytest-django's own fixture of the same name, as its documentation invites,
+    so that the default database is always the one set up: pytest-django would set up only
+    the databases of tests that ask for `db`, and a committing test run alone found no tables.
+    """
+    from django.test.utils import setup_databases, teardown_databases
+
+    # --reuse-db is not offered: the world is built afresh on a new database every session
+    keep = False
+    verbosity = request.config.option.verbose
+    with django_db_blocker.unblock():
+        config = setup_databases(
+            verbosity=verbosity, interactive=False, aliases={"default"}, keepdb=keep
+        )
+        built = the_world.build()
+    yield built
+    if not keep:
+        with django_db_blocker.unblock():
+            teardown_databases(config, verbosity=verbosity)
+
+
+@pytest.fixture(scope="session")
+def world(django_db_setup: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The session's world (read-only): `world["city_admin"]` and the other staff names of
+    tests/world.py as Actors, `world["users"][name]` as Users, `world["institution"]`,
+    `world["other_institution"]`, `world["district"]`, `world["schedules"]` (the first 60:
+    id, programme id, institution id), `world["weekly"]` (schedule id, venue id, institution
+    id of weekly courses of six sessions or more) and `world["campus_schedules"]`."""
+    return django_db_setup
+
+
+@pytest.fixture
+def committed(
+    django_db_setup: Mapping[str, Any], django_db_blocker: Any
+) -> Iterator[Mapping[str, Any]]:
+    """For a test that needs real commits (threads, processes, a live server): the database
+    unblocked without a wrapping transaction; what the test committed is deleted afterwards
+    by the one helper, which also fails when a row of the world went missing."""
+    with django_db_blocker.unblock():
+        try:
+            yield django_db_setup
+        finally:
+            the_world.restore()
 
 
 @pytest.fixture(scope="session")
@@ -59,34 +147,36 @@ def shared_data() -> Path:
 
 
 @pytest.fixture(scope="session")
-def real_regions(
-    django_db_setup: None, django_db_blocker: Any, shared_data: Path
-) -> Iterator[dict[str, Any]]:
-    """The real population and the three boundary files, loaded once for the whole run."""
-    from learncity.regions import services
+def real_regions(world: Mapping[str, Any], shared_data: Path) -> dict[str, Any]:
+    """The real population and the three boundary files, part of the world."""
+    return {"population": world["population"], "boundaries": world["boundaries"]}
 
-    with django_db_blocker.unblock():
-        population = services.population_load(path=POPULATION_FILE)
-        boundaries = {
-            level: services.boundaries_load(path=path) for level, path in BOUNDARY_FILES.items()
-        }
-    yield {"population": population, "boundaries": boundaries}
+
+@pytest.fixture
+def empty_database(db: None) -> None:
+    """Every row of the world but the regions deleted inside the test's transaction (rolled
+    back afterwards), for a test that counts whole tables or imports into an empty catalog."""
+    the_world.empty()
 
 
 @pytest.fixture
 def no_regions(db: None) -> None:
-    """An empty regions context (inside the test's transaction, so it is rolled back)."""
-    from learncity.regions.models import (
-        BoundaryLoad,
-        PopulationByAge,
-        PopulationSnapshot,
-        Region,
-        RegionPopulation,
-    )
+    """An empty database, regions included (inside the test's transaction, rolled back)."""
+    the_world.empty(keep_regions=False)
 
-    PopulationByAge.objects.all().delete()
-    RegionPopulation.objects.all().delete()
-    PopulationSnapshot.objects.all().delete()
-    BoundaryLoad.objects.all().delete()
-    Region.objects.update(parent=None)
-    Region.objects.all().delete()
+
+@pytest.fixture
+def keys(settings: Any, tmp_path: Path) -> Path:
+    """The city's credential signing keys in a temporary folder."""
+    settings.LEARNCITY_CREDENTIAL_KEY_DIR = str(tmp_path / "keys")
+    settings.LEARNCITY_CREDENTIAL_KEY_FILE = ""
+    settings.LEARNCITY_PUBLIC_URL = "https://learn.example.kr"
+    return tmp_path / "keys"
+
+
+@pytest.fixture
+def city(db: None, keys: Path) -> Any:
+    """A small city of the records tests beside the world (tests/records/factories.py)."""
+    from tests.records.factories import City
+
+    return City()

@@ -7,6 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
+from learncity.cli_common import print_result, run
+
 plan_app = typer.Typer(
     help="Planning: the 15-minute learning zone and sites for learning centres.",
     no_args_is_help=True,
@@ -99,7 +101,6 @@ def plan_access(  # noqa: PLR0917 - typer passes options positionally
     as_json: JsonFlag = False,
 ) -> None:
     """Walking time to learning per 읍·면·동 and coverage per 시·군·구 (도보 15분 학습권)."""
-    from learncity.cli import _print, _run
 
     def action() -> dict[str, Any]:
         from learncity.planning import services
@@ -126,7 +127,7 @@ def plan_access(  # noqa: PLR0917 - typer passes options positionally
             geojson.write_text(services.to_json(services.access_geojson(result)), "utf-8")
         return services.access_json(result)
 
-    data = _run(action)
+    data = run(action)
     totals = data["totals"]
     lines = [
         f"도보 {data['minutes']:g}분 학습권 / {data['minutes']:g}-minute walk ({data['model']}): "
@@ -153,7 +154,7 @@ def plan_access(  # noqa: PLR0917 - typer passes options positionally
             lines.append(
                 f"  {venue['id']:>6} {venue['name']} — {venue['placed_ko']} / {venue['placed']}"
             )
-    _print(data, as_json, lines)
+    print_result(data, as_json, lines)
 
 
 @plan_app.command("sites")
@@ -190,7 +191,6 @@ def plan_sites(  # noqa: PLR0917 - typer passes options positionally
     as_json: JsonFlag = False,
 ) -> None:
     """Choose K new learning-centre sites that newly cover the most residents (MCLP)."""
-    from learncity.cli import _print, _run
 
     def action() -> dict[str, Any]:
         from learncity.planning import services
@@ -228,7 +228,7 @@ def plan_sites(  # noqa: PLR0917 - typer passes options positionally
             )
         return services.sites_json(result)
 
-    data = _run(action)
+    data = run(action)
     lines = [
         f"새 학습센터 {data['k']}곳 / {data['k']} new sites (T = {data['minutes']:g} min, "
         f"{data['candidates']} candidates): "
@@ -242,7 +242,7 @@ def plan_sites(  # noqa: PLR0917 - typer passes options positionally
             f"  {site['rank']:>2}. {site['name']} ({site['lat']}, {site['lon']}): "
             f"+{site['residents_reached']:,}"
         )
-    _print(data, as_json, lines)
+    print_result(data, as_json, lines)
 
 
 def register(app: typer.Typer) -> None:

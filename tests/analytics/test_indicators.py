@@ -60,8 +60,8 @@ def _region(code: str) -> Region:
 
 
 @pytest.fixture
-def city(db: None, real_regions: Any) -> dict[str, Any]:
-    """Two programmes of a Gangnam institution in 2026, three people, their applications,
+def city(empty_database: None, real_regions: Any) -> dict[str, Any]:
+    """On an empty catalog (the world's deleted inside the transaction), two programmes of a Gangnam institution in 2026, three people, their applications,
     attendance, a completion and its learning record."""
     gangnam = _region(GANGNAM)
     institution = Institution.objects.create(name="강남구평생학습관", district=gangnam)

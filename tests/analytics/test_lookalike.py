@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +13,7 @@ import pytest
 
 from learncity.algorithms.lookalike import DEFAULT_THRESHOLD, precision_recall
 from learncity.analytics.lookalike import lookalike_clusters, lookalike_pairs, lookalike_summary
-from learncity.catalog.importer import catalog_import
-from learncity.catalog.models import Institution, Programme
+from learncity.catalog.models import Programme
 from learncity.catalog.selectors import programme_rows
 from learncity.core.errors import DomainError
 
@@ -34,14 +32,11 @@ def read_sample() -> list[dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def gangnam(
-    django_db_setup: None, django_db_blocker: Any, real_regions: Any, shared_data: Path
-) -> Iterator[dict[str, Any]]:
-    """The real catalog imported once; each CSV line mapped to its programme id by (title,
+def gangnam(world: Any, django_db_blocker: Any, shared_data: Path) -> dict[str, Any]:
+    """The world's real catalog; each CSV line mapped to its programme id by (title,
     start date, start time), which is unique in the file."""
     path = shared_data / GANGNAM
     with django_db_blocker.unblock():
-        catalog_import(paths=[path], classify=False)
         rows = list(programme_rows())
     with path.open(encoding="utf-8-sig", newline="") as handle:
         source = list(csv.DictReader(handle))
@@ -55,10 +50,7 @@ def gangnam(
         ]: r["id"]
         for r in rows
     }
-    yield {"rows": rows, "programme_of_line": programme_of_line, "source": source}
-    with django_db_blocker.unblock():
-        Programme.objects.all().delete()
-        Institution.objects.all().delete()
+    return {"rows": rows, "programme_of_line": programme_of_line, "source": source}
 
 
 def labelled(gangnam: dict[str, Any]) -> dict[tuple[int, int], bool]:

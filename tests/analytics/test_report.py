@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from tests.enrollment.test_enrollment import world  # noqa: F401 - the module fixture: real catalog
 from typer.testing import CliRunner
 
 from learncity.analytics.delivery import delivery_input_save
@@ -34,7 +33,7 @@ _n = itertools.count(1)
 
 
 @pytest.fixture
-def entered(world: dict[str, Any]) -> None:  # noqa: F811
+def entered(world: dict[str, Any]) -> None:
     user = User.objects.create_user(f"report-admin{next(_n)}", password="x-Report-2026")
     StaffRole.objects.create(user=user, role=StaffRole.Role.CITY_ADMIN)
     delivery_input_save(

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import timezone
-from tests.attendance import conftest as attendance
+from tests.attendance.factories import course, enrol
+from tests.concurrency import in_threads
 
 from learncity.analytics.models import SurveyInvitation, SurveyResponse
 from learncity.analytics.survey import (
@@ -33,8 +34,6 @@ from learncity.learners.models import Learner
 from learncity.notifications.models import OutboxMessage
 
 HOUR = dt.timedelta(hours=1)
-world = attendance.world  # the real Gangnam catalog with staff (a module fixture)
-course, enrol = attendance.course, attendance.enrol
 ANSWERS = {"overall": 5, "content": 4, "instructor": 5, "venue": 3, "recommend": 4}
 
 
@@ -305,71 +304,30 @@ def test_without_contact_nothing_is_sent_and_nobody_counts_as_invited(db, world)
     assert survey_overview()["invited"] == 0
 
 
-def _in_threads(count: int, work: Any) -> list[Any]:
-    import threading
-
-    from django.db import connection
-
-    results: list[Any] = [None] * count
-    barrier = threading.Barrier(count)
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = work(index)
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
-def test_concurrent_completions_invite_once_and_concurrent_answers_count_once(
-    django_db_blocker, world
-):
+@pytest.mark.race
+def test_concurrent_completions_invite_once_and_concurrent_answers_count_once(committed, world):
     """Committed data and real threads: six completion runs at once invite each person
     once; five submissions of one link at once store one answer and refuse four."""
-    with django_db_blocker.unblock():
-        try:
-            c = course(world, 15)
-            people = [enrol(c) for _ in range(3)]
-            for s in c["sessions"]:
-                for _, _, application in people:
-                    attendance_services.attendance_mark(
-                        actor=world["admin"], session_id=s.id, application_id=application,
-                        status="present",
-                    )  # fmt: skip
-            after = c["sessions"][-1].ends_at + HOUR
-            runs = _in_threads(
-                6, lambda _: attendance_services.completion_run(offer_id=c["offer"].pk, now=after)
-            )
-            assert not [r for r in runs if isinstance(r, Exception)], runs
-            assert SurveyInvitation.objects.count() == 3
-            assert OutboxMessage.objects.filter(kind="survey").count() == 3
-            open_links()
-            token = token_of(people[0][2])
-            answers = _in_threads(
-                5, lambda i: survey_respond(token=token, answers=dict.fromkeys(ANSWERS, 1 + i))
-            )
-            refused = [a for a in answers if isinstance(a, SurveyAlreadyAnswered)]
-            assert len(refused) == 4, answers
-            assert SurveyResponse.objects.count() == 1
-        finally:
-            SurveyInvitation.objects.all().delete()
-            attendance._cleanup()  # deletes every user: the world's staff are made again
-            from django.contrib.auth.models import User
-
-            from learncity.learners.access import Actor
-            from learncity.learners.models import StaffRole
-
-            for name in ("admin", "staff", "instructor", "auditor", "outsider", "other_instructor"):
-                roles = world["_roles"][name]
-                user = User.objects.create_user(name, password="x-Staff-Pass-2026")
-                StaffRole.objects.create(user=user, **roles)
-                world[name] = Actor(user.pk)
+    c = course(world, 15)
+    people = [enrol(c) for _ in range(3)]
+    for s in c["sessions"]:
+        for _, _, application in people:
+            attendance_services.attendance_mark(
+                actor=world["admin"], session_id=s.id, application_id=application,
+                status="present",
+            )  # fmt: skip
+    after = c["sessions"][-1].ends_at + HOUR
+    runs = in_threads(
+        6, lambda _: attendance_services.completion_run(offer_id=c["offer"].pk, now=after)
+    )
+    assert not [r for r in runs if isinstance(r, Exception)], runs
+    assert SurveyInvitation.objects.count() == 3
+    assert OutboxMessage.objects.filter(kind="survey").count() == 3
+    open_links()
+    token = token_of(people[0][2])
+    answers = in_threads(
+        5, lambda i: survey_respond(token=token, answers=dict.fromkeys(ANSWERS, 1 + i))
+    )
+    refused = [a for a in answers if isinstance(a, SurveyAlreadyAnswered)]
+    assert len(refused) == 4, answers
+    assert SurveyResponse.objects.count() == 1

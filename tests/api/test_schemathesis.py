@@ -10,7 +10,7 @@ answers are proved on real rows and not only the 404s that random ids reach.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +22,8 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
-from learncity.catalog.importer import catalog_import
 from learncity.catalog.models import Institution, Programme, Venue
 from learncity.config.wsgi import application
-from learncity.search.models import SearchTerm
-from learncity.search.services import search_index
 
 CHECKS = [
     checks.not_a_server_error,
@@ -37,19 +34,9 @@ CHECKS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def catalog(
-    django_db_setup: None, django_db_blocker: Any, real_regions: Any, shared_data: Path
-) -> Iterator[None]:
-    """The real Gangnam catalog, imported and indexed (committed) for this module only."""
-    with django_db_blocker.unblock():
-        catalog_import(paths=[shared_data / "courses" / "gangnam-2026-04.csv"])
-        search_index()
-    yield
-    with django_db_blocker.unblock():
-        Programme.objects.all().delete()
-        Institution.objects.all().delete()
-        SearchTerm.objects.all().delete()
+@pytest.fixture(scope="session")
+def catalog(world: Mapping[str, Any], shared_data: Path) -> None:
+    """The world's real Gangnam catalog, imported and indexed once for the session."""
 
 
 # Loaded at import from the application itself (serving the document reads no database).
@@ -99,8 +86,9 @@ def test_every_real_row_conforms_through_its_detail_operation(api: Any) -> None:
             response = operation.Case(path_parameters={name: pk}).call_and_validate(checks=CHECKS)
             assert response.status_code == 200, (path, pk, response.text[:300])
         checked[name] = len(ids)
-    # the Gangnam file: one provider (강남구청), seven learning centres, 322 courses
-    assert checked == {"programme_id": 322, "institution_id": 1, "venue_id": 7}
+    # the Gangnam file: one provider (강남구청), seven learning centres, 322 courses; and the
+    # test world's second institution, without courses
+    assert checked == {"programme_id": 322, "institution_id": 2, "venue_id": 7}
 
 
 def test_rate_limited_answer_is_documented(api: Any, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,31 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
-
-from django.contrib.auth.models import User
-from django.test import Client
 
 from learncity.attendance.models import Attendance, CompletionEvent
 from learncity.learners.models import StaffRole
 from learncity.learners.services import api_token_create
-
-from .conftest import course, enrol
-
-
-def token_of(world: dict[str, Any], name: str) -> str:
-    user = User.objects.get(pk=world[name].user_id)
-    return api_token_create(user.pk)
-
-
-def call(token: str | None, method: str, path: str, body: Any = None) -> Any:
-    client = Client(HTTP_HOST="127.0.0.1")
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
-    if method == "get":
-        return client.get(path, **headers)
-    return client.post(
-        path, data=json.dumps(body or {}), content_type="application/json", **headers
-    )
+from tests.attendance.factories import course, enrol
+from tests.clients import api_call, token_of
 
 
 def test_kiosk_checkin_over_the_api(db, world, monkeypatch):
@@ -37,45 +18,45 @@ def test_kiosk_checkin_over_the_api(db, world, monkeypatch):
     session = c["sessions"][0]
     learner, _, application_id = enrol(c)
     learner_token = api_token_create(learner.user_id)
-    code = call(learner_token, "get", f"/api/v1/applications/{application_id}/checkin-code")
+    code = api_call(learner_token, "get", f"/api/v1/applications/{application_id}/checkin-code")
     assert code.status_code == 200, code.content
-    qr = call(learner_token, "get", f"/api/v1/applications/{application_id}/checkin-code.svg")
+    qr = api_call(learner_token, "get", f"/api/v1/applications/{application_id}/checkin-code.svg")
     assert qr.status_code == 200 and qr["Content-Type"] == "image/svg+xml"
     assert qr.content.startswith(b"<svg")
-    kiosk = token_of(world, "instructor")
+    kiosk = token_of(world["instructor"])
     path = f"/api/v1/venues/{c['venue_id']}/checkins"
     # the server's clock at the session's start (the kiosk sends no scan time: now)
     from django.utils import timezone
 
     monkeypatch.setattr(timezone, "now", lambda: session.starts_at - dt.timedelta(minutes=5))
     body = {"request_key": "kiosk-api-0001", "token": code.json()["token"].lower()}
-    first = call(kiosk, "post", path, body)
+    first = api_call(kiosk, "post", path, body)
     assert first.status_code == 201, first.content
     assert first.json()["status"] == "present" and first.json()["room"] == session.room
-    again = call(kiosk, "post", path, body)
+    again = api_call(kiosk, "post", path, body)
     assert again.status_code == 200 and again.json()["replayed"] is True
-    twice = call(kiosk, "post", path, {**body, "request_key": "kiosk-api-0002"})
+    twice = api_call(kiosk, "post", path, {**body, "request_key": "kiosk-api-0002"})
     assert twice.status_code == 409 and twice.json()["code"] == "already_checked_in"
     assert Attendance.objects.filter(application_id=application_id).count() == 1
 
 
 def test_refusals_are_json_with_codes(db, world):
     c = course(world, 7)
-    kiosk = token_of(world, "staff")
+    kiosk = token_of(world["staff"])
     path = f"/api/v1/venues/{c['venue_id']}/checkins"
-    forged = call(kiosk, "post", path, {"request_key": "forged-0001", "token": "LC" + "B" * 32})
+    forged = api_call(kiosk, "post", path, {"request_key": "forged-0001", "token": "LC" + "B" * 32})
     assert (forged.status_code, forged.json()["code"]) == (422, "checkin_token_invalid")
-    nobody = call(
+    nobody = api_call(
         kiosk,
         "post",
         path,
         {"request_key": "nobody-0001", "phone_tail": "0000", "birth_year": 1901},
     )
     assert (nobody.status_code, nobody.json()["code"]) == (404, "person_not_found")
-    bad = call(kiosk, "post", path, {"request_key": "short"})
+    bad = api_call(kiosk, "post", path, {"request_key": "short"})
     assert bad.status_code == 422
-    assert call(None, "post", path, {"request_key": "anonymous-01"}).status_code == 401
-    missing = call(
+    assert api_call(None, "post", path, {"request_key": "anonymous-01"}).status_code == 401
+    missing = api_call(
         kiosk,
         "post",
         "/api/v1/venues/999999999/checkins",
@@ -90,7 +71,7 @@ def test_every_role_against_every_state_changing_endpoint(db, world):
     learner, _, application_id = enrol(c)
     citizen = api_token_create(learner.user_id)
     tokens = {
-        name: token_of(world, name)
+        name: token_of(world[name])
         for name in ("admin", "staff", "instructor", "auditor", "outsider", "other_instructor")
     }
     tokens["citizen"] = citizen
@@ -119,7 +100,7 @@ def test_every_role_against_every_state_changing_endpoint(db, world):
     for name, (path, body) in endpoints.items():
         for who, token in tokens.items():
             payload = json.loads(json.dumps(body).replace("{who}", who))
-            response = call(token, "post", path, payload)
+            response = api_call(token, "post", path, payload)
             if who in allowed[name]:
                 assert response.status_code in (200, 201, 404), (name, who, response.content)
                 if response.status_code == 404:
@@ -127,14 +108,16 @@ def test_every_role_against_every_state_changing_endpoint(db, world):
             else:
                 assert response.status_code == 403, (name, who, response.content)
                 assert response.json()["code"] == "forbidden"
-    roster = call(tokens["auditor"], "get", f"/api/v1/sessions/{session.id}/roster")
+    roster = api_call(tokens["auditor"], "get", f"/api/v1/sessions/{session.id}/roster")
     assert roster.status_code == 200
     assert roster.json()["learners"][0]["attendance"] == "excused"
     assert (
-        call(tokens["other_instructor"], "get", f"/api/v1/sessions/{session.id}/roster").status_code
+        api_call(
+            tokens["other_instructor"], "get", f"/api/v1/sessions/{session.id}/roster"
+        ).status_code
         == 403
     )
-    today = call(tokens["instructor"], "get", f"/api/v1/sessions/today?day={session.date}")
+    today = api_call(tokens["instructor"], "get", f"/api/v1/sessions/today?day={session.date}")
     assert session.id in {row["id"] for row in today.json()}
     assert CompletionEvent.objects.count() == 0
-    assert StaffRole.objects.count() == 6
+    assert StaffRole.objects.count() == len(world["roles"])  # the world's, none added

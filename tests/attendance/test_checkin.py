@@ -17,8 +17,8 @@ from learncity.catalog.models import Schedule, Session
 from learncity.catalog.session_services import SessionError, sessions_expand
 from learncity.cli import app
 from learncity.enrollment.services import cancel
-
-from .conftest import course, enrol, person
+from tests.attendance.factories import course, enrol, twin_course
+from tests.learners.factories import citizen
 
 MIN = dt.timedelta(minutes=1)
 
@@ -98,7 +98,7 @@ def test_codes_are_opaque_stable_revocable(db, world):
     assert code.token not in (row.digest, row.nonce) and row.hint == code.token[-4:]
     svg = checkin_qr_svg(code.token)
     assert svg.startswith("<svg") and "출석 QR" in svg
-    _stranger, stranger_actor = person()
+    _stranger, stranger_actor = citizen()
     with pytest.raises(errors.Forbidden):
         services.checkin_code_get(actor=stranger_actor, application_id=application_id)
     new = services.checkin_code_reissue(actor=actor, application_id=application_id)
@@ -230,36 +230,11 @@ def test_phone_tail_and_birth_year_never_guess(db, world):
 
 
 def test_a_person_with_two_classes_now_chooses(db, world):
-    from learncity.catalog.models import Programme
     from learncity.enrollment import services as enrolment
 
     c = course(world, 8)
-    schedule = Schedule.objects.select_related("programme").get(pk=c["schedule_id"])
     # a second course at the same venue and the same hours, in another room
-    twin_programme = Programme.objects.create(
-        institution_id=schedule.programme.institution_id,
-        venue_id=c["venue_id"],
-        title="스마트폰 기초",
-        display_title="스마트폰 기초",
-        source="manual",
-    )
-    twin = Schedule.objects.create(
-        programme=twin_programme,
-        start_date=schedule.start_date,
-        end_date=schedule.end_date,
-        weekdays=schedule.weekdays,
-        start_time=schedule.start_time,
-        end_time=schedule.end_time,
-        place="2층 소강의실",
-    )
-    twin_offer = enrolment.offer_create(
-        actor=world["admin"],
-        schedule_id=twin.pk,
-        capacity=5,
-        opens_at=c["offer"].opens_at,
-        closes_at=c["offer"].closes_at,
-    )
-    sessions_expand(schedule_id=twin.pk)
+    twin_offer = twin_course(c, actor=world["admin"], title="스마트폰 기초")["offer"]
     learner, actor, first_app = enrol(c, phone="01012348888", birth_year=1944)
     second = enrolment.apply(
         actor=actor,

@@ -4,19 +4,17 @@ no-show counts, reminders never twice — on real Gangnam schedules."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from typing import Any
 
 import pytest
-from django.db import connection
 from typer.testing import CliRunner
 
 from learncity.attendance import errors, selectors, services
 from learncity.attendance.models import Attendance, CompletionEvent
 from learncity.cli import app
 from learncity.notifications.models import OutboxMessage
-
-from .conftest import _cleanup, course, enrol
+from tests.attendance.factories import course, enrol
+from tests.concurrency import in_threads
 
 HOUR = dt.timedelta(hours=1)
 
@@ -144,81 +142,41 @@ def test_completion_before_the_end_only_for_those_already_there(db, world):
     assert services.completion_run(now=middle)["offers"] == 0
 
 
-def _in_threads(count: int, work: Any) -> list[Any]:
-    results: list[Any] = [None] * count
-    barrier = threading.Barrier(count)
+@pytest.mark.race
+def test_concurrent_runs_and_scans_never_double(committed, world):
+    c = course(world, 4)
+    sessions = c["sessions"]
+    people = [enrol(c) for _ in range(4)]
+    for s in sessions:
+        for _, _, application_id in people[:3]:
+            mark(world, s.id, application_id, "present")
+    after = sessions[-1].ends_at + HOUR
+    runs = in_threads(6, lambda _: services.completion_run(offer_id=c["offer"].pk, now=after))
+    assert not [r for r in runs if isinstance(r, Exception)], runs
+    assert sum(r["emitted"] for r in runs) == 3
+    assert CompletionEvent.objects.filter(offer_id=c["offer"].pk).count() == 3
+    # the same code scanned at eight kiosks at once: one row, seven refusals
+    _, actor, application_id = people[3]
+    token = services.checkin_code_get(actor=actor, application_id=application_id).token
+    Attendance.objects.filter(session_id=sessions[0].id, application_id=application_id).delete()
 
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = work(index)
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connection.close()
+    def scan(index: int) -> Any:
+        return services.checkin_record(
+            actor=world["staff"],
+            venue_id=c["venue_id"],
+            request_key=f"burst-{index:04d}",
+            token=token,
+            now=sessions[0].starts_at,
+        )
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
-def test_concurrent_runs_and_scans_never_double(django_db_blocker, world):
-    with django_db_blocker.unblock():
-        try:
-            c = course(world, 4)
-            sessions = c["sessions"]
-            people = [enrol(c) for _ in range(4)]
-            for s in sessions:
-                for _, _, application_id in people[:3]:
-                    mark(world, s.id, application_id, "present")
-            after = sessions[-1].ends_at + HOUR
-            runs = _in_threads(
-                6, lambda _: services.completion_run(offer_id=c["offer"].pk, now=after)
-            )
-            assert not [r for r in runs if isinstance(r, Exception)], runs
-            assert sum(r["emitted"] for r in runs) == 3
-            assert CompletionEvent.objects.filter(offer_id=c["offer"].pk).count() == 3
-            # the same code scanned at eight kiosks at once: one row, seven refusals
-            _, actor, application_id = people[3]
-            token = services.checkin_code_get(actor=actor, application_id=application_id).token
-            Attendance.objects.filter(
-                session_id=sessions[0].id, application_id=application_id
-            ).delete()
-
-            def scan(index: int) -> Any:
-                return services.checkin_record(
-                    actor=world["staff"],
-                    venue_id=c["venue_id"],
-                    request_key=f"burst-{index:04d}",
-                    token=token,
-                    now=sessions[0].starts_at,
-                )
-
-            scans = _in_threads(8, scan)
-            ok = [s for s in scans if not isinstance(s, Exception)]
-            refused = [s for s in scans if isinstance(s, errors.AlreadyCheckedIn)]
-            assert (len(ok), len(refused)) == (1, 7), scans
-            assert (
-                Attendance.objects.filter(
-                    session_id=sessions[0].id, application_id=application_id
-                ).count()
-                == 1
-            )
-        finally:
-            _cleanup()
-            from django.contrib.auth.models import User
-
-            from learncity.learners.access import Actor
-            from learncity.learners.models import StaffRole
-
-            for name in ("admin", "staff", "instructor", "auditor", "outsider", "other_instructor"):
-                roles = world["_roles"][name]
-                user = User.objects.create_user(name, password="x-Staff-Pass-2026")
-                StaffRole.objects.create(user=user, **roles)
-                world[name] = Actor(user.pk)
+    scans = in_threads(8, scan)
+    ok = [s for s in scans if not isinstance(s, Exception)]
+    refused = [s for s in scans if isinstance(s, errors.AlreadyCheckedIn)]
+    assert (len(ok), len(refused)) == (1, 7), scans
+    assert (
+        Attendance.objects.filter(session_id=sessions[0].id, application_id=application_id).count()
+        == 1
+    )
 
 
 def test_reminders_the_day_before_once(db, world):

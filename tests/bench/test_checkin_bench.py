@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
-import json
-import os
 import random
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+
+from tests.bench.command import bench_json
 
 REPO = Path(__file__).resolve().parents[2]
 SEOUL = dt.timezone(dt.timedelta(hours=9))
@@ -51,11 +49,9 @@ def test_the_simulated_morning_is_already_past() -> None:
 
 @pytest.mark.slow
 def test_a_small_rush_records_every_check_in_once(shared_data: Path, tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "learncity", "bench", "checkin", "--db", "sqlite", "--json"],
-        cwd=REPO,
+    figures = bench_json(
+        "checkin",
         env={
-            **os.environ,
             "LEARNCITY_HOME": str(tmp_path),
             "LEARNCITY_SHARED_DATA": str(shared_data),
             "LEARNCITY_CHECKIN_COUNT": "120",
@@ -63,13 +59,7 @@ def test_a_small_rush_records_every_check_in_once(shared_data: Path, tmp_path: P
             "LEARNCITY_CHECKIN_BURST": "20",
             "LEARNCITY_CHECKIN_SECONDS": "6",
         },
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
     )
-    assert done.returncode == 0, done.stderr[-3000:]
-    figures = json.loads(done.stdout.strip().splitlines()[-1])
     for key in (
         "checkins",
         "recorded",

@@ -52,6 +52,7 @@ def test_the_synthetic_city_has_the_asked_sizes_and_shapes() -> None:
     assert set(tables.learners["neighbourhood_code"].to_list()) <= hoods
 
 
+@pytest.mark.slow
 def test_a_tiny_run_keeps_the_command_contract(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LEARNCITY_BENCH_LEARNERS", "3000")
     monkeypatch.setenv("LEARNCITY_BENCH_APPLICATIONS", "15000")

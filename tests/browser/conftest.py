@@ -2,7 +2,7 @@
 
 The server is the real command (gunicorn and whitenoise, as deployed), started on a free port
 with its own LEARNCITY_HOME, on the test database that pytest-django made, which holds the
-real Gangnam catalog for the module. The browser is the one from Debian's `chromium` package:
+real Gangnam catalog of the test world. The browser is the one from Debian's `chromium` package:
 Playwright never downloads one (`make test` installs the package when it is missing).
 """
 
@@ -24,10 +24,8 @@ from urllib.parse import quote
 
 import pytest
 
-from learncity.catalog.importer import catalog_import
-from learncity.catalog.models import Institution, Programme
-from learncity.search.models import SearchTerm
-from learncity.search.services import search_index
+from tests.conftest import FAST_HASHER
+from tests.world import restore
 
 REPO = Path(__file__).resolve().parent.parent.parent
 SCREENSHOTS = REPO / "var" / "screenshots"
@@ -55,7 +53,7 @@ def _database_url() -> str:
     settings = connection.settings_dict
     if connection.vendor == "sqlite":
         name = str(settings["NAME"])
-        if not name.endswith("-test.sqlite3"):
+        if "-test.sqlite3" not in name:  # with pytest-xdist, "-test.sqlite3_gw0"
             raise RuntimeError(f"not on the test database: {name}")
         return f"sqlite:///{name}"
     name = str(settings["NAME"])
@@ -84,20 +82,18 @@ def _wait_until_up(url: str, server: subprocess.Popen[bytes], log: Path) -> dict
     raise RuntimeError(f"learncity serve did not come up on {url}:\n{tail}")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def site(
-    django_db_setup: None,
+    world: Any,
     django_db_blocker: Any,
-    real_regions: Any,
     shared_data: Path,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Site]:
-    """`learncity serve` on the real Gangnam catalog, imported and indexed for this module."""
+    """`learncity serve` on the test database: the world (the real Gangnam catalog, imported
+    and indexed) and what each browser module commits (see `committed_module`)."""
     from django.db import connection
 
     with django_db_blocker.unblock():
-        catalog_import(paths=[shared_data / "courses" / "gangnam-2026-04.csv"])
-        search_index()
         database_url = _database_url()
     home = tmp_path_factory.mktemp("learncity-home")
     log = home / "serve.log"
@@ -124,10 +120,30 @@ def site(
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
-        with django_db_blocker.unblock():
-            Programme.objects.all().delete()
-            Institution.objects.all().delete()
-            SearchTerm.objects.all().delete()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _passwords_the_server_checks() -> Iterator[None]:
+    """The accounts a browser module makes sign in on the server, which knows only the
+    production's password hashers (the tests' fast one is left out here)."""
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    production = [h for h in settings.PASSWORD_HASHERS if h != FAST_HASHER]
+    with override_settings(PASSWORD_HASHERS=production):
+        yield
+
+
+@pytest.fixture(scope="module")
+def committed_module(site: Site, django_db_blocker: Any) -> Iterator[None]:
+    """The database unblocked for what a browser module sets up: the server sees committed
+    rows only. Every row the module (or the server, for it) added is deleted at its end by
+    the world's one helper."""
+    with django_db_blocker.unblock():
+        try:
+            yield
+        finally:
+            restore()
 
 
 @pytest.fixture(scope="session")
@@ -193,7 +209,40 @@ def page(browser: Any, db: None) -> Iterator[Any]:
     assert not errors, f"the page went wrong: {errors}"
 
 
+@pytest.fixture
+def people(browser: Any) -> Iterator[Any]:
+    """Opens a fresh browser context (its own cookies) per person; no 5xx, no script error."""
+    contexts: list[Any] = []
+    errors: list[str] = []
+
+    def person() -> Any:
+        context = browser.new_context(viewport=DESKTOP, locale="ko-KR", timezone_id="Asia/Seoul")
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        opened = context.new_page()
+        opened.on("pageerror", lambda error: errors.append(f"JavaScript: {error}"))
+        opened.on(
+            "response",
+            lambda r: errors.append(f"{r.status} from {r.url}") if r.status >= 500 else None,
+        )
+        return opened
+
+    yield person
+    for context in contexts:
+        context.close()
+    assert not errors, f"the pages went wrong: {errors}"
+
+
 @pytest.fixture(scope="session")
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+def fits_width(page: Any, size: dict[str, int], name: str) -> None:
+    """The page at the viewport `size` scrolls no wider than it (then the size is put back)."""
+    before = page.viewport_size
+    page.set_viewport_size(size)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= size["width"], f"{name}: {width}px wide"
+    page.set_viewport_size(before)

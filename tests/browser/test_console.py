@@ -6,7 +6,6 @@ an indicator's drill-down page."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,16 +22,12 @@ PASSWORD = "Console-city-2026!"
 
 
 @pytest.fixture(scope="module")
-def city_admin(site: Site, django_db_blocker: Any) -> Iterator[str]:
+def city_admin(committed_module: None) -> str:
     from django.contrib.auth.models import User
 
-    with django_db_blocker.unblock():
-        user = User.objects.create_user("browser-console", password=PASSWORD)
-        StaffRole.objects.create(user=user, role=StaffRole.Role.CITY_ADMIN)
-    yield "browser-console"
-    with django_db_blocker.unblock():
-        StaffRole.objects.filter(user=user).delete()
-        user.delete()
+    user = User.objects.create_user("browser-console", password=PASSWORD)
+    StaffRole.objects.create(user=user, role=StaffRole.Role.CITY_ADMIN)
+    return "browser-console"
 
 
 def test_dashboard_draws_map_and_chart_offline(

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +21,12 @@ import pytest
 from playwright.sync_api import expect
 
 from learncity.catalog.models import Programme, Schedule
-from learncity.enrollment import services
-from learncity.enrollment.models import Application, AuditEvent, Offer
+from learncity.enrollment.models import Application, Offer
 from learncity.learners.access import Actor
-from learncity.learners.models import Learner, StaffRole
-from learncity.notifications.models import OutboxMessage
+from learncity.learners.models import StaffRole
+from tests.enrollment.factories import open_now
 
-from .conftest import DESKTOP, Site
+from .conftest import Site, fits_width
 from .test_portal import MOBILE, axe_violations, describe
 
 pytestmark = pytest.mark.browser
@@ -37,60 +35,23 @@ PASSWORD = "Learn-city-2026!"
 
 
 @pytest.fixture(scope="module")
-def offer(site: Site, django_db_blocker: Any) -> Iterator[dict[str, Any]]:
+def offer(committed_module: None) -> dict[str, Any]:
     """A first-come offer with one place for a real schedule (one schedule per programme),
     opened by a city administrator through enrollment.services.offer_create."""
     from django.contrib.auth.models import User
     from django.utils import timezone
 
-    with django_db_blocker.unblock():
-        admin = User.objects.create_user("browser-admin", password=PASSWORD)
-        StaffRole.objects.create(user=admin, role=StaffRole.Role.CITY_ADMIN)
-        single = [p.pk for p in Programme.objects.order_by("id")[:200] if p.schedules.count() == 1]
-        schedule = Schedule.objects.filter(programme_id__in=single).order_by("id").first()
-        now = timezone.now()
-        made = services.offer_create(
-            actor=Actor(admin.pk),
-            schedule_id=schedule.pk,
-            capacity=1,
-            opens_at=now - dt.timedelta(hours=1),
-            closes_at=now + dt.timedelta(days=2),
-            accept_hours=48,
-        )
-        found = {"id": made.pk, "programme_id": made.programme_id}
-    yield found
-    with django_db_blocker.unblock():
-        OutboxMessage.objects.all().delete()
-        AuditEvent.objects.all().delete()
-        Application.objects.all().delete()
-        Offer.objects.all().delete()
-        Learner.objects.all().delete()
-        StaffRole.objects.all().delete()
-        User.objects.all().delete()
-
-
-@pytest.fixture
-def people(browser: Any) -> Iterator[Any]:
-    """Opens a fresh browser context (its own cookies) per person; no 5xx, no script error."""
-    contexts: list[Any] = []
-    errors: list[str] = []
-
-    def person() -> Any:
-        context = browser.new_context(viewport=DESKTOP, locale="ko-KR", timezone_id="Asia/Seoul")
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        opened = context.new_page()
-        opened.on("pageerror", lambda error: errors.append(f"JavaScript: {error}"))
-        opened.on(
-            "response",
-            lambda r: errors.append(f"{r.status} from {r.url}") if r.status >= 500 else None,
-        )
-        return opened
-
-    yield person
-    for context in contexts:
-        context.close()
-    assert not errors, f"the pages went wrong: {errors}"
+    admin = User.objects.create_user("browser-admin", password=PASSWORD)
+    StaffRole.objects.create(user=admin, role=StaffRole.Role.CITY_ADMIN)
+    single = [p.pk for p in Programme.objects.order_by("id")[:200] if p.schedules.count() == 1]
+    schedule = Schedule.objects.filter(programme_id__in=single).order_by("id").first()
+    made = open_now(
+        schedule.pk,
+        actor=Actor(admin.pk),
+        closes_at=timezone.now() + dt.timedelta(days=2),
+        accept_hours=48,
+    )
+    return {"id": made.pk, "programme_id": made.programme_id}
 
 
 def no_serious_violations(page: Any, name: str) -> None:
@@ -99,11 +60,7 @@ def no_serious_violations(page: Any, name: str) -> None:
 
 
 def fits_a_phone(page: Any, name: str) -> None:
-    size = page.viewport_size
-    page.set_viewport_size(MOBILE)
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= MOBILE["width"], f"{name}: {width}px wide at 360px"
-    page.set_viewport_size(size)
+    fits_width(page, MOBILE, f"{name} at 360px")
 
 
 def sign_up(page: Any, site: Site, programme: str, username: str, name: str, phone: str) -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +21,9 @@ import pytest
 from playwright.sync_api import expect
 
 from learncity.catalog.models import Programme, Schedule
-from learncity.enrollment.models import Application, AuditEvent, Offer
-from learncity.learners.models import Learner, StaffRole
+from learncity.enrollment.models import Application
+from learncity.learners.models import StaffRole
 from learncity.learners.services import learner_sign_up
-from learncity.notifications.models import OutboxMessage
 
 from .conftest import DESKTOP, Site
 from .test_enrolment import fits_a_phone, no_serious_violations
@@ -36,45 +34,36 @@ PASSWORD = "Learn-city-2026!"
 
 
 @pytest.fixture(scope="module")
-def desk_world(site: Site, django_db_blocker: Any) -> Iterator[dict[str, Any]]:
+def desk_world(committed_module: None) -> dict[str, Any]:
     """A member of the staff of the institution that runs a real schedule (of a programme
     with one schedule, without an offer yet), and two citizens to apply for."""
     from django.contrib.auth.models import User
 
-    with django_db_blocker.unblock():
-        single = [p.pk for p in Programme.objects.order_by("id")[:200] if p.schedules.count() == 1]
-        schedule = (
-            Schedule.objects.filter(programme_id__in=single, offer__isnull=True)
-            .select_related("programme")
-            .order_by("-id")
-            .first()
+    single = [p.pk for p in Programme.objects.order_by("id")[:200] if p.schedules.count() == 1]
+    schedule = (
+        Schedule.objects.filter(programme_id__in=single, offer__isnull=True)
+        .select_related("programme")
+        .order_by("-id")
+        .first()
+    )
+    staff = User.objects.create_user("browser-staff", password=PASSWORD)
+    StaffRole.objects.create(
+        user=staff,
+        role=StaffRole.Role.INSTITUTION_STAFF,
+        institution_id=schedule.programme.institution_id,
+    )
+    for username, name, phone in (
+        ("desk-first", "한가람", "01055551001"),
+        ("desk-second", "윤보라", "01055551002"),
+    ):
+        learner_sign_up(
+            username=username, password=PASSWORD, name=name, birth_year=1949, phone=phone
         )
-        staff = User.objects.create_user("browser-staff", password=PASSWORD)
-        StaffRole.objects.create(
-            user=staff,
-            role=StaffRole.Role.INSTITUTION_STAFF,
-            institution_id=schedule.programme.institution_id,
-        )
-        for username, name, phone in (
-            ("desk-first", "한가람", "01055551001"),
-            ("desk-second", "윤보라", "01055551002"),
-        ):
-            learner_sign_up(
-                username=username, password=PASSWORD, name=name, birth_year=1949, phone=phone
-            )
-        found = {
-            "schedule_id": schedule.pk,
-            "title": schedule.programme.display_title or schedule.programme.title,
-        }
-    yield found
-    with django_db_blocker.unblock():
-        OutboxMessage.objects.all().delete()
-        AuditEvent.objects.all().delete()
-        Application.objects.all().delete()
-        Offer.objects.all().delete()
-        Learner.objects.all().delete()
-        StaffRole.objects.all().delete()
-        User.objects.all().delete()
+    found = {
+        "schedule_id": schedule.pk,
+        "title": schedule.programme.display_title or schedule.programme.title,
+    }
+    return found
 
 
 def local_minute(moment: dt.datetime) -> str:

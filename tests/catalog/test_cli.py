@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 
 from learncity.cli import app
 
-pytestmark = pytest.mark.django_db
+# every test imports into an empty catalog (the world's is deleted inside the transaction)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_database")]
 HEADER = "강좌명,교육시작일자,교육종료일자,운영기관명,수강료,교육장도로명주소,강좌내용"
 ROWS = [
     "[일원2] 수채화 드로잉(A/6회),2026-03-02,2026-05-30,가나구청,0,서울특별시 강남구 영동대로 1,미술/서예",

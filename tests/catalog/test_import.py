@@ -20,7 +20,8 @@ from learncity.catalog.importer import catalog_import, quarantine_fix, quarantin
 from learncity.catalog.models import Programme, ProgrammeHistory, QuarantinedRow, Schedule
 from learncity.catalog.selectors import programme_rows, quarantine_list
 
-pytestmark = pytest.mark.django_db
+# every test imports into an empty catalog (the world's is deleted inside the transaction)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_database")]
 GANGNAM = "courses/gangnam-2026-04.csv"
 COUNTS = ("rows", "created", "updated", "unchanged", "quarantined")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,7 @@ from django.test import Client
 
 from learncity.analytics.delivery import delivery_input_get
 from learncity.analytics.selectors import Filters, indicator_drilldown, indicator_values
-from learncity.catalog.models import Institution
 from learncity.learners.models import StaffRole
-
-from ..enrollment.test_enrollment import world  # noqa: F401 - the module fixture: real catalog
 
 pytestmark = pytest.mark.django_db
 GANGNAM = "1168000000"
@@ -31,28 +29,15 @@ PASSWORD = "Console-city-2026!"
 _n = itertools.count(1)
 
 
-@pytest.fixture(scope="module")
-def people(world: dict[str, Any], django_db_blocker: Any) -> dict[str, Any]:  # noqa: F811
-    """One account per role; the institution staff work at the first schedule's institution."""
-    with django_db_blocker.unblock():
-        institution = world["schedules"][0][2]
-        other = Institution.objects.exclude(pk=institution).values_list("pk", flat=True).first()
-        if other is None:  # the Gangnam file has one provider: another one, without courses
-            other = Institution.objects.create(name="콘솔 시험 기관").pk
-        made: dict[str, Any] = {"institution": institution, "other_institution": other}
-        for name, role, scope in [
-            ("city_admin", "city_admin", {}),
-            ("auditor", "auditor", {}),
-            ("officer", "district_officer", {"district_code": GANGNAM}),
-            ("other_officer", "district_officer", {"district_code": SEOCHO}),
-            ("institution_staff", "institution_staff", {"institution_id": institution}),
-            ("instructor", "instructor", {"institution_id": institution}),
-        ]:
-            user = User.objects.create_user(f"console-{name}", password=PASSWORD)
-            StaffRole.objects.create(user=user, role=role, **scope)
-            made[name] = user
-        made["citizen"] = User.objects.create_user("console-citizen", password=PASSWORD)
-    return made
+@pytest.fixture
+def people(world: Mapping[str, Any]) -> dict[str, Any]:
+    """The world's account of each role (the institution staff and instructor work at the
+    institution of the real schedules), a citizen, and the two institutions."""
+    return {
+        **world["users"],
+        "institution": world["institution"],
+        "other_institution": world["other_institution"],
+    }
 
 
 def client_for(people: dict[str, Any], who: str) -> Client:
@@ -376,7 +361,7 @@ def _invite(
 
 def test_satisfaction_page_by_scope_with_masked_comments(
     people: dict[str, Any],
-    world: dict[str, Any],  # noqa: F811
+    world: dict[str, Any],
 ) -> None:
     _, programme, institution = world["schedules"][0]
     scores = {"overall": 5, "content": 4, "instructor": 5, "venue": 3, "recommend": 4}
@@ -405,7 +390,8 @@ def test_satisfaction_page_by_scope_with_masked_comments(
 def test_an_officer_of_a_city_with_wards_sees_its_wards(people: dict[str, Any]) -> None:
     """수원시 (a city with wards): its wards' codes do not share its five-digit prefix, yet
     the wards and their neighbourhoods are its officer's; Gangnam is not."""
-    from learncity.console.scope import console_scope
+    from learncity.analytics.selectors import console_scope
+    from learncity.learners.access import Actor
     from learncity.regions.selectors import region_refs
 
     refs = region_refs()
@@ -415,7 +401,7 @@ def test_an_officer_of_a_city_with_wards_sees_its_wards(people: dict[str, Any]) 
     assert ward.code[:5] != city.code[:5] and neighbourhood.code[:5] != city.code[:5]
     user = User.objects.create_user("console-wards", password=PASSWORD)
     StaffRole.objects.create(user=user, role="district_officer", district_code=city.code)
-    scope = console_scope(user.pk)
+    scope = console_scope(Actor(user.pk))
     assert scope.sees_region(ward.code) and scope.sees_region(neighbourhood.code)
     assert not scope.sees_region(GANGNAM) and not scope.sees_region("1168010100")
     client = Client()

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from learncity.console.scope import ConsoleForbidden, ConsoleScope
+from learncity.analytics.selectors import ConsoleForbidden, ConsoleScope
 from learncity.console.tables import Column, Table, bar_chart, csv_response, fmt
 
 COLUMNS = [Column("name", "이름", "name"), Column("value", "값", "value", numeric=True)]

@@ -22,7 +22,7 @@ from learncity.cli import app
 from learncity.records import credentials, services
 from learncity.records import keys as key_store
 from learncity.records.models import Credential, SigningKey
-from tests.records.conftest import completed
+from tests.records.factories import completed
 
 STANDARDS = Path(__file__).resolve().parents[2].parent / "shared" / "standards" / "openbadges-3.0"
 

@@ -8,7 +8,9 @@ from learncity.catalog.models import Programme, Schedule, Venue
 from learncity.demo.city import demo_city_load
 from learncity.regions.models import PopulationSnapshot, Region, RegionPopulation
 
-pytestmark = pytest.mark.django_db
+# the demo city loads into an empty database (the world's rows are deleted inside the
+# transaction; the regions stay)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_database")]
 
 
 def test_demo_city_is_consistent_and_idempotent() -> None:

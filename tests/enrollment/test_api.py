@@ -22,8 +22,9 @@ from learncity.learners.services import (
     api_token_create,
     learner_sign_up,
 )
-
-from .test_enrollment import world  # noqa: F401 - the module fixture: real catalog
+from tests.clients import api_call
+from tests.enrollment.factories import offer_open_now
+from tests.learners.factories import STAFF_IN_AND_OUT_OF_SCOPE
 
 PASSWORD = "Learn-city-2026!"
 _phones = iter(range(10_000_000, 99_999_999, 7919))
@@ -44,31 +45,6 @@ def staff(username: str, role: str, **scope: Any) -> str:
     user = User.objects.create_user(username, password=PASSWORD)
     StaffRole.objects.create(user=user, role=role, **scope)
     return api_token_create(user.pk)
-
-
-def call(token: str | None, method: str, path: str, body: Any = None) -> Any:
-    client = Client(HTTP_HOST="127.0.0.1")
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
-    if method == "get":
-        return client.get(path, **headers)
-    return client.post(
-        path, data=json.dumps(body or {}), content_type="application/json", **headers
-    )
-
-
-def open_offer(world: dict[str, Any], index: int, **kw: Any) -> Offer:  # noqa: F811
-    from learncity.enrollment import services
-
-    now = timezone.now()
-    settings: dict[str, Any] = {
-        "capacity": 1,
-        "opens_at": now - dt.timedelta(hours=1),
-        "closes_at": now + dt.timedelta(days=1),
-    }
-    settings.update(kw)
-    schedule_id = world["schedules"][index][0]
-    Offer.objects.filter(schedule_id=schedule_id).delete()
-    return services.offer_create(actor=world["admin"], schedule_id=schedule_id, **settings)
 
 
 def test_sign_up_keeps_one_account_per_person(db):
@@ -102,32 +78,34 @@ def test_sign_up_keeps_one_account_per_person(db):
     assert Learner.objects.count() == 1
 
 
-def test_apply_retry_cancel_promote_over_the_api(db, world):  # noqa: F811
-    o = open_offer(world, 20, capacity=1)
+def test_apply_retry_cancel_promote_over_the_api(db, world):
+    o = offer_open_now(world, 20, capacity=1)
     (first, first_token), (second, second_token) = citizen("apply1"), citizen("apply2")
     body = {"offer_id": o.pk, "idempotency_key": "first-try-0001"}
-    created = call(first_token, "post", "/api/v1/applications", body)
+    created = api_call(first_token, "post", "/api/v1/applications", body)
     assert created.status_code == 201, created.content
     assert created.json()["status"] == "confirmed"
-    retried = call(first_token, "post", "/api/v1/applications", body)
+    retried = api_call(first_token, "post", "/api/v1/applications", body)
     assert retried.status_code == 200 and retried.json()["replayed"] is True
-    again = call(first_token, "post", "/api/v1/applications", {**body, "idempotency_key": "x" * 9})
+    again = api_call(
+        first_token, "post", "/api/v1/applications", {**body, "idempotency_key": "x" * 9}
+    )
     assert again.status_code == 409 and again.json()["code"] == "already_applied"
-    waiting = call(
+    waiting = api_call(
         second_token, "post", "/api/v1/applications", {**body, "idempotency_key": "s" * 9}
     )
     assert waiting.json()["status"] == "waitlisted"
     # the second person may not cancel the first one's place
     mine = created.json()["id"]
-    refused = call(second_token, "post", f"/api/v1/applications/{mine}/cancel")
+    refused = api_call(second_token, "post", f"/api/v1/applications/{mine}/cancel")
     assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
-    cancelled = call(first_token, "post", f"/api/v1/applications/{mine}/cancel")
+    cancelled = api_call(first_token, "post", f"/api/v1/applications/{mine}/cancel")
     assert cancelled.status_code == 200 and cancelled.json()["promoted"] == waiting.json()["id"]
-    listed = call(second_token, "get", "/api/v1/applications").json()
+    listed = api_call(second_token, "get", "/api/v1/applications").json()
     assert listed[0]["status"] == "offered" and listed[0]["accept_by"]
-    accepted = call(second_token, "post", f"/api/v1/applications/{listed[0]['id']}/accept")
+    accepted = api_call(second_token, "post", f"/api/v1/applications/{listed[0]['id']}/accept")
     assert accepted.json()["status"] == "confirmed"
-    offer = call(None, "get", f"/api/v1/offers/{o.pk}").json()
+    offer = api_call(None, "get", f"/api/v1/offers/{o.pk}").json()
     assert (offer["general_taken"], offer["capacity"]) == (1, 1)
     assert first.pk != second.pk
 
@@ -142,16 +120,16 @@ def test_apply_retry_cancel_promote_over_the_api(db, world):  # noqa: F811
         ("own", {"offer_id": 1, "idempotency_key": "short"}, 422, "invalid_request"),
     ],
 )
-def test_refusals_have_stable_codes(db, world, token, body, status, code):  # noqa: F811
+def test_refusals_have_stable_codes(db, world, token, body, status, code):
     _, own = citizen("refused")
-    answer = call(own if token == "own" else token, "post", "/api/v1/applications", body)
+    answer = api_call(own if token == "own" else token, "post", "/api/v1/applications", body)
     assert answer.status_code == status, answer.content
     assert answer.json()["code"] == code
     assert Application.objects.count() == 0
 
 
-def test_session_posts_need_the_csrf_token(db, world):  # noqa: F811
-    o = open_offer(world, 21)
+def test_session_posts_need_the_csrf_token(db, world):
+    o = offer_open_now(world, 21)
     person, _ = citizen("session-user")
     client = Client(HTTP_HOST="127.0.0.1", enforce_csrf_checks=True)
     assert client.login(username="session-user", password=PASSWORD)
@@ -161,21 +139,11 @@ def test_session_posts_need_the_csrf_token(db, world):  # noqa: F811
     assert not Application.objects.filter(learner=person).exists()
 
 
-ROLES = [
-    "owner",
-    "other_citizen",
-    "instructor",
-    "institution_staff",
-    "other_institution_staff",
-    "district_officer",
-    "other_district_officer",
-    "city_admin",
-    "auditor",
-]
+ROLES = ["owner", "other_citizen", *STAFF_IN_AND_OUT_OF_SCOPE]
 
 
-def _tokens(world: dict[str, Any], index: int) -> tuple[dict[str, str], Learner, Offer]:  # noqa: F811
-    o = open_offer(world, index, capacity=5, desk_seats=2)
+def _tokens(world: dict[str, Any], index: int) -> tuple[dict[str, str], Learner, Offer]:
+    o = offer_open_now(world, index, capacity=5, desk_seats=2)
     owner, owner_token = citizen(f"owner{index}")
     other = Institution.objects.exclude(pk=o.institution_id).first()
     tokens = {
@@ -194,7 +162,7 @@ def _tokens(world: dict[str, Any], index: int) -> tuple[dict[str, str], Learner,
     return tokens, owner, o
 
 
-def test_every_role_against_every_state_changing_endpoint(db, world):  # noqa: F811
+def test_every_role_against_every_state_changing_endpoint(db, world):
     """Allowed and forbidden, for: a desk application for a citizen, cancelling someone's
     application, opening an offer, drawing a lottery."""
     tokens, owner, o = _tokens(world, 22)
@@ -204,7 +172,7 @@ def test_every_role_against_every_state_changing_endpoint(db, world):  # noqa: F
     outcomes: dict[tuple[str, str], int] = {}
     for role in ROLES:
         token = tokens[role]
-        desk = call(
+        desk = api_call(
             token,
             "post",
             "/api/v1/applications",
@@ -226,13 +194,13 @@ def test_every_role_against_every_state_changing_endpoint(db, world):  # noqa: F
             status="waitlisted",
             idempotency_key=f"setup-{role}",
         )
-        cancel = call(token, "post", f"/api/v1/applications/{mine.pk}/cancel")
+        cancel = api_call(token, "post", f"/api/v1/applications/{mine.pk}/cancel")
         outcomes[(role, "cancel")] = cancel.status_code
         Application.objects.filter(pk=mine.pk).delete()
         schedule_id, _, schedule_institution = next(schedules)
         creators[role] = schedule_institution
         now = timezone.now()
-        created = call(
+        created = api_call(
             token,
             "post",
             "/api/v1/offers",
@@ -248,7 +216,7 @@ def test_every_role_against_every_state_changing_endpoint(db, world):  # noqa: F
         if created.status_code != 201:
             Offer.objects.filter(schedule_id=schedule_id).delete()
             continue
-        drawn = call(token, "post", f"/api/v1/offers/{created.json()['id']}/draw")
+        drawn = api_call(token, "post", f"/api/v1/offers/{created.json()['id']}/draw")
         outcomes[(role, "draw")] = drawn.status_code
     same_scope = {  # managers of another institution or district are outsiders here
         "institution_staff",
@@ -270,13 +238,13 @@ def test_every_role_against_every_state_changing_endpoint(db, world):  # noqa: F
             assert outcomes[(role, "draw")] == 200, role
 
 
-def test_lottery_replay_is_public_and_identical(db, world):  # noqa: F811
+def test_lottery_replay_is_public_and_identical(db, world):
     from learncity.enrollment import services
 
-    o = open_offer(world, 23, capacity=2, method="lottery")
+    o = offer_open_now(world, 23, capacity=2, method="lottery")
     for n in range(5):
         _, token = citizen(f"lot{n}")
-        answer = call(
+        answer = api_call(
             token,
             "post",
             "/api/v1/applications",
@@ -284,6 +252,6 @@ def test_lottery_replay_is_public_and_identical(db, world):  # noqa: F811
         )
         assert answer.json()["status"] == "pending"
     services.lottery_draw(actor=world["admin"], offer_id=o.pk, now=o.closes_at)
-    replay = call(None, "get", f"/api/v1/offers/{o.pk}/replay").json()
+    replay = api_call(None, "get", f"/api/v1/offers/{o.pk}/replay").json()
     assert replay["identical"] is True and len(replay["selected"]) == 2
     assert len(replay["waitlist"]) == 3

@@ -5,105 +5,28 @@ on the database in use (SQLite or PostgreSQL)."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.db import connection
 from django.utils import timezone
 from typer.testing import CliRunner
 
-from learncity.catalog.importer import catalog_import
-from learncity.catalog.models import Institution, Programme, Schedule
+from learncity.catalog.models import Institution, Programme
 from learncity.cli import app
 from learncity.enrollment import services
 from learncity.enrollment.models import Application, AuditEvent, Offer
 from learncity.enrollment.selectors import seat_audit
 from learncity.learners.access import Actor
 from learncity.learners.models import HouseholdLink, Learner, StaffRole
-
-NOW = dt.datetime(2026, 4, 20, 10, 0, tzinfo=dt.UTC)
-OPEN = NOW - dt.timedelta(days=1)
-CLOSE = NOW + dt.timedelta(days=7)
-
-
-def _cleanup() -> None:
-    from learncity.notifications.models import OutboxMessage
-
-    OutboxMessage.objects.all().delete()
-    AuditEvent.objects.all().delete()
-    Application.objects.all().delete()
-    Offer.objects.all().delete()
-    HouseholdLink.objects.all().delete()
-    Learner.objects.all().delete()
-    StaffRole.objects.all().delete()
-    User.objects.all().delete()
-
-
-@pytest.fixture(scope="module")
-def world(
-    django_db_setup: None, django_db_blocker: Any, real_regions: Any, shared_data: Path
-) -> Iterator[dict[str, Any]]:
-    """The real catalog (imported once for this module), a city administrator, and the staff
-    of the institution that runs the first schedules."""
-    with django_db_blocker.unblock():
-        catalog_import(paths=[shared_data / "courses" / "gangnam-2026-04.csv"], classify=False)
-        schedules = list(
-            Schedule.objects.order_by("id").values_list(
-                "id", "programme_id", "programme__institution_id"
-            )[:60]
-        )
-        admin = User.objects.create_user("admin", password="x-admin-Pass-2026")
-        StaffRole.objects.create(user=admin, role=StaffRole.Role.CITY_ADMIN)
-    yield {"schedules": schedules, "admin": Actor(admin.pk)}
-    with django_db_blocker.unblock():
-        _cleanup()
-        Programme.objects.all().delete()
-        Institution.objects.all().delete()
-
-
-_counter = iter(range(1, 10**9))
-
-
-def learner(birth_year: int = 1980, district: str = "", **flags: Any) -> tuple[Learner, Actor]:
-    number = next(_counter)
-    user = User.objects.create_user(f"citizen{number}", password="x-Citizen-2026")
-    person = Learner.objects.create(
-        user=user,
-        name=f"시민{number}",
-        birth_year=birth_year,
-        phone=f"0101234{number:04d}",
-        district_code=district,
-        **flags,
-    )
-    return person, Actor(user.pk)
-
-
-def offer(world: dict[str, Any], index: int, **kwargs: Any) -> Offer:
-    schedule_id = world["schedules"][index][0]
-    Offer.objects.filter(schedule_id=schedule_id).delete()
-    settings: dict[str, Any] = {"capacity": 3, "opens_at": OPEN, "closes_at": CLOSE}
-    settings.update(kwargs)
-    return services.offer_create(actor=world["admin"], schedule_id=schedule_id, **settings)
-
-
-def apply(person: Learner, actor: Actor, o: Offer, key: str | None = None, **kw: Any) -> Any:
-    return services.apply(
-        actor=actor,
-        offer_id=o.pk,
-        learner_id=person.pk,
-        idempotency_key=key or f"apply-{person.pk:06d}-{o.pk}",
-        now=kw.pop("now", NOW),
-        **kw,
-    )
+from tests.concurrency import in_threads
+from tests.enrollment.factories import CLOSE, NOW, OPEN, apply, offer
+from tests.learners.factories import citizen
 
 
 def test_first_come_confirms_then_waitlists_and_cancel_promotes(db, world):
     o = offer(world, 0, capacity=2, accept_hours=24)
-    people = [learner() for _ in range(4)]
+    people = [citizen() for _ in range(4)]
     results = [apply(p, a, o) for p, a in people]
     assert [r.status for r in results] == ["confirmed", "confirmed", "waitlisted", "waitlisted"]
     out = services.cancel(actor=people[0][1], application_id=results[0].application_id, now=NOW)
@@ -134,7 +57,7 @@ def test_first_come_confirms_then_waitlists_and_cancel_promotes(db, world):
 def test_idempotent_retry_and_bad_inputs_change_nothing(db, world):
     o = offer(world, 1, capacity=5, per_person_limit=0)
     other = offer(world, 2, capacity=5)
-    person, actor = learner()
+    person, actor = citizen()
     first = apply(person, actor, o, key="retry-key-0001")
     again = apply(person, actor, o, key="retry-key-0001")
     assert again.application_id == first.application_id and again.replayed
@@ -151,7 +74,7 @@ def test_idempotent_retry_and_bad_inputs_change_nothing(db, world):
         apply(person, actor, other, key="late-key-0001", now=CLOSE + dt.timedelta(seconds=1))
     with pytest.raises(services.WindowClosed):
         apply(person, actor, other, key="early-key-001", now=OPEN - dt.timedelta(seconds=1))
-    stranger, stranger_actor = learner()
+    stranger, stranger_actor = citizen()
     with pytest.raises(services.Forbidden):  # a learner id that is not the caller's
         apply(person, stranger_actor, other, key="stranger-0001")
     with pytest.raises(services.NotFound):
@@ -162,10 +85,10 @@ def test_idempotent_retry_and_bad_inputs_change_nothing(db, world):
 
 def test_eligibility_limits_and_households(db, world):
     seniors_only = offer(world, 3, eligible_tags=["senior"], term="2026-1", per_person_limit=1)
-    young, young_actor = learner(birth_year=1995)
+    young, young_actor = citizen(birth_year=1995)
     with pytest.raises(services.NotEligible):
         apply(young, young_actor, seniors_only)
-    grandmother, grandmother_actor = learner(birth_year=1950)
+    grandmother, grandmother_actor = citizen(birth_year=1950)
     # the grandson applies for her, with her consent recorded
     HouseholdLink.objects.create(proxy=young, member=grandmother, consented_at=NOW)
     result = apply(grandmother, young_actor, seniors_only, key="for-grandma-1")
@@ -190,10 +113,10 @@ def test_staff_desk_applications_use_the_reserved_seats_and_scope_is_enforced(db
     )
     auditor = User.objects.create_user("auditor", password="x-Audit-2026")
     StaffRole.objects.create(user=auditor, role=StaffRole.Role.AUDITOR)
-    online = [learner() for _ in range(3)]
+    online = [citizen() for _ in range(3)]
     statuses = [apply(p, a, o).status for p, a in online]
     assert statuses == ["confirmed", "confirmed", "waitlisted"]  # one seat kept for the desk
-    senior, _ = learner(birth_year=1944)
+    senior, _ = citizen(birth_year=1944)
     for who in (outsider, auditor):
         with pytest.raises(services.Forbidden):
             apply(senior, Actor(who.pk), o, key=f"desk-{who.pk}-0001", channel="desk")
@@ -221,7 +144,7 @@ def test_lottery_draw_replay_and_waitlist_in_draw_order(db, world):
         quotas=[{"name": "senior", "tag": "senior", "seats": 1}],
         priorities=["resident"],
     )
-    people = [learner(birth_year=1950 if i % 4 == 0 else 1985) for i in range(12)]
+    people = [citizen(birth_year=1950 if i % 4 == 0 else 1985) for i in range(12)]
     for p, a in people:
         assert apply(p, a, o).status == "pending"
     with pytest.raises(services.InvalidState, match="window closes"):
@@ -252,11 +175,11 @@ def test_lottery_draw_replay_and_waitlist_in_draw_order(db, world):
 
 def test_lottery_then_first_come_takes_the_rest_first_come(db, world):
     o = offer(world, 8, capacity=3, method="lottery_then_first_come")
-    early = [learner() for _ in range(2)]
+    early = [citizen() for _ in range(2)]
     for p, a in early:
         assert apply(p, a, o).status == "pending"
     services.lottery_draw(actor=world["admin"], offer_id=o.pk, seed="s-8", now=NOW)
-    late = [learner() for _ in range(2)]
+    late = [citizen() for _ in range(2)]
     assert [apply(p, a, o).status for p, a in late] == ["confirmed", "waitlisted"]
 
 
@@ -272,81 +195,54 @@ def test_audit_events_are_append_only(db, world):
 # ------------------------------------------------------------------ concurrency
 
 
-def _in_threads(count: int, work: Any) -> list[Any]:
-    results: list[Any] = [None] * count
-    barrier = threading.Barrier(count)
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = work(index)
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
-def test_no_overbooking_under_a_rush(django_db_blocker, world):
+@pytest.mark.race
+def test_no_overbooking_under_a_rush(committed, world):
     """24 people at once for 5 seats, each sending the same request twice (a retry), and 4
     of them also trying a second application with a new key: the database holds the line."""
-    with django_db_blocker.unblock():
-        try:
-            o = offer(world, 10, capacity=5)
-            people = [learner() for _ in range(24)]
+    o = offer(world, 10, capacity=5)
+    people = [citizen() for _ in range(24)]
 
-            def rush(index: int) -> list[str]:
-                person, actor = people[index]
-                out = []
-                for key in (f"rush-{index:04d}", f"rush-{index:04d}"):
-                    out.append(apply(person, actor, o, key=key).status)
-                if index % 6 == 0:
-                    try:
-                        apply(person, actor, o, key=f"second-{index:04d}")
-                        out.append("second accepted")
-                    except services.AlreadyApplied:
-                        out.append("second refused")
-                return out
+    def rush(index: int) -> list[str]:
+        person, actor = people[index]
+        out = []
+        for key in (f"rush-{index:04d}", f"rush-{index:04d}"):
+            out.append(apply(person, actor, o, key=key).status)
+        if index % 6 == 0:
+            try:
+                apply(person, actor, o, key=f"second-{index:04d}")
+                out.append("second accepted")
+            except services.AlreadyApplied:
+                out.append("second refused")
+        return out
 
-            results = _in_threads(len(people), rush)
-            errors = [r for r in results if isinstance(r, Exception)]
-            assert not errors, errors
-            assert all("second accepted" not in r for r in results)
-            apps = list(Application.objects.filter(offer=o).order_by("id"))
-            assert len(apps) == 24  # one per person: retries and second tries added nothing
-            confirmed = [a for a in apps if a.status == "confirmed"]
-            waitlisted = [a for a in apps if a.status == "waitlisted"]
-            assert len(confirmed) == 5 and len(waitlisted) == 19
-            # arrival order: nobody who arrived later got a seat before someone earlier
-            assert max(a.pk for a in confirmed) < min(a.pk for a in waitlisted)
-            assert all(a.queue is None for a in waitlisted)  # first-come: queue = arrival (id)
-            audit = seat_audit()
-            assert audit["overbooked"] == [] and audit["counter_mismatch"] == []
-            assert audit["duplicate_live_applications"] == 0
+    results = in_threads(len(people), rush)
+    errors = [r for r in results if isinstance(r, Exception)]
+    assert not errors, errors
+    assert all("second accepted" not in r for r in results)
+    apps = list(Application.objects.filter(offer=o).order_by("id"))
+    assert len(apps) == 24  # one per person: retries and second tries added nothing
+    confirmed = [a for a in apps if a.status == "confirmed"]
+    waitlisted = [a for a in apps if a.status == "waitlisted"]
+    assert len(confirmed) == 5 and len(waitlisted) == 19
+    # arrival order: nobody who arrived later got a seat before someone earlier
+    assert max(a.pk for a in confirmed) < min(a.pk for a in waitlisted)
+    assert all(a.queue is None for a in waitlisted)  # first-come: queue = arrival (id)
+    audit = seat_audit()
+    assert audit["overbooked"] == [] and audit["counter_mismatch"] == []
+    assert audit["duplicate_live_applications"] == 0
 
-            # cancellations at once free seats that go, in order, to the queue
-            def leave(index: int) -> Any:
-                return services.cancel(
-                    actor=world["admin"],
-                    application_id=confirmed[index].pk,
-                    now=NOW,
-                )
+    # cancellations at once free seats that go, in order, to the queue
+    def leave(index: int) -> Any:
+        return services.cancel(
+            actor=world["admin"],
+            application_id=confirmed[index].pk,
+            now=NOW,
+        )
 
-            _in_threads(3, leave)
-            offered = list(Application.objects.filter(offer=o, status="offered").order_by("id"))
-            assert [a.pk for a in offered] == [a.pk for a in waitlisted[:3]]
-            assert seat_audit()["overbooked"] == []
-        finally:
-            _cleanup()
-            admin = User.objects.create_user("admin", password="x-admin-Pass-2026")
-            StaffRole.objects.create(user=admin, role=StaffRole.Role.CITY_ADMIN)
-            world["admin"] = Actor(admin.pk)
+    in_threads(3, leave)
+    offered = list(Application.objects.filter(offer=o, status="offered").order_by("id"))
+    assert [a.pk for a in offered] == [a.pk for a in waitlisted[:3]]
+    assert seat_audit()["overbooked"] == []
 
 
 # ------------------------------------------------------------------ notifications
@@ -358,9 +254,9 @@ def test_notifications_are_queued_with_the_change_and_sent_once(db, world, tmp_p
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     o = offer(world, 11, capacity=1, accept_hours=24)
-    first, first_actor = learner()
-    second, second_actor = learner()
-    no_phone, no_phone_actor = learner()
+    first, first_actor = citizen()
+    second, second_actor = citizen()
+    no_phone, no_phone_actor = citizen()
     Learner.objects.filter(pk=no_phone.pk).update(phone=None, email="citizen@example.org")
     a = apply(first, first_actor, o)
     apply(second, second_actor, o)
@@ -401,56 +297,46 @@ def test_notifications_are_queued_with_the_change_and_sent_once(db, world, tmp_p
     assert len((tmp_path / "sms.log").read_text(encoding="utf-8").splitlines()) == 4
 
 
-def test_two_workers_never_send_the_same_message(django_db_blocker, world, tmp_path):
-    from learncity.notifications.models import OutboxMessage
+@pytest.mark.race
+def test_two_workers_never_send_the_same_message(committed, world, tmp_path):
     from learncity.notifications.services import FileSmsAdapter, queue, send_due
 
-    with django_db_blocker.unblock():
-        try:
-            for n in range(40):
-                queue(
-                    kind="test",
-                    channel="sms",
-                    recipient=f"010{n:08d}",
-                    body="x",
-                    dedupe_key=f"test:{n}",
-                )
-            assert not queue(
-                kind="test", channel="sms", recipient="01000000000", body="x", dedupe_key="test:0"
-            )
-            logs = [FileSmsAdapter(tmp_path / f"w{i}.log") for i in range(4)]
-            counts = _in_threads(4, lambda i: send_due(channel_adapters={"sms": logs[i]}))
-            assert sum(c["sent"] for c in counts) == 40
-            lines = []
-            for log in logs:
-                if log.path.exists():
-                    lines += log.path.read_text(encoding="utf-8").splitlines()
-            assert len(lines) == 40 and len(set(lines)) == 40
-        finally:
-            OutboxMessage.objects.all().delete()
+    for n in range(40):
+        queue(
+            kind="test",
+            channel="sms",
+            recipient=f"010{n:08d}",
+            body="x",
+            dedupe_key=f"test:{n}",
+        )
+    assert not queue(
+        kind="test", channel="sms", recipient="01000000000", body="x", dedupe_key="test:0"
+    )
+    logs = [FileSmsAdapter(tmp_path / f"w{i}.log") for i in range(4)]
+    counts = in_threads(4, lambda i: send_due(channel_adapters={"sms": logs[i]}))
+    assert sum(c["sent"] for c in counts) == 40
+    lines = []
+    for log in logs:
+        if log.path.exists():
+            lines += log.path.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 40 and len(set(lines)) == 40
 
 
-def test_the_same_request_sent_at_once_is_one_application(django_db_blocker, world):
+@pytest.mark.race
+def test_the_same_request_sent_at_once_is_one_application(committed, world):
     """A double click or a client retry racing its own first attempt: every copy gets the
     same application back, none is refused as a second application."""
-    with django_db_blocker.unblock():
-        try:
-            o = offer(world, 12, capacity=3)
-            person, actor = learner()
+    o = offer(world, 12, capacity=3)
+    person, actor = citizen()
 
-            def same(_: int) -> Any:
-                return apply(person, actor, o, key="double-click-01")
+    def same(_: int) -> Any:
+        return apply(person, actor, o, key="double-click-01")
 
-            results = _in_threads(8, same)
-            assert not [r for r in results if isinstance(r, Exception)], results
-            assert len({r.application_id for r in results}) == 1
-            assert sum(1 for r in results if not r.replayed) == 1
-            assert Application.objects.filter(offer=o).count() == 1
-        finally:
-            _cleanup()
-            admin = User.objects.create_user("admin", password="x-admin-Pass-2026")
-            StaffRole.objects.create(user=admin, role=StaffRole.Role.CITY_ADMIN)
-            world["admin"] = Actor(admin.pk)
+    results = in_threads(8, same)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert len({r.application_id for r in results}) == 1
+    assert sum(1 for r in results if not r.replayed) == 1
+    assert Application.objects.filter(offer=o).count() == 1
 
 
 def test_the_demo_opens_a_few_offers_once(db, world):
@@ -525,48 +411,41 @@ def test_offer_refusals_name_their_fields_and_a_second_offer_is_a_conflict(db, w
     assert again.value.http_status == 409
 
 
-def test_two_staff_opening_one_schedule_at_once_get_one_offer_and_a_conflict(
-    django_db_blocker, world
-):
+@pytest.mark.race
+def test_two_staff_opening_one_schedule_at_once_get_one_offer_and_a_conflict(committed, world):
     schedule_id = world["schedules"][8][0]
-    with django_db_blocker.unblock():
-        Offer.objects.filter(schedule_id=schedule_id).delete()
+    Offer.objects.filter(schedule_id=schedule_id).delete()
 
     def open_it(n: int) -> str:
-        with django_db_blocker.unblock():
-            try:
-                services.offer_create(
-                    actor=world["admin"],
-                    schedule_id=schedule_id,
-                    capacity=5 + n,
-                    opens_at=OPEN,
-                    closes_at=CLOSE,
-                )
-                return "opened"
-            except services.OfferExists:
-                return "conflict"
-            finally:
-                connection.close()
+        try:
+            services.offer_create(
+                actor=world["admin"],
+                schedule_id=schedule_id,
+                capacity=5 + n,
+                opens_at=OPEN,
+                closes_at=CLOSE,
+            )
+            return "opened"
+        except services.OfferExists:
+            return "conflict"
 
-    results = _in_threads(6, open_it)
+    results = in_threads(6, open_it)
     assert sorted(results) == ["conflict"] * 5 + ["opened"]
-    with django_db_blocker.unblock():
-        assert Offer.objects.filter(schedule_id=schedule_id).count() == 1
-        assert (
-            AuditEvent.objects.filter(
-                action="offer_created",
-                offer_id__in=Offer.objects.filter(schedule_id=schedule_id).values("pk"),
-            ).count()
-            == 1
-        )
-        Offer.objects.filter(schedule_id=schedule_id).delete()
+    assert Offer.objects.filter(schedule_id=schedule_id).count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            action="offer_created",
+            offer_id__in=Offer.objects.filter(schedule_id=schedule_id).values("pk"),
+        ).count()
+        == 1
+    )
 
 
 def test_a_retry_gets_its_first_answer_even_after_the_rules_changed(db, world):
     """The first answer was lost on the way; the retry comes after the place made the person
     no longer a first-time learner and after the window closed: still the first answer."""
     o = offer(world, 9, capacity=3, eligible_tags=["first_time"])
-    person, actor = learner()
+    person, actor = citizen()
     first = apply(person, actor, o, key="lost-answer-01")
     assert first.status == "confirmed"
     again = apply(person, actor, o, key="lost-answer-01", now=CLOSE + dt.timedelta(hours=1))
@@ -580,7 +459,7 @@ def test_a_retry_gets_its_first_answer_even_after_the_rules_changed(db, world):
 def test_a_deactivated_account_s_api_token_no_longer_works(db, world):
     from learncity.learners.services import api_token_create, api_token_user
 
-    person, _ = learner()
+    person, _ = citizen()
     token = api_token_create(person.user_id)
     assert api_token_user(token) == (person.user_id, person.pk)
     User.objects.filter(pk=person.user_id).update(is_active=False)

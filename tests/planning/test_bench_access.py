@@ -20,6 +20,7 @@ def load() -> Any:
     return module
 
 
+@pytest.mark.slow
 def test_small_run_has_the_contract_keys(
     shared_data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

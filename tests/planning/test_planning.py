@@ -9,20 +9,16 @@ import json
 import math
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import User
 from django.test import Client
 from typer.testing import CliRunner
 
-from learncity.catalog.importer import catalog_import
-from learncity.catalog.models import Institution, Programme
 from learncity.cli import app
 from learncity.core.errors import InputFileError
-from learncity.learners.models import StaffRole
 from learncity.planning import selectors, services
 from learncity.planning.services import Options, PlanningError, SiteOptions
 from learncity.regions.selectors import region_list
@@ -32,31 +28,10 @@ SEOCHO = "1165000000"
 PASSWORD = "x-Planning-Pass-2026"
 
 
-@pytest.fixture(scope="module")
-def gangnam(
-    django_db_setup: None, django_db_blocker: Any, real_regions: Any, shared_data: Path
-) -> Iterator[dict[str, Any]]:
-    """The real population, boundaries and the Gangnam courses, and one account per role."""
-    with django_db_blocker.unblock():
-        catalog_import(paths=[shared_data / "courses" / "gangnam-2026-04.csv"], classify=True)
-        institution = Institution.objects.values_list("pk", flat=True).first()
-        users = {}
-        for name, role, scope in [
-            ("city_admin", "city_admin", {}),
-            ("auditor", "auditor", {}),
-            ("officer", "district_officer", {"district_code": GANGNAM}),
-            ("other_officer", "district_officer", {"district_code": SEOCHO}),
-            ("institution_staff", "institution_staff", {"institution_id": institution}),
-        ]:
-            user = User.objects.create_user(f"planning-{name}", password=PASSWORD)
-            StaffRole.objects.create(user=user, role=role, **scope)
-            users[name] = user
-        users["citizen"] = User.objects.create_user("planning-citizen", password=PASSWORD)
-    yield users
-    with django_db_blocker.unblock():
-        User.objects.filter(username__startswith="planning-").delete()
-        Programme.objects.all().delete()
-        Institution.objects.all().delete()
+@pytest.fixture(scope="session")
+def gangnam(world: Mapping[str, Any], shared_data: Path) -> Mapping[str, Any]:
+    """The world: the real population, boundaries and Gangnam courses; one account per role."""
+    return world["users"]
 
 
 def haversine_m(a: tuple[float, float], b: tuple[float, float]) -> float:

@@ -18,24 +18,23 @@ from django.utils import timezone
 
 from learncity.attendance import services as attendance_services
 from learncity.attendance.models import Attendance, CheckinToken, CompletionEvent
-from learncity.catalog.models import Programme, Schedule, Session
-from learncity.catalog.session_services import sessions_expand
+from learncity.catalog.models import Session
 from learncity.enrollment import services as enrolment
 from learncity.enrollment.models import AuditEvent
-
-from ..attendance.conftest import course, enrol, person, world  # noqa: F401 - module fixture
+from tests.attendance.factories import course, enrol, twin_course
+from tests.learners.factories import citizen
 
 MIN = dt.timedelta(minutes=1)
 STAFF_ROLES = ["admin", "staff", "instructor", "auditor", "outsider", "other_instructor"]
 FORGED = "LC" + "A" * 32
 
 
-def client_of(world: dict[str, Any], who: str) -> Client:  # noqa: F811
+def client_of(world: dict[str, Any], who: str) -> Client:
     client = Client()
     if who == "anonymous":
         return client
     if who == "citizen":
-        learner, _ = person()
+        learner, _ = citizen()
         client.force_login(learner.user)
     else:
         client.force_login(User.objects.get(pk=world[who].user_id))
@@ -66,7 +65,7 @@ _keys = iter(range(1, 10**8))
 # ------------------------------------------------------------------ the kiosk
 
 
-def test_who_may_open_the_kiosk(db, world):  # noqa: F811
+def test_who_may_open_the_kiosk(db, world):
     c = course(world, 0)
     _, actor, application_id = enrol(c)
     token = code_of(actor, application_id)
@@ -100,7 +99,7 @@ def test_who_may_open_the_kiosk(db, world):  # noqa: F811
     assert Attendance.objects.filter(application_id=application_id).count() == 0
 
 
-def test_kiosk_form_checks_in_once_and_says_so(db, world, monkeypatch):  # noqa: F811
+def test_kiosk_form_checks_in_once_and_says_so(db, world, monkeypatch):
     c = course(world, 1)
     session = c["sessions"][0]
     _, actor, application_id = enrol(c)
@@ -133,7 +132,7 @@ def test_kiosk_form_checks_in_once_and_says_so(db, world, monkeypatch):  # noqa:
     assert Attendance.objects.filter(application_id=application_id).count() == 1
 
 
-def test_every_kiosk_refusal_is_shown_and_records_nothing(db, world, monkeypatch):  # noqa: F811
+def test_every_kiosk_refusal_is_shown_and_records_nothing(db, world, monkeypatch):
     c = course(world, 2)
     other = course(world, 3)
     assert other["venue_id"] != c["venue_id"]
@@ -179,7 +178,7 @@ def test_every_kiosk_refusal_is_shown_and_records_nothing(db, world, monkeypatch
     assert Attendance.objects.count() == before
 
 
-def test_phone_check_in_asks_for_the_name_then_a_class(db, world, monkeypatch):  # noqa: F811
+def test_phone_check_in_asks_for_the_name_then_a_class(db, world, monkeypatch):
     c = course(world, 4)
     start = c["sessions"][0].starts_at
     enrol(c, phone="01066664329", birth_year=1950, name="이순자")
@@ -199,31 +198,8 @@ def test_phone_check_in_asks_for_the_name_then_a_class(db, world, monkeypatch): 
     assert Attendance.objects.get(application_id=wanted_app).method == "phone"
 
     # the same person in two classes now at this venue: a choice, then the chosen one
-    schedule = Schedule.objects.select_related("programme").get(pk=c["schedule_id"])
-    twin_programme = Programme.objects.create(
-        institution_id=schedule.programme.institution_id,
-        venue_id=c["venue_id"],
-        title="스마트폰 기초 (pages)",
-        display_title="스마트폰 기초 (pages)",
-        source="manual",
-    )
-    twin = Schedule.objects.create(
-        programme=twin_programme,
-        start_date=schedule.start_date,
-        end_date=schedule.end_date,
-        weekdays=schedule.weekdays,
-        start_time=schedule.start_time,
-        end_time=schedule.end_time,
-        place="2층 소강의실",
-    )
-    twin_offer = enrolment.offer_create(
-        actor=world["admin"],
-        schedule_id=twin.pk,
-        capacity=5,
-        opens_at=c["offer"].opens_at,
-        closes_at=c["offer"].closes_at,
-    )
-    sessions_expand(schedule_id=twin.pk)
+    twin = twin_course(c, actor=world["admin"], title="스마트폰 기초 (pages)")
+    twin_offer = twin["offer"]
     learner, actor, _ = enrol(c, phone="01012348881", birth_year=1944)
     at(monkeypatch, c["offer"].opens_at + MIN)
     second = enrolment.apply(
@@ -232,7 +208,7 @@ def test_phone_check_in_asks_for_the_name_then_a_class(db, world, monkeypatch): 
     at(monkeypatch, start)
     choose = kiosk_post(kiosk, c["venue_id"], phone_tail="8881", birth_year="1944")
     assert choose.status_code == 409 and "수업을 고르세요" in text(choose)
-    twin_session = Session.objects.get(schedule_id=twin.pk, date=c["sessions"][0].date)
+    twin_session = Session.objects.get(schedule_id=twin["schedule_id"], date=c["sessions"][0].date)
     assert f'name="session_id" value="{twin_session.pk}"' in text(choose)
     assert "2층 소강의실" in text(choose)
     picked = kiosk_post(
@@ -249,7 +225,7 @@ def test_phone_check_in_asks_for_the_name_then_a_class(db, world, monkeypatch): 
 # ------------------------------------------------------------------ the roster
 
 
-def test_who_sees_which_roster_page(db, world, monkeypatch):  # noqa: F811
+def test_who_sees_which_roster_page(db, world, monkeypatch):
     c = course(world, 5)
     session = c["sessions"][0]
     learner, _, _ = enrol(c, name="정다운")
@@ -290,7 +266,7 @@ def test_who_sees_which_roster_page(db, world, monkeypatch):  # noqa: F811
     assert learner.name in text(staff.get(f"/staff/sessions/{session.id}/sheet"))
 
 
-def test_marks_by_role_and_hostile_input(db, world, monkeypatch):  # noqa: F811
+def test_marks_by_role_and_hostile_input(db, world, monkeypatch):
     c = course(world, 6)
     other = course(world, 7)
     session = c["sessions"][1]
@@ -335,7 +311,7 @@ def test_marks_by_role_and_hostile_input(db, world, monkeypatch):  # noqa: F811
     assert AuditEvent.objects.filter(action="attendance_marked", application_id=application_id)
 
 
-def test_session_status_and_completion_are_for_managing_staff(db, world, monkeypatch):  # noqa: F811
+def test_session_status_and_completion_are_for_managing_staff(db, world, monkeypatch):
     c = course(world, 8)
     sessions = c["sessions"]
     _, _, application_id = enrol(c)
@@ -388,10 +364,10 @@ def test_session_status_and_completion_are_for_managing_staff(db, world, monkeyp
 # ------------------------------------------------------------------ the learner's code
 
 
-def test_my_applications_show_the_code_card_and_reissue(db, world, monkeypatch):  # noqa: F811
+def test_my_applications_show_the_code_card_and_reissue(db, world, monkeypatch):
     c = course(world, 9, capacity=1)
     learner, actor, application_id = enrol(c)
-    waiting, waiting_actor = person()
+    waiting, waiting_actor = citizen()
     at(monkeypatch, c["offer"].opens_at + MIN)
     waited = enrolment.apply(
         actor=waiting_actor,
@@ -437,7 +413,7 @@ def test_my_applications_show_the_code_card_and_reissue(db, world, monkeypatch):
 
 def test_the_link_in_the_message_shows_the_code_to_its_holder_only_while_it_lives(
     db,
-    world,  # noqa: F811
+    world,
     monkeypatch,
 ):
     from learncity.notifications.models import OutboxMessage

@@ -13,8 +13,7 @@ from django.utils import timezone
 
 from learncity.enrollment.models import Application, Offer
 from learncity.learners.services import learner_sign_up
-
-from ..enrollment.test_enrollment import world  # noqa: F401 - the module fixture: real catalog
+from tests.enrollment.factories import offer_open_now
 
 PASSWORD = "Learn-city-2026!"
 _phones = iter(range(20_000_000, 99_999_999, 7919))
@@ -33,27 +32,12 @@ def citizen(username: str) -> Client:
     return client
 
 
-def open_offer(world: dict[str, Any], index: int, **kw: Any) -> Offer:  # noqa: F811
-    from learncity.enrollment import services
-
-    now = timezone.now()
-    settings: dict[str, Any] = {
-        "capacity": 1,
-        "opens_at": now - dt.timedelta(hours=1),
-        "closes_at": now + dt.timedelta(days=1),
-    }
-    settings.update(kw)
-    schedule_id = world["schedules"][index][0]
-    Offer.objects.filter(schedule_id=schedule_id).delete()
-    return services.offer_create(actor=world["admin"], schedule_id=schedule_id, **settings)
-
-
 def key_of(page: Any) -> str:
     return re.search(r'name="idempotency_key" value="([0-9a-f]{32})"', page.content.decode())[1]
 
 
-def test_programme_page_shows_the_offer_and_login_link_to_a_visitor(db, world):  # noqa: F811
-    offer = open_offer(world, 0, capacity=3)
+def test_programme_page_shows_the_offer_and_login_link_to_a_visitor(db, world):
+    offer = offer_open_now(world, 0, capacity=3)
     page = Client().get(f"/programmes/{offer.programme_id}")
     body = page.content.decode()
     assert page.status_code == 200
@@ -65,8 +49,8 @@ def test_programme_page_shows_the_offer_and_login_link_to_a_visitor(db, world): 
     assert answer["Location"] == f"/accounts/login?next=/programmes/{offer.programme_id}"
 
 
-def test_double_submit_with_the_same_key_makes_one_application(db, world):  # noqa: F811
-    offer = open_offer(world, 1, capacity=2)
+def test_double_submit_with_the_same_key_makes_one_application(db, world):
+    offer = offer_open_now(world, 1, capacity=2)
     kim = citizen("kim-apply")
     page = kim.get(f"/programmes/{offer.programme_id}")
     key = key_of(page)
@@ -87,9 +71,9 @@ def test_double_submit_with_the_same_key_makes_one_application(db, world):  # no
     assert "이미 이 강좌에 신청했습니다" in refused.content.decode()
 
 
-def test_apply_outside_the_window_shows_the_message_with_409(db, world):  # noqa: F811
+def test_apply_outside_the_window_shows_the_message_with_409(db, world):
     now = timezone.now()
-    offer = open_offer(
+    offer = offer_open_now(
         world, 2, opens_at=now + dt.timedelta(days=1), closes_at=now + dt.timedelta(days=2)
     )
     kim = citizen("kim-early")
@@ -103,8 +87,8 @@ def test_apply_outside_the_window_shows_the_message_with_409(db, world):  # noqa
     assert not Application.objects.filter(offer=offer).exists()
 
 
-def test_waitlist_then_cancel_offers_the_place_and_accept_confirms(db, world):  # noqa: F811
-    offer = open_offer(world, 3, capacity=1, accept_hours=24)
+def test_waitlist_then_cancel_offers_the_place_and_accept_confirms(db, world):
+    offer = offer_open_now(world, 3, capacity=1, accept_hours=24)
     kim, lee = citizen("kim-first"), citizen("lee-second")
     url = f"/programmes/{offer.programme_id}"
     kim.post(url + "/apply", {"idempotency_key": key_of(kim.get(url))})
@@ -141,10 +125,10 @@ def test_waitlist_then_cancel_offers_the_place_and_accept_confirms(db, world):  
     assert "대기 1번입니다" in kim.get(rejoined["Location"]).content.decode()
 
 
-def test_an_account_without_a_learner_profile_is_told_so(db, world):  # noqa: F811
+def test_an_account_without_a_learner_profile_is_told_so(db, world):
     from django.contrib.auth.models import User
 
-    offer = open_offer(world, 4)
+    offer = offer_open_now(world, 4)
     User.objects.create_user("staff-only", password=PASSWORD)
     staff = Client()
     staff.login(username="staff-only", password=PASSWORD)

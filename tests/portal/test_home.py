@@ -10,7 +10,10 @@ from learncity.demo.city import demo_city_load
 pytestmark = pytest.mark.django_db
 
 
-def test_home_is_korean_by_default_and_english_on_request(client: Client) -> None:
+def test_home_is_korean_by_default_and_english_on_request(
+    client: Client, empty_database: None
+) -> None:
+    """On an empty database (the world's rows deleted inside the transaction), the demo city."""
     demo_city_load()
     korean = client.get("/")
     assert korean.status_code == 200

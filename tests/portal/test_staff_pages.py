@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -17,67 +17,43 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
-from learncity.catalog.models import Institution, Programme, Schedule
+from learncity.catalog.models import Programme, Schedule
 from learncity.enrollment import services
 from learncity.enrollment.models import LIVE, Application, AuditEvent, Offer
-from learncity.learners.access import Actor, can_read
+from learncity.learners.access import Actor, Scope, allowed
 from learncity.learners.models import Learner, StaffRole
 from learncity.learners.services import learner_sign_up
-
-from ..enrollment.test_enrollment import world  # noqa: F401 - the module fixture: real catalog
+from tests.enrollment.factories import open_now
+from tests.learners.factories import STAFF_IN_AND_OUT_OF_SCOPE
 
 PASSWORD = "Learn-city-2026!"
 _phones = iter(range(30_000_000, 99_999_999, 7919))
 MANAGERS = {"institution_staff", "district_officer", "city_admin"}
 READERS = MANAGERS | {"instructor", "auditor"}
-ROLES = [
-    "instructor",
-    "institution_staff",
-    "other_institution_staff",
-    "district_officer",
-    "other_district_officer",
-    "city_admin",
-    "auditor",
-    "citizen",
-    "anonymous",
-]
+ROLES = [*STAFF_IN_AND_OUT_OF_SCOPE, "citizen", "anonymous"]
 STAFF_ONLY = "직원만 볼 수 있는 페이지입니다"
 
 
-@pytest.fixture(scope="module")
-def campus(world: dict[str, Any], django_db_blocker: Any) -> dict[str, Any]:  # noqa: F811
+@pytest.fixture
+def campus(db: None, world: Mapping[str, Any]) -> dict[str, Any]:
     """The institution (and district) that runs the most real schedules, the ids of those
-    schedules, and another institution."""
-    with django_db_blocker.unblock():
-        runs: Counter[tuple[int, str]] = Counter(
-            (institution, district)
-            for institution, district in Schedule.objects.values_list(
-                "programme__institution_id", "programme__venue__district__code"
-            )
-            if district
-        )
-        (institution, district), _ = runs.most_common(1)[0]
-        schedules = list(
-            Schedule.objects.filter(
-                programme__institution_id=institution, programme__venue__district__code=district
-            )
-            .order_by("id")
-            .values_list("id", flat=True)
-        )
-        # the Gangnam file has one institution: another one, with one schedule, no district
-        other = Institution.objects.create(name="다른 기관 (test)", source="test")
-        programme = Programme.objects.create(
-            institution=other, title="다른 기관 강좌", display_title="다른 기관 강좌"
-        )
-        foreign = Schedule.objects.create(
-            programme=programme, start_date=dt.date(2026, 5, 1), end_date=dt.date(2026, 6, 30)
-        )
+    schedules, and the world's other institution with one schedule of its own, no district
+    (made inside the test's transaction)."""
+    programme = Programme.objects.create(
+        institution_id=world["other_institution"],
+        title="다른 기관 강좌",
+        display_title="다른 기관 강좌",
+    )
+    foreign = Schedule.objects.create(
+        programme=programme, start_date=dt.date(2026, 5, 1), end_date=dt.date(2026, 6, 30)
+    )
+    schedules = list(world["campus_schedules"])
     assert len(schedules) >= 16, "the real catalog gives one institution many schedules"
     return {
-        "institution": institution,
-        "district": district,
+        "institution": world["institution"],
+        "district": world["district"],
         "schedules": schedules,
-        "other_institution": other.pk,
+        "other_institution": world["other_institution"],
         "foreign_schedule": foreign.pk,
         "admin": world["admin"],
     }
@@ -143,16 +119,9 @@ def role_clients(campus: dict[str, Any], tag: str) -> dict[str, Client]:
 
 
 def open_offer(campus: dict[str, Any], index: int, **kw: Any) -> Offer:
-    now = timezone.now()
-    settings: dict[str, Any] = {
-        "capacity": 2,
-        "opens_at": now - dt.timedelta(hours=1),
-        "closes_at": now + dt.timedelta(days=1),
-    }
-    settings.update(kw)
-    schedule_id = campus["schedules"][index]
-    Offer.objects.filter(schedule_id=schedule_id).delete()
-    return services.offer_create(actor=campus["admin"], schedule_id=schedule_id, **settings)
+    """An offer open now (two places) on the campus's index-th schedule."""
+    kw.setdefault("capacity", 2)
+    return open_now(campus["schedules"][index], actor=campus["admin"], **kw)
 
 
 def closed_lottery(campus: dict[str, Any], index: int, entrants: int = 3) -> Offer:
@@ -219,7 +188,7 @@ def is_login_redirect(answer: Any, path: str) -> bool:
 # ------------------------------------------------------------------ who sees what
 
 
-def test_each_role_sees_the_pages_it_may_and_no_more(db, world, campus):  # noqa: F811
+def test_each_role_sees_the_pages_it_may_and_no_more(db, world, campus):
     offer = open_offer(campus, 0, capacity=3, desk_seats=1)
     owner = person("owner-get")
     services.apply(
@@ -273,7 +242,7 @@ def test_each_role_sees_the_pages_it_may_and_no_more(db, world, campus):  # noqa
             assert f"?schedule={free}" not in text(answers["picker"]), role
 
 
-def test_the_list_is_exactly_what_can_read_allows(db, world, campus):  # noqa: F811
+def test_the_list_is_exactly_what_can_read_allows(db, world, campus):
     """For each role, the listed offers are those permissions.can_read allows (here: one
     offer of the campus institution and one of another institution)."""
     ours = open_offer(campus, 0)
@@ -292,11 +261,12 @@ def test_the_list_is_exactly_what_can_read_allows(db, world, campus):  # noqa: F
         body = text(client.get("/staff/offers?page=1"))
         user = User.objects.get(username=f"{PREFIX[role]}-list")
         for offer in (ours, theirs):
-            expected = can_read(Actor(user.pk), offer.institution_id, offer.district_code)
+            scope = Scope(institution_id=offer.institution_id, district_code=offer.district_code)
+            expected = allowed(Actor(user.pk), "enrollment.offer_read", scope)
             assert (f'data-testid="offer-{offer.pk}"' in body) == expected, (role, offer.pk)
 
 
-def test_list_filters_by_window_and_state_and_pages(db, world, campus):  # noqa: F811
+def test_list_filters_by_window_and_state_and_pages(db, world, campus):
     now = timezone.now()
     Offer.objects.all().delete()
     upcoming = open_offer(
@@ -346,7 +316,7 @@ def test_list_filters_by_window_and_state_and_pages(db, world, campus):  # noqa:
 # ------------------------------------------------------------------ every role, every POST
 
 
-def test_every_role_against_every_state_changing_post(db, world, campus):  # noqa: F811
+def test_every_role_against_every_state_changing_post(db, world, campus):
     """Allowed (the institution's staff, the district's officer, the city administrator)
     and forbidden (everyone else: 403, anonymous: sign in) for opening an offer, a desk
     application, cancelling on behalf and drawing the lottery; nothing changes when refused."""
@@ -420,7 +390,7 @@ def test_every_role_against_every_state_changing_post(db, world, campus):  # noq
     assert Offer.objects.get(pk=offer.pk).general_taken == 0
 
 
-def test_posts_need_csrf_and_gets_change_nothing(db, world, campus):  # noqa: F811
+def test_posts_need_csrf_and_gets_change_nothing(db, world, campus):
     offer = open_offer(campus, 0)
     lottery = closed_lottery(campus, 1)
     admin = User.objects.get(pk=campus["admin"].user_id)
@@ -442,7 +412,7 @@ def test_posts_need_csrf_and_gets_change_nothing(db, world, campus):  # noqa: F8
 # ------------------------------------------------------------------ opening an offer
 
 
-def test_opening_an_offer_names_each_bad_field(db, world, campus):  # noqa: F811
+def test_opening_an_offer_names_each_bad_field(db, world, campus):
     client = staff("open-staff", "institution_staff", institution_id=campus["institution"])
     schedule_id = campus["schedules"][3]
     Offer.objects.filter(schedule_id=schedule_id).delete()
@@ -531,7 +501,7 @@ def test_opening_an_offer_names_each_bad_field(db, world, campus):  # noqa: F811
 
 def test_desk_finds_by_phone_in_any_format_and_a_double_submit_is_one_application(
     db,
-    world,  # noqa: F811
+    world,
     campus,
 ):
     offer = open_offer(campus, 4, capacity=2, desk_seats=1)
@@ -566,7 +536,7 @@ def test_desk_finds_by_phone_in_any_format_and_a_double_submit_is_one_applicatio
     assert Application.objects.filter(offer=offer).count() == 1
 
 
-def test_desk_seats_then_general_then_the_waiting_list(db, world, campus):  # noqa: F811
+def test_desk_seats_then_general_then_the_waiting_list(db, world, campus):
     offer = open_offer(campus, 5, capacity=2, desk_seats=1)
     client = staff("desk-seats", "district_officer", district_code=campus["district"])
     desk = f"/staff/offers/{offer.pk}/desk"
@@ -596,7 +566,7 @@ def test_desk_seats_then_general_then_the_waiting_list(db, world, campus):  # no
     assert 'data-testid="desk-seats">1 / 1<' in detail
 
 
-def test_desk_lookup_asks_for_more_and_never_guesses(db, world, campus):  # noqa: F811
+def test_desk_lookup_asks_for_more_and_never_guesses(db, world, campus):
     offer = open_offer(campus, 6)
     first = person("twin-1", name="이민수", birth_year=1948, phone="010-3000-1111")
     person("twin-2", name="이민수", birth_year=1948, phone="010-3000-2222")
@@ -645,7 +615,7 @@ def test_desk_lookup_asks_for_more_and_never_guesses(db, world, campus):  # noqa
     assert not Application.objects.filter(offer=offer).exists()
 
 
-def test_desk_refusals_have_their_status(db, world, campus):  # noqa: F811
+def test_desk_refusals_have_their_status(db, world, campus):
     now = timezone.now()
     early = open_offer(
         campus, 7, opens_at=now + dt.timedelta(days=1), closes_at=now + dt.timedelta(days=2)
@@ -672,7 +642,7 @@ def test_desk_refusals_have_their_status(db, world, campus):  # noqa: F811
 # ------------------------------------------------------------------ one offer: lists, cancel
 
 
-def test_offer_page_lists_queue_offered_cancelled_and_the_audit_log(db, world, campus):  # noqa: F811
+def test_offer_page_lists_queue_offered_cancelled_and_the_audit_log(db, world, campus):
     offer = open_offer(campus, 9, capacity=1, accept_hours=24)
     people = [person(f"queue-{n}", name=f"최{n}") for n in range(3)]
     applied = [
@@ -722,7 +692,7 @@ def test_offer_page_lists_queue_offered_cancelled_and_the_audit_log(db, world, c
     assert "찾을 수 없습니다" in text(client.get("/staff/offers/999999999"))
 
 
-def test_draw_and_replay_on_the_offer_page(db, world, campus):  # noqa: F811
+def test_draw_and_replay_on_the_offer_page(db, world, campus):
     now = timezone.now()
     offer = open_offer(
         campus, 11, capacity=2, method="lottery", closes_at=now + dt.timedelta(days=1)
@@ -771,7 +741,7 @@ def test_draw_and_replay_on_the_offer_page(db, world, campus):  # noqa: F811
     assert nothing.status_code == 409 and "nothing to draw" in text(nothing)
 
 
-def test_the_account_menu_links_the_staff_area_for_staff_only(db, world, campus):  # noqa: F811
+def test_the_account_menu_links_the_staff_area_for_staff_only(db, world, campus):
     member = staff("menu-staff", "auditor")
     assert 'href="/staff/offers"' in text(member.get("/"))
     citizen = Client()

@@ -9,8 +9,7 @@ from django.test import Client
 
 from learncity.learners.services import api_token_create
 from learncity.records import credentials, services
-
-from .conftest import completed
+from tests.records.factories import completed
 
 
 def api(actor) -> Client:

@@ -18,14 +18,8 @@ from learncity.learners.models import Learner
 from learncity.notifications.models import OutboxMessage
 from learncity.records import credentials, services
 from learncity.records.models import Credential, RecordEntry
-
-from .conftest import completed
-
-
-def client_of(actor) -> Client:
-    client = Client()
-    client.force_login(User.objects.get(pk=actor.user_id))
-    return client
+from tests.clients import signed_in as client_of
+from tests.records.factories import completed
 
 
 @pytest.fixture

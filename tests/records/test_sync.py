@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import json
-import threading
-from typing import Any
 
 import pytest
-from django.db import connection
 from typer.testing import CliRunner
 
 from learncity.attendance.selectors import completion_events
 from learncity.cli import app
 from learncity.records import selectors, services
 from learncity.records.models import Credential, RecordEntry
-
-from .conftest import completed, person
+from tests.concurrency import in_threads
+from tests.records.factories import City, completed, person
 
 
 def test_an_entry_per_completion_with_hours_and_flags(city):
@@ -85,29 +82,14 @@ def test_cli_records_sync(city):
     assert json.loads(again.output)["entries"] == 0
 
 
-@pytest.mark.django_db(transaction=True)
-def test_two_syncs_at_once_take_each_completion_once(city):
+@pytest.mark.race
+def test_two_syncs_at_once_take_each_completion_once(committed, keys):
     """Two workers (a cron run and the roster's button) sync at the same moment: every
     completion becomes one entry and one credential, none twice, none lost."""
+    city = City()
     for n in range(6):
         completed(city, name=f"동시{n}", title=f"동시 강좌 {n}")
-    barrier = threading.Barrier(2)
-    results: list[Any] = [None, None]
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = services.records_sync(batch=2)
-        except Exception as exc:  # the test reports it below
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = in_threads(2, lambda _: services.records_sync(batch=2))
     assert all(isinstance(r, dict) for r in results), results
     assert sum(r["entries"] for r in results) == 6
     assert sum(r["credentials"] for r in results) == 6

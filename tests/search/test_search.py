@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +16,9 @@ from django.test import Client
 from typer.testing import CliRunner
 
 from learncity.algorithms import search_text
-from learncity.catalog.importer import catalog_import
 from learncity.catalog.models import Institution, Programme
 from learncity.cli import app
-from learncity.search.models import SearchDocument, SearchTerm
+from learncity.search.models import SearchDocument
 from learncity.search.selectors import SearchInputError, SearchParams, programme_search
 from learncity.search.services import search_index
 
@@ -28,20 +27,12 @@ SUITE = json.loads((REPO / "bench" / "data" / "relevance.json").read_text(encodi
 TODAY = dt.date(2026, 4, 10)
 
 
-@pytest.fixture(scope="module")
-def catalog(
-    django_db_setup: None, django_db_blocker: Any, real_regions: Any, shared_data: Path
-) -> Iterator[dict[str, Any]]:
-    """The real catalog imported and indexed once for this module, removed afterwards."""
-    with django_db_blocker.unblock():
-        report = catalog_import(paths=[shared_data / "courses" / "gangnam-2026-04.csv"])
-        index = search_index()
-        titles = dict(Programme.objects.values_list("id", "title"))
-    yield {"report": report, "index": index, "titles": titles}
-    with django_db_blocker.unblock():
-        Programme.objects.all().delete()
-        Institution.objects.all().delete()
-        SearchTerm.objects.all().delete()
+@pytest.fixture
+def catalog(db: None, world: Mapping[str, Any], shared_data: Path) -> dict[str, Any]:
+    """The world's real catalog, imported and indexed once for the session, and the titles
+    of its programmes."""
+    titles = dict(Programme.objects.values_list("id", "title"))
+    return {"report": world["import"], "index": world["index"], "titles": titles}
 
 
 def ids(q: str, **filters: Any) -> list[int]:

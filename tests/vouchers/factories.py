@@ -1,51 +1,40 @@
-"""Small fixtures of the vouchers tests: an institution, people, staff and a programme."""
+"""Voucher programmes and issued vouchers; people and places come from the learners' and the
+catalog's factories."""
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from typing import Any
-
-from django.contrib.auth.models import User
-from django.utils import timezone
 
 from learncity.catalog.models import Institution, Programme
 from learncity.learners.access import Actor
 from learncity.learners.models import Learner, StaffRole
 from learncity.vouchers import services
+from tests.catalog.factories import institution
+from tests.catalog.factories import programme as catalog_programme
+from tests.learners.factories import citizen, number, staff
+
+__all__ = [
+    "NOW",
+    "admin",
+    "course",
+    "institution",
+    "issued",
+    "person",
+    "programme",
+    "project",
+    "staff",
+]
 
 NOW = dt.datetime(2026, 4, 20, 10, 0, tzinfo=dt.UTC)
-_numbers = itertools.count(1)
-
-
-def number() -> int:
-    return next(_numbers)
-
-
-def institution(name: str = "") -> Institution:
-    return Institution.objects.create(name=name or f"평생학습관 {number()}")
 
 
 def course(place: Institution, fee: int = 90_000) -> Programme:
-    title = f"스마트폰 활용 {number()}"
-    return Programme.objects.create(
-        institution=place, title=title, display_title=title, fee_krw=fee
-    )
+    return catalog_programme(place, fee_krw=fee)
 
 
-def person(birth_year: int = 1980, **flags: Any) -> tuple[Learner, Actor]:
-    n = number()
-    user = User.objects.create_user(f"vouch{n}", password="x-Voucher-2026")
-    learner = Learner.objects.create(
-        user=user, name=f"시민{n}", birth_year=birth_year, phone=f"0109{n:07d}", **flags
-    )
-    return learner, Actor(user.pk)
-
-
-def staff(role: str, **scope: Any) -> Actor:
-    user = User.objects.create_user(f"staff{number()}", password="x-Staff-2026")
-    StaffRole.objects.create(user=user, role=role, **scope)
-    return Actor(user.pk)
+def person(birth_year: int = 1980, **fields: Any) -> tuple[Learner, Actor]:
+    return citizen(birth_year=birth_year, **fields)
 
 
 def admin() -> Actor:
@@ -84,5 +73,20 @@ def issued(actor: Actor, made: Any, learner: Learner, now: dt.datetime = NOW) ->
     return outcome.voucher_id
 
 
-def localnow() -> dt.datetime:
-    return timezone.now()
+def project(
+    actor: Actor,
+    name: str,
+    amount: int,
+    *,
+    lines: list[tuple[str, str, int]] | None = None,
+    **kwargs: Any,
+) -> Any:
+    """A funded project over 2026, with one operations line of the whole amount unless
+    other lines are given."""
+    settings: dict[str, Any] = {
+        "starts_on": dt.date(2026, 1, 1),
+        "ends_on": dt.date(2026, 12, 31),
+        "lines": [("운영", "operations", amount)] if lines is None else lines,
+    }
+    settings.update(kwargs)
+    return services.project_create(actor=actor, name=name, amount_krw=amount, **settings)

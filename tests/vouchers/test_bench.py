@@ -3,35 +3,28 @@ and the invariants it reports."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
+
+import pytest
+
+from tests.bench.command import bench_json
 
 REPO = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 def test_bench_ledger_small_run(tmp_path):
-    env = {
-        **os.environ,
-        "LEARNCITY_LEDGER_VOUCHERS": "3",
-        "LEARNCITY_LEDGER_PARALLEL": "12",
-        "LEARNCITY_LEDGER_COVERS": "4",
-        "LEARNCITY_BENCH_DIR": str(REPO / "bench"),
-        "LEARNCITY_HOME": str(tmp_path),
-        "LEARNCITY_DATABASE_URL": f"sqlite:///{tmp_path / 'caller.sqlite3'}",
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "learncity", "bench", "ledger", "--db", "sqlite", "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
+    figures = bench_json(
+        "ledger",
+        env={
+            "LEARNCITY_LEDGER_VOUCHERS": "3",
+            "LEARNCITY_LEDGER_PARALLEL": "12",
+            "LEARNCITY_LEDGER_COVERS": "4",
+            "LEARNCITY_HOME": str(tmp_path),
+            "LEARNCITY_DATABASE_URL": f"sqlite:///{tmp_path / 'caller.sqlite3'}",
+        },
         timeout=300,
-        check=False,
     )
-    assert done.returncode == 0, done.stderr[-2000:]
-    figures = json.loads(done.stdout.strip().splitlines()[-1])
     assert figures["attempts"] == 36
     assert figures["succeeded"] == figures["expected"] == 12
     assert figures["refused_insufficient_balance"] == 24 and figures["errors"] == 0

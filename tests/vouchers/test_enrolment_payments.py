@@ -22,7 +22,7 @@ from learncity.learners.services import api_token_create
 from learncity.notifications.models import OutboxMessage
 from learncity.vouchers import errors, selectors, services
 
-from .factories import NOW, admin, course, institution, issued, person, programme
+from .factories import NOW, course, issued, person
 from .test_services import audit_is_clean, snapshot
 
 OPEN = NOW - dt.timedelta(days=1)
@@ -47,24 +47,9 @@ def _offer(actor: Any, lesson: Any, **kwargs: Any) -> Offer:
 
 
 @pytest.fixture
-def world(db):
-    city = admin()
-    place = institution("강남구평생학습관")
-    other = institution("등록 안 된 학원")
-    lesson = course(place, fee=90_000)
-    made = programme(city, place)
-    learner, citizen = person(1980)
-    return {
-        "admin": city,
-        "place": place,
-        "other": other,
-        "course": lesson,
-        "programme": made,
-        "learner": learner,
-        "citizen": citizen,
-        "voucher": issued(city, made, learner),
-        "offer": _offer(city, lesson),
-    }
+def world(holder: dict[str, Any]) -> dict[str, Any]:
+    """The vouchers' holder (tests/vouchers/conftest.py) and an offer of its course."""
+    return {**holder, "offer": _offer(holder["admin"], holder["course"])}
 
 
 def _apply(world: dict[str, Any], key: str = "apply-voucher-1", **kw: Any) -> Any:

@@ -8,15 +8,16 @@ import io
 
 import openpyxl
 import pytest
-from django.contrib.auth.models import User
 from django.test import Client
 
 from learncity.learners.models import StaffRole
 from learncity.portal.vouchers import _cell
 from learncity.vouchers import services
 from learncity.vouchers.models import LedgerTransaction
+from tests.clients import signed_in as client_of
 
 from .factories import NOW, admin, course, institution, issued, person, programme, staff
+from .factories import project as project_of
 
 JUNE = dt.datetime(2026, 6, 2, tzinfo=dt.UTC)
 
@@ -39,15 +40,7 @@ def world(db):
         now=NOW,
         acting_for_learner_id=learner.pk,
     )
-    project = services.project_create(
-        actor=city,
-        name="구 평생학습 사업",
-        amount_krw=30_000_000,
-        district_code="1168000000",
-        starts_on=dt.date(2026, 1, 1),
-        ends_on=dt.date(2026, 12, 31),
-        lines=[("운영", "operations", 30_000_000)],
-    )
+    project = project_of(city, "구 평생학습 사업", 30_000_000, district_code="1168000000")
     return {
         "admin": city,
         "place": place,
@@ -58,12 +51,6 @@ def world(db):
         "paid": paid,
         "project": project,
     }
-
-
-def client_of(actor) -> Client:
-    client = Client()
-    client.force_login(User.objects.get(pk=actor.user_id))
-    return client
 
 
 def test_my_vouchers_page_shows_balance_and_history(world):

@@ -5,11 +5,9 @@ rule, expire, settle; every bad input of issue 7 refused with its code and nothi
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from learncity.algorithms.ledger import CourseProgress
 from learncity.core.errors import LearncityError, NotFound
@@ -17,8 +15,10 @@ from learncity.learners.models import StaffRole
 from learncity.records.models import RecordEntry
 from learncity.vouchers import errors, selectors, services
 from learncity.vouchers.models import Account, LedgerTransaction, Posting, Voucher
+from tests.concurrency import in_threads
 
 from .factories import NOW, admin, course, institution, issued, person, programme, staff
+from .factories import project as project_of
 
 MAY = dt.datetime(2026, 5, 10, 10, 0, tzinfo=dt.UTC)
 JUNE = dt.datetime(2026, 6, 2, 10, 0, tzinfo=dt.UTC)
@@ -42,24 +42,9 @@ def audit_is_clean() -> None:
 
 
 @pytest.fixture
-def world(db):
-    city = admin()
-    place = institution("강남구평생학습관")
-    other = institution("등록 안 된 학원")
-    lesson = course(place, fee=90_000)
-    made = programme(city, place)
-    learner, citizen = person(1980)
-    voucher_id = issued(city, made, learner)
-    return {
-        "admin": city,
-        "place": place,
-        "other": other,
-        "course": lesson,
-        "programme": made,
-        "learner": learner,
-        "citizen": citizen,
-        "voucher": voucher_id,
-    }
+def world(holder: dict[str, Any]) -> dict[str, Any]:
+    """The vouchers' holder (tests/vouchers/conftest.py)."""
+    return holder
 
 
 def redeem(world: dict[str, Any], amount: int, key: str, **kw: Any) -> services.Outcome:
@@ -447,44 +432,15 @@ def test_project_budget_spend_and_costs(world):
             ends_on=dt.date(2026, 2, 1),
             lines=[],
         )
-    district = services.project_create(
-        actor=officer,
-        name="강남구 평생학습 사업",
-        amount_krw=27_000_000,
-        district_code="1168000000",
-        starts_on=dt.date(2026, 1, 1),
-        ends_on=dt.date(2026, 12, 31),
-        lines=[("운영", "operations", 27_000_000)],
-    )
+    district = project_of(officer, "강남구 평생학습 사업", 27_000_000, district_code="1168000000")
     assert selectors.project_budget(district.pk)["remaining_krw"] == 27_000_000
 
 
 # ------------------------------------------------------------------ concurrency
 
 
-def _in_threads(count: int, work: Any) -> list[Any]:
-    results: list[Any] = [None] * count
-    barrier = threading.Barrier(count)
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = work(index)
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
-@pytest.mark.django_db(transaction=True)
-def test_fifty_parallel_redemptions_against_a_voucher_that_covers_ten():
+@pytest.mark.race
+def test_fifty_parallel_redemptions_against_a_voucher_that_covers_ten(committed):
     city = admin()
     place = institution()
     made = programme(city, place, amount=100_000)
@@ -502,7 +458,7 @@ def test_fifty_parallel_redemptions_against_a_voucher_that_covers_ten():
             acting_for_learner_id=learner.pk,
         )
 
-    results = _in_threads(50, pay)
+    results = in_threads(50, pay)
     succeeded = [r for r in results if isinstance(r, services.Outcome)]
     refused = [r for r in results if isinstance(r, errors.InsufficientBalance)]
     assert len(succeeded) == 10, [r for r in results if not isinstance(r, services.Outcome)][:3]
@@ -512,7 +468,7 @@ def test_fifty_parallel_redemptions_against_a_voucher_that_covers_ten():
     assert LedgerTransaction.objects.filter(kind="redeem").count() == 10
     audit_is_clean()
     # the same 50 requests again (retries): nothing changes
-    again = _in_threads(50, pay)
+    again = in_threads(50, pay)
     assert sum(isinstance(r, services.Outcome) and r.replayed for r in again) == 10
     assert LedgerTransaction.objects.filter(kind="redeem").count() == 10
 

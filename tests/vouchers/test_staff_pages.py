@@ -25,19 +25,15 @@ from learncity.vouchers.models import (
     Voucher,
     VoucherProgramme,
 )
+from tests.clients import signed_in as client_of
 
 from .factories import admin, institution, issued, person, programme, staff
+from .factories import project as project_of
 
 GANGNAM = "1168000000"
 SEOCHO = "1165000000"
 PROGRAMMES = "/staff/vouchers/programmes"
 PROJECTS = "/staff/projects"
-
-
-def client_of(actor: Any) -> Client:
-    client = Client()
-    client.force_login(User.objects.get(pk=actor.user_id))
-    return client
 
 
 def _today() -> dt.date:
@@ -52,12 +48,6 @@ def _period() -> dict[str, dt.date]:
     }
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    """The factories set passwords; hashing them slowly is not what these tests test."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def world(db: Any) -> dict[str, Any]:
     city = admin()
@@ -69,25 +59,15 @@ def world(db: Any) -> dict[str, Any]:
     )
     seocho = programme(city, code="sc-2026", name="서초 이용권", district_code=SEOCHO, **_period())
     learner, citizen = person()
-    project = services.project_create(
-        actor=city,
-        name="강남구 평생학습 사업",
+    project = project_of(
+        city,
+        "강남구 평생학습 사업",
+        30_000_000,
         funder="교육부",
-        amount_krw=30_000_000,
         district_code=GANGNAM,
-        starts_on=dt.date(2026, 1, 1),
-        ends_on=dt.date(2026, 12, 31),
         lines=[("강사비", "instructors", 10_000_000), ("이용권", "vouchers", 20_000_000)],
     )
-    seocho_project = services.project_create(
-        actor=city,
-        name="서초구 학습 사업",
-        amount_krw=5_000_000,
-        district_code=SEOCHO,
-        starts_on=dt.date(2026, 1, 1),
-        ends_on=dt.date(2026, 12, 31),
-        lines=[("운영", "operations", 5_000_000)],
-    )
+    seocho_project = project_of(city, "서초구 학습 사업", 5_000_000, district_code=SEOCHO)
     return {
         "admin": city,
         "officer": staff(StaffRole.Role.DISTRICT_OFFICER, district_code=GANGNAM),
@@ -682,13 +662,8 @@ def test_expense_of_another_districts_project_is_refused(world):
 
 
 def test_expense_page_of_a_project_with_only_voucher_lines(world):
-    only_vouchers = services.project_create(
-        actor=world["admin"],
-        name="이용권만 있는 사업",
-        amount_krw=1_000_000,
-        starts_on=dt.date(2026, 1, 1),
-        ends_on=dt.date(2026, 12, 31),
-        lines=[("학습비", "vouchers", 1_000_000)],
+    only_vouchers = project_of(
+        world["admin"], "이용권만 있는 사업", 1_000_000, lines=[("학습비", "vouchers", 1_000_000)]
     )
     page = client_of(world["admin"]).get(f"{PROJECTS}/{only_vouchers.pk}/expenses/new")
     assert page.status_code == 200

@@ -3,8 +3,9 @@ council meetings, ordinances and study groups that officers enter per year, for 
 (region code "") or one district. The platform cannot count these; the report shows them
 next to the computed indicators.
 
-Who may enter them: a city administrator for the city and any district, a district officer
-for their own district. Everyone else is refused."""
+Who may enter them (the access policy's `analytics.delivery_enter`): a city administrator
+for the city and any district, a district officer for their own district. Everyone else is
+refused."""
 
 from __future__ import annotations
 
@@ -15,8 +16,7 @@ from django.db import transaction
 
 from learncity.analytics.models import DeliveryInput
 from learncity.core.errors import DomainError
-from learncity.learners.access import Actor
-from learncity.learners.selectors import staff_roles_of
+from learncity.learners.access import Actor, Scope, require
 
 YEAR_MIN = 2000
 YEAR_MAX = 2100
@@ -117,15 +117,6 @@ def _count(name: str, value: Any) -> int:
     return int(value)
 
 
-def _may_enter(actor: Actor, region_code: str) -> bool:
-    for role, _, district in staff_roles_of(actor.user_id):
-        if role == "city_admin":
-            return True
-        if role == "district_officer" and region_code and district == region_code:
-            return True
-    return False
-
-
 def delivery_input_get(year: int, region_code: str | None = None) -> Delivery:
     """The inputs of a year for the city (None or "") or a district; zeros with
     `entered=False` when nothing was entered."""
@@ -168,11 +159,15 @@ def delivery_input_save(
         raise DeliveryInputInvalid(
             f"알 수 없는 항목 · unknown fields: {', '.join(unknown)}", details={"fields": unknown}
         )
-    if not _may_enter(actor, code):
-        raise DeliveryInputForbidden(
+    require(
+        actor,
+        "analytics.delivery_enter",
+        Scope(district_code=code),
+        refusal=DeliveryInputForbidden(
             "이 지역의 추진체계 자료를 입력할 권한이 없습니다 · "
             "you may not enter the delivery inputs of this region"
-        )
+        ),
+    )
     values: dict[str, Any] = {}
     for name, value in fields.items():
         if name == "notes":

@@ -19,7 +19,6 @@ title_en, svg}], notes}``."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import io
 import math
 import re
@@ -33,6 +32,7 @@ from learncity.analytics import delivery, lookalike
 from learncity.analytics.indicators import DIMENSIONS
 from learncity.analytics.maps import areas_below, choropleth
 from learncity.analytics.selectors import Filters, indicator_definitions, indicator_values
+from learncity.analytics.survey import survey_results
 from learncity.core.errors import DomainError
 
 FORMATS = ("pdf", "xlsx", "html")
@@ -332,14 +332,7 @@ def _lookalike_section(district_code: str | None) -> dict[str, Any]:
 
 
 def _survey_section(year: int, district_code: str | None) -> dict[str, Any] | None:
-    try:
-        survey = importlib.import_module("learncity.analytics.survey")
-    except ImportError:
-        return None
-    results_of = getattr(survey, "survey_results", None)
-    if results_of is None:
-        return None
-    results = results_of("category", Filters(year=year, district_code=district_code))
+    results = survey_results("category", Filters(year=year, district_code=district_code))
     items = ("overall", "content", "instructor", "venue", "recommend")
     rows = []
     for row in results:
@@ -377,14 +370,11 @@ def _survey_section(year: int, district_code: str | None) -> dict[str, Any] | No
 
 
 def _planning_section(year: int) -> dict[str, Any] | None:
-    try:
-        planning = importlib.import_module("learncity.planning.services")
-    except ImportError:
-        return None
-    section_of = getattr(planning, "report_section", None)
-    if section_of is None:
-        return None
-    section: dict[str, Any] = section_of(year=year)
+    # planning stands below analytics; imported here, when a report is built, because it
+    # loads the routing and optimisation libraries the other pages never need
+    from learncity.planning.services import report_section
+
+    section: dict[str, Any] | None = report_section(year=year)
     return section
 
 

@@ -14,18 +14,35 @@ from typing import Any
 from django.utils import timezone
 
 from learncity.algorithms import indicators as compute
+from learncity.algorithms.access_policy import in_area
 from learncity.analytics.indicators import REGISTRY, IndicatorDef, indicator_registry
 from learncity.analytics.snapshot import snapshot_get
 from learncity.core.errors import DomainError, NotFound
+from learncity.learners.access import (
+    NOBODY,
+    WHOLE,
+    Actor,
+    Reach,
+    Roles,
+    Scope,
+    allowed,
+    reach_of,
+    roles_of,
+)
 
 __all__ = [
     "BreakdownRow",
+    "ConsoleForbidden",
+    "ConsoleScope",
+    "Drilldown",
     "Filters",
     "IndicatorDef",
     "IndicatorFilterError",
     "IndicatorValue",
+    "console_scope",
     "indicator_definitions",
     "indicator_drilldown",
+    "indicator_drilldown_for",
     "indicator_values",
 ]
 
@@ -267,3 +284,153 @@ def _programme_rows(
             }
         )
     return rows
+
+
+# ------------------------------------------------------------------ the console's scope
+
+
+class ConsoleForbidden(DomainError):
+    """Outside the staff member's scope: the page answers 403 with these words."""
+
+    code = "forbidden"
+    http_status = 403
+
+
+@dataclass(frozen=True)
+class ConsoleScope:
+    """Who sees what in the console (콘솔 열람 범위): the access policy's `console.view`.
+
+    - city administrator and auditor: the whole city, every district's detail;
+    - district officer: their own district's detail only, with its neighbourhoods (and a city
+      with wards, its wards): other districts never appear, not even in a breakdown (the
+      pages show the city total next to theirs);
+    - institution staff and instructors: their own institution's programmes;
+    - everyone else (citizens, anonymous): refused.
+
+    `narrow` turns a request's filters into the filters the selectors get: a district
+    officer asking for another district, or institution staff for another institution, is
+    refused (ConsoleForbidden, 403), and one asking for nothing gets their own district or
+    institution."""
+
+    city: bool  # city administrator or auditor: every district
+    districts: frozenset[str]  # district officer
+    institutions: frozenset[int]  # institution staff, instructors
+    city_admin: bool = False  # enters the city's own delivery inputs
+    # the districts' own areas: wards of a city with wards and every neighbourhood below
+    areas: frozenset[str] = field(default=frozenset())
+    roles: Roles = NOBODY  # what the scope was read from: the other console actions ask it
+
+    @property
+    def has_role(self) -> bool:
+        return self.city or bool(self.districts) or bool(self.institutions)
+
+    @property
+    def label(self) -> tuple[str, str]:
+        if self.city:
+            return ("시 전체", "whole city")
+        if self.districts:
+            return ("담당 시·군·구", "your district")
+        return ("소속 기관", "your institution")
+
+    def may(self, action: str, scope: Scope = WHOLE) -> bool:
+        """The policy's answer for another console action (delivery inputs, the report)."""
+        return allowed(self.roles, action, scope)
+
+    def reach(self, action: str) -> Reach:
+        return reach_of(self.roles, action)
+
+    def sees_district(self, code: str | None) -> bool:
+        return self.city or bool(code and code in self.districts)
+
+    def sees_region(self, code: str | None) -> bool:
+        """A district, or an area below it: its neighbourhoods (the first five digits name the
+        district) and, for a city with wards (구를 둔 시), the wards and their neighbourhoods."""
+        if self.city:
+            return True
+        return in_area(code or "", self.districts, self.areas)
+
+    def narrow(
+        self, district_code: str | None, institution_id: int | None
+    ) -> tuple[str | None, int | None]:
+        """The district and institution a page may show for what was asked."""
+        if self.city:
+            return district_code, institution_id
+        if self.districts:
+            if district_code and not self.sees_region(district_code):
+                raise ConsoleForbidden(
+                    "담당하지 않는 시·군·구입니다 · this district is outside your scope"
+                )
+            return district_code or min(self.districts), institution_id
+        if institution_id is not None and institution_id not in self.institutions:
+            raise ConsoleForbidden("소속 기관이 아닙니다 · this institution is outside your scope")
+        return district_code, institution_id if institution_id is not None else min(
+            self.institutions
+        )
+
+    def visible_breakdown(self, rows: list[BreakdownRow], level: str) -> list[BreakdownRow]:
+        """The breakdown rows of one level that the scope may see."""
+        return [r for r in rows if r.level == level and self.sees_region(r.region_code)]
+
+    def visible_clusters(self, clusters: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Look-alike clusters: institution staff see those with a programme of theirs."""
+        if self.city or self.districts:
+            return clusters
+        return [
+            c
+            for c in clusters
+            if any(p.get("institution_id") in self.institutions for p in c["programmes"])
+        ]
+
+
+def console_scope(actor: Actor) -> ConsoleScope:
+    """The console scope of a signed-in person (their roles in one query; a district
+    officer's areas below their district from the regions)."""
+    from learncity.analytics.maps import areas_below
+
+    roles = roles_of(actor)
+    reach = reach_of(roles, "console.view")
+    districts = reach.all_districts
+    return ConsoleScope(
+        city=reach.everywhere,
+        districts=districts,
+        institutions=reach.institutions,
+        city_admin=allowed(roles, "analytics.delivery_enter"),
+        areas=areas_below(districts) if districts and not reach.everywhere else frozenset(),
+        roles=roles,
+    )
+
+
+@dataclass(frozen=True)
+class Drilldown:
+    level: str
+    parent: str | None
+    value: IndicatorValue | None
+    rows: list[dict[str, Any]]
+
+
+def indicator_drilldown_for(
+    scope: ConsoleScope, indicator_id: str, filters: Filters, *, level: str, parent: str | None
+) -> Drilldown:
+    """An indicator's value and drill-down rows as the console shows them to `scope`: a
+    district officer starts at their district's neighbourhoods, is refused another area's
+    detail (ConsoleForbidden) and sees no row outside their district. Region rows carry
+    `region_code` and `region_name`."""
+    if not scope.city and scope.districts:
+        if level == "district":
+            level, parent = "neighbourhood", parent or filters.district_code
+        if level == "programme" and parent is None:
+            parent = filters.district_code
+        if parent is not None and not scope.sees_region(parent):
+            raise ConsoleForbidden(
+                "담당하지 않는 지역의 세부 자료입니다 · this area's detail is outside your scope"
+            )
+    found = indicator_values(filters, ids=[indicator_id], breakdown=False)
+    rows = [
+        {**row, "region_code": row.get("code"), "region_name": row.get("name")}
+        if level != "programme"
+        else dict(row)
+        for row in indicator_drilldown(indicator_id, filters, level, parent)
+    ]
+    if scope.districts and not scope.city:
+        rows = [r for r in rows if not r.get("region_code") or scope.sees_region(r["region_code"])]
+    return Drilldown(level, parent, found[0] if found else None, rows)

@@ -3,8 +3,9 @@
 
 Read-only SQL over the tables of regions, catalog, enrollment, learners and records, straight
 into the frames `learncity.algorithms.indicators` computes on: the transactional database
-answers a handful of plain scans, and all the grouping runs in Polars. Table names come from
-the app registry (no model is imported: the contexts' models stay theirs).
+answers a handful of plain scans, and all the grouping runs in Polars. Table names are the
+ones each context publishes in its `sql.py` (no model is imported: the contexts' models stay
+theirs).
 
 Attendance comes ordered by offer (the rows of a roster together), so that counting it per
 offer walks memory in order.
@@ -25,20 +26,20 @@ import time
 from typing import Any
 
 import polars as pl
-from django.apps import apps
 from django.db import connection
 
 from learncity.algorithms import indicators as compute
+from learncity.attendance import sql as attendance_sql
+from learncity.catalog import sql as catalog_sql
+from learncity.enrollment import sql as enrollment_sql
+from learncity.learners import sql as learners_sql
+from learncity.records import sql as records_sql
+from learncity.regions import sql as regions_sql
 
 AGE_EDGES = (0, 10, 15, 20, 30, 40, 50, 60, 65, 70, 80, 90)
 
 _lock = threading.Lock()
 _cached: tuple[float, compute.Tables] | None = None
-
-
-def _table(app_label: str, model: str) -> str:
-    name: str = apps.get_model(app_label, model)._meta.db_table
-    return connection.ops.quote_name(name)
 
 
 def _rows(sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
@@ -80,20 +81,20 @@ def _age_bucket_sql() -> str:
 
 def snapshot_build() -> compute.Tables:
     """Read the platform's tables into Polars frames."""
-    region = _table("regions", "Region")
-    snap = _table("regions", "PopulationSnapshot")
-    region_pop = _table("regions", "RegionPopulation")
-    by_age = _table("regions", "PopulationByAge")
-    institution = _table("catalog", "Institution")
-    venue = _table("catalog", "Venue")
-    programme = _table("catalog", "Programme")
-    schedule = _table("catalog", "Schedule")
-    offer = _table("enrollment", "Offer")
-    application = _table("enrollment", "Application")
-    attendance = _table("attendance", "Attendance")
-    completion = _table("attendance", "CompletionEvent")
-    learner = _table("learners", "Learner")
-    record = _table("records", "RecordEntry")
+    region = regions_sql.REGION
+    snap = regions_sql.POPULATION_SNAPSHOT
+    region_pop = regions_sql.REGION_POPULATION
+    by_age = regions_sql.POPULATION_BY_AGE
+    institution = catalog_sql.INSTITUTION
+    venue = catalog_sql.VENUE
+    programme = catalog_sql.PROGRAMME
+    schedule = catalog_sql.SCHEDULE
+    offer = enrollment_sql.OFFER
+    application = enrollment_sql.APPLICATION
+    attendance = attendance_sql.ATTENDANCE
+    completion = attendance_sql.COMPLETION_EVENT
+    learner = learners_sql.LEARNER
+    record = records_sql.RECORD_ENTRY
 
     regions = _frame(
         "regions",
@@ -278,8 +279,8 @@ def programme_titles(ids: list[int]) -> dict[int, tuple[str, str]]:
     """programme id -> (display title, institution name), for the drill-down's rows."""
     if not ids:
         return {}
-    programme = _table("catalog", "Programme")
-    institution = _table("catalog", "Institution")
+    programme = catalog_sql.PROGRAMME
+    institution = catalog_sql.INSTITUTION
     out: dict[int, tuple[str, str]] = {}
     for start in range(0, len(ids), 500):
         chunk = [int(i) for i in ids[start : start + 500]]

@@ -1,7 +1,8 @@
 """The post-course satisfaction survey (수료 후 만족도 조사).
 
-Flow: when enrolment emits a completion (enrollment.attendance_services._complete_offer),
-it calls `survey_invite` in the same transaction: one invitation per completion (a unique
+Flow: when attendance emits a completion (attendance.services._complete_offer publishes
+`CompletionEmitted`), analytics.subscribers calls `survey_invite` in the same transaction:
+one invitation per completion (a unique
 key, so a second completion run invites no one twice) and one message through the outbox
 (SMS, else e-mail) with a link `/survey/<token>`. Only the token's SHA-256 digest is kept.
 The person answers five items on a 5-point scale and may leave a comment, once
@@ -10,7 +11,8 @@ The person answers five items on a 5-point scale and may leave a comment, once
 What results are grouped by is written on the invitation when it is made (programme,
 institution, district, area, the person's groups at completion, the course's first day),
 so the results do not move when a person closes their account: `survey_forget_learner`
-unlinks the invitations and drops the comments, the ratings stay as anonymous aggregates.
+(on learners' `LearnerErased`, in the erasure's transaction) unlinks the invitations and
+drops the comments, the ratings stay as anonymous aggregates.
 
 Comments are masked when they are written and again when they are shown (phone numbers,
 e-mail addresses, the respondent's and the instructor's names, and any word followed by an

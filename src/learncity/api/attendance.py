@@ -9,45 +9,26 @@
 
 Authentication as for enrolment (session + CSRF, or `Authorization: Bearer lc_...`).
 Refusals are JSON `{code, message, details}` with the status of the error
-(learncity.attendance.errors).
+(learncity.attendance.errors), answered by the API's one error handler.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any, Literal
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, NinjaAPI, Router, Schema, Status
 
-from learncity.api.enrollment import AUTH, REFUSALS
+from learncity.api.auth import AUTH, actor_of
+from learncity.api.v1 import REFUSALS
 from learncity.attendance import selectors, services
 from learncity.attendance.checkin_code import checkin_qr_svg
-from learncity.core.errors import LearncityError
-from learncity.learners.access import Actor
+from learncity.learners.access import requires
 from learncity.records.services import records_sync
 
 router = Router(tags=["attendance (출석·수료)"], auth=AUTH)
-
-
-def _actor(request: HttpRequest) -> Actor:
-    user_id: Any = getattr(request, "learncity_user_id", None)
-    if user_id is None:
-        user_id = request.user.pk
-    return Actor(int(user_id))
-
-
-def _guarded(action: Callable[[], Any]) -> Any:
-    try:
-        return action()
-    except LearncityError as exc:
-        return JsonResponse(
-            {"code": exc.code, "message": exc.message, "details": exc.details},
-            status=exc.http_status,
-            json_dumps_params={"ensure_ascii": False},
-        )
 
 
 class CheckinIn(Schema):
@@ -81,16 +62,12 @@ class CheckinOut(Schema):
 
 
 @router.post("/venues/{venue_id}/checkins", response={200: CheckinOut, 201: CheckinOut, **REFUSALS})
+@requires("attendance.take")
 def checkin_create(request: HttpRequest, venue_id: int, body: CheckinIn) -> Any:
     """Check a person in at the venue: by QR token, or by phone tail + birth year (then name
     or session choice when asked). 201 new; 200 a resend of the same request_key."""
-    actor = _actor(request)
-
-    def act() -> Any:
-        done = services.checkin_record(actor=actor, venue_id=venue_id, **body.dict())
-        return Status(200 if done.replayed else 201, asdict(done))
-
-    return _guarded(act)
+    done = services.checkin_record(actor=actor_of(request), venue_id=venue_id, **body.dict())
+    return Status(200 if done.replayed else 201, asdict(done))
 
 
 class SessionOut(Schema):
@@ -120,8 +97,7 @@ def sessions_today(
     request: HttpRequest, day: dt.date | None = None, venue_id: int | None = None
 ) -> Any:
     """Today's sessions (or `day`'s) the caller may see a roster of."""
-    actor = _actor(request)
-    return _guarded(lambda: selectors.sessions_today(actor=actor, day=day, venue_id=venue_id))
+    return selectors.sessions_today(actor=actor_of(request), day=day, venue_id=venue_id)
 
 
 class RosterLearnerOut(Schema):
@@ -145,8 +121,7 @@ class RosterOut(Schema):
 @router.get("/sessions/{session_id}/roster", response={200: RosterOut, **REFUSALS})
 def session_roster(request: HttpRequest, session_id: int) -> Any:
     """A session's enrolled learners and their attendance (instructors, staff, auditors)."""
-    actor = _actor(request)
-    return _guarded(lambda: selectors.session_roster(actor=actor, session_id=session_id))
+    return selectors.session_roster(actor=actor_of(request), session_id=session_id)
 
 
 class MarkIn(Schema):
@@ -165,12 +140,10 @@ class MarkOut(Schema):
 
 
 @router.post("/sessions/{session_id}/attendance", response={200: MarkOut, **REFUSALS})
+@requires("attendance.take")
 def attendance_mark(request: HttpRequest, session_id: int, body: MarkIn) -> Any:
     """Mark a learner by hand (the institution's instructors and managing staff)."""
-    actor = _actor(request)
-    return _guarded(
-        lambda: services.attendance_mark(actor=actor, session_id=session_id, **body.dict())
-    )
+    return services.attendance_mark(actor=actor_of(request), session_id=session_id, **body.dict())
 
 
 class SessionStatusIn(Schema):
@@ -186,12 +159,10 @@ class SessionStatusOut(Schema):
 
 
 @router.post("/sessions/{session_id}/status", response={200: SessionStatusOut, **REFUSALS})
+@requires("attendance.session_manage")
 def session_status(request: HttpRequest, session_id: int, body: SessionStatusIn) -> Any:
     """Mark a session cancelled (휴강), a holiday, or scheduled again (managing staff)."""
-    actor = _actor(request)
-    return _guarded(
-        lambda: services.session_mark(actor=actor, session_id=session_id, **body.dict())
-    )
+    return services.session_mark(actor=actor_of(request), session_id=session_id, **body.dict())
 
 
 class CompletionOut(Schema):
@@ -204,16 +175,12 @@ class CompletionOut(Schema):
 
 
 @router.post("/offers/{offer_id}/completion", response={200: CompletionOut, **REFUSALS})
+@requires("attendance.completion_manage")
 def completion_run(request: HttpRequest, offer_id: int) -> Any:
     """Evaluate completion now; emits each completion event once (managing staff)."""
-    actor = _actor(request)
-
-    def act() -> Any:
-        done = services.completion_run(offer_id=offer_id, actor=actor)
-        records_sync()  # completions reach the learning record and its credential at once
-        return done
-
-    return _guarded(act)
+    done = services.completion_run(offer_id=offer_id, actor=actor_of(request))
+    records_sync()  # completions reach the learning record and its credential at once
+    return done
 
 
 class CodeOut(Schema):
@@ -227,10 +194,7 @@ class CodeOut(Schema):
 @router.get("/applications/{application_id}/checkin-code", response={200: CodeOut, **REFUSALS})
 def checkin_code(request: HttpRequest, application_id: int) -> Any:
     """The check-in code of a confirmed application (its learner, household, staff)."""
-    actor = _actor(request)
-    return _guarded(
-        lambda: asdict(services.checkin_code_get(actor=actor, application_id=application_id))
-    )
+    return asdict(services.checkin_code_get(actor=actor_of(request), application_id=application_id))
 
 
 @router.get(
@@ -240,23 +204,18 @@ def checkin_code(request: HttpRequest, application_id: int) -> Any:
 )
 def checkin_code_svg(request: HttpRequest, application_id: int) -> Any:
     """The check-in code as a QR image (SVG)."""
-    actor = _actor(request)
-
-    def act() -> Any:
-        code = services.checkin_code_get(actor=actor, application_id=application_id)
-        return HttpResponse(checkin_qr_svg(code.token), content_type="image/svg+xml")
-
-    return _guarded(act)
+    code = services.checkin_code_get(actor=actor_of(request), application_id=application_id)
+    return HttpResponse(checkin_qr_svg(code.token), content_type="image/svg+xml")
 
 
 @router.post(
     "/applications/{application_id}/checkin-code/reissue", response={200: CodeOut, **REFUSALS}
 )
+@requires("attendance.code_hold")
 def checkin_code_reissue(request: HttpRequest, application_id: int) -> Any:
     """Revoke the code and issue a new one (a lost card): the old one is refused."""
-    actor = _actor(request)
-    return _guarded(
-        lambda: asdict(services.checkin_code_reissue(actor=actor, application_id=application_id))
+    return asdict(
+        services.checkin_code_reissue(actor=actor_of(request), application_id=application_id)
     )
 
 
@@ -268,15 +227,11 @@ class RevokedOut(Schema):
 @router.post(
     "/applications/{application_id}/checkin-code/revoke", response={200: RevokedOut, **REFUSALS}
 )
+@requires("attendance.code_hold")
 def checkin_code_revoke(request: HttpRequest, application_id: int) -> Any:
     """Revoke the code without a new one."""
-    actor = _actor(request)
-    return _guarded(
-        lambda: {
-            "application_id": application_id,
-            "revoked": services.checkin_code_revoke(actor=actor, application_id=application_id),
-        }
-    )
+    revoked = services.checkin_code_revoke(actor=actor_of(request), application_id=application_id)
+    return {"application_id": application_id, "revoked": revoked}
 
 
 def install(api: NinjaAPI) -> None:

@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from ninja import Field, NinjaAPI, Router, Schema
 
 from learncity.api.v1 import ERRORS
+from learncity.learners.access import requires
 from learncity.records.credentials import credential_verify
 from learncity.records.keys import key_jwk, key_list
 
@@ -37,6 +38,7 @@ class VerifyOut(Schema):
 
 
 @router.post("/credentials/verify", response={200: VerifyOut, **ERRORS}, auth=None)
+@requires("records.credential_verify")
 def credentials_verify(request: HttpRequest, body: VerifyIn) -> Any:
     """Verify a credential: signature, issuer, validity period and revocation."""
     given = body.credential

@@ -2,10 +2,11 @@
 for staff: offers, lottery draw and replay.
 
 Authentication: the browser session (with its CSRF token on POST) or a personal API token
-(`Authorization: Bearer lc_...`). Every refusal is JSON `{code, message, details}`:
-403 forbidden; 404 not_found; 409 when the request conflicts with the state (window_closed,
-already_applied, limit_reached, not_eligible, idempotency_conflict, invalid_state); 422 for
-values that are not acceptable.
+(`Authorization: Bearer lc_...`), see learncity.api.auth. Every refusal is JSON
+`{code, message, details}` (the API's one error handler, learncity.api.v1): 403 forbidden;
+404 not_found; 409 when the request conflicts with the state (window_closed, already_applied,
+limit_reached, not_eligible, idempotency_conflict, invalid_state); 422 for values that are
+not acceptable.
 """
 
 from __future__ import annotations
@@ -14,68 +15,18 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any, Literal
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest
 from ninja import Field, NinjaAPI, Router, Schema, Status
-from ninja.errors import AuthenticationError
-from ninja.security import HttpBearer, django_auth
 
-from learncity.core.errors import LearncityError, NotFound
+from learncity.api.auth import AUTH, actor_of
+from learncity.api.v1 import REFUSALS
+from learncity.core.errors import NotFound
 from learncity.enrollment import payments, services
 from learncity.enrollment.selectors import applications_of, offer_detail
-from learncity.learners.access import Actor
+from learncity.learners.access import requires
 from learncity.learners.selectors import learner_id_of_user
-from learncity.learners.services import api_token_user
 
-
-class BearerToken(HttpBearer):
-    def authenticate(self, request: HttpRequest, token: str) -> int | None:
-        found = api_token_user(token)
-        if found is None:
-            return None
-        request.learncity_user_id, request.learncity_learner_id = found  # type: ignore[attr-defined]
-        return found[0]
-
-
-AUTH = [BearerToken(), django_auth]
 router = Router(tags=["enrolment (수강신청)"], auth=AUTH)
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    details: dict[str, Any] = {}
-
-
-def _actor(request: HttpRequest) -> Actor:
-    user_id: Any = getattr(request, "learncity_user_id", None)
-    if user_id is None:
-        user_id = request.user.pk  # the session
-    return Actor(int(user_id))
-
-
-def _refusal(exc: LearncityError) -> JsonResponse:
-    status = exc.http_status  # 403 forbidden, 404 not found, 409 conflicts, 422 otherwise
-    return JsonResponse(
-        {"code": exc.code, "message": exc.message, "details": exc.details},
-        status=status,
-        json_dumps_params={"ensure_ascii": False},
-    )
-
-
-def _guarded(action: Callable[[], Any]) -> Any:
-    try:
-        return action()
-    except LearncityError as exc:
-        return _refusal(exc)
-
-
-REFUSALS: dict[int, Any] = {
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    422: ErrorOut,
-}
 
 
 class ApplyIn(Schema):
@@ -122,60 +73,53 @@ class ChangeOut(Schema):
 
 
 @router.post("/applications", response={200: AppliedOut, 201: AppliedOut, **REFUSALS})
+@requires("enrollment.apply", "enrollment.desk_apply")
 def application_create(request: HttpRequest, body: ApplyIn) -> Any:
     """Apply (선착순: confirmed or waitlisted at once; 추첨: pending until the draw). Send a
     fresh idempotency key per intended application and the same key when retrying."""
-    actor = _actor(request)
-
-    def act() -> Any:
-        learner_id = body.learner_id or getattr(request, "learncity_learner_id", None)
-        learner_id = learner_id or learner_id_of_user(actor.user_id)
-        if learner_id is None:
-            raise services.Forbidden("this account has no learner profile")
-        done = services.apply(
-            actor=actor,
-            offer_id=body.offer_id,
-            learner_id=learner_id,
-            idempotency_key=body.idempotency_key,
-            channel=body.channel,
-            voucher_id=body.voucher_id,
-            voucher_krw=body.voucher_krw,
-        )
-        payload = {
-            "id": done.application_id,
-            "status": done.status,
-            "seat": done.seat,
-            "replayed": done.replayed,
-        }
-        return Status(200 if done.replayed else 201, payload)
-
-    return _guarded(act)
+    actor = actor_of(request)
+    learner_id = body.learner_id or getattr(request, "learncity_learner_id", None)
+    learner_id = learner_id or learner_id_of_user(actor.user_id)
+    if learner_id is None:
+        raise services.Forbidden("this account has no learner profile")
+    done = services.apply(
+        actor=actor,
+        offer_id=body.offer_id,
+        learner_id=learner_id,
+        idempotency_key=body.idempotency_key,
+        channel=body.channel,
+        voucher_id=body.voucher_id,
+        voucher_krw=body.voucher_krw,
+    )
+    payload = {
+        "id": done.application_id,
+        "status": done.status,
+        "seat": done.seat,
+        "replayed": done.replayed,
+    }
+    return Status(200 if done.replayed else 201, payload)
 
 
 @router.get("/applications", response={200: list[ApplicationOut], **REFUSALS})
 def application_list(request: HttpRequest) -> Any:
     """The caller's applications and those the caller may act on for a household member."""
-    return applications_of(_actor(request).user_id)
+    return applications_of(actor_of(request).user_id)
 
 
 def _change(kind: str) -> Callable[[HttpRequest, int], Any]:
     def change(request: HttpRequest, application_id: int) -> Any:
-        actor = _actor(request)
-
-        def act() -> Any:
-            if kind == "cancel":
-                out = services.cancel(actor=actor, application_id=application_id)
-                return {"application_id": application_id, "status": "cancelled", **out}
-            if kind == "decline":
-                out = services.decline(actor=actor, application_id=application_id)
-                return {"application_id": application_id, "status": "declined", **out}
-            status = services.accept(actor=actor, application_id=application_id)
-            return {"application_id": application_id, "status": status}
-
-        return _guarded(act)
+        actor = actor_of(request)
+        if kind == "cancel":
+            out = services.cancel(actor=actor, application_id=application_id)
+            return {"application_id": application_id, "status": "cancelled", **out}
+        if kind == "decline":
+            out = services.decline(actor=actor, application_id=application_id)
+            return {"application_id": application_id, "status": "declined", **out}
+        status = services.accept(actor=actor, application_id=application_id)
+        return {"application_id": application_id, "status": status}
 
     change.__name__ = f"application_{kind}"
-    return change
+    return requires("enrollment.application_change")(change)
 
 
 for _kind in ("cancel", "accept", "decline"):
@@ -204,6 +148,7 @@ class PaymentOut(Schema):
     "/applications/{application_id}/voucher-payment",
     response={200: PaymentOut, 201: PaymentOut, **REFUSALS},
 )
+@requires("enrollment.application_change")
 def application_voucher_payment(
     request: HttpRequest, application_id: int, body: ApplicationPaymentIn
 ) -> Any:
@@ -211,26 +156,21 @@ def application_voucher_payment(
     household proxy, or the institution's staff at the desk). Enrolment says what is owed
     (the offer's fee, waived for the groups it names, less what vouchers paid already). The
     same idempotency key when retrying: answered once (200 with replayed)."""
-    actor = _actor(request)
-
-    def act() -> Any:
-        done = payments.voucher_pay(
-            actor=actor,
-            application_id=application_id,
-            voucher_id=body.voucher_id,
-            amount=body.amount_krw,
-            idempotency_key=body.idempotency_key,
-        )
-        payload = {
-            "transaction_id": done.transaction_id,
-            "amount_krw": done.amount_krw,
-            "replayed": done.replayed,
-            "voucher_id": done.voucher_id,
-            "balance_krw": done.balance_krw,
-        }
-        return Status(200 if done.replayed else 201, payload)
-
-    return _guarded(act)
+    done = payments.voucher_pay(
+        actor=actor_of(request),
+        application_id=application_id,
+        voucher_id=body.voucher_id,
+        amount=body.amount_krw,
+        idempotency_key=body.idempotency_key,
+    )
+    payload = {
+        "transaction_id": done.transaction_id,
+        "amount_krw": done.amount_krw,
+        "replayed": done.replayed,
+        "voucher_id": done.voucher_id,
+        "balance_krw": done.balance_krw,
+    }
+    return Status(200 if done.replayed else 201, payload)
 
 
 class OfferIn(Schema):
@@ -268,15 +208,11 @@ class OfferOut(Schema):
 
 
 @router.post("/offers", response={201: OfferOut, **REFUSALS})
+@requires("enrollment.offer_manage")
 def offer_create(request: HttpRequest, body: OfferIn) -> Any:
     """Open enrolment for a schedule (institution staff, district officer, city admin)."""
-    actor = _actor(request)
-
-    def act() -> Any:
-        offer = services.offer_create(actor=actor, **body.dict())
-        return Status(201, offer_detail(offer.pk))
-
-    return _guarded(act)
+    offer = services.offer_create(actor=actor_of(request), **body.dict())
+    return Status(201, offer_detail(offer.pk))
 
 
 @router.get("/offers/{offer_id}", response={200: OfferOut, **REFUSALS}, auth=None)
@@ -284,7 +220,7 @@ def offer_read(request: HttpRequest, offer_id: int) -> Any:
     """An offer's configuration, seats taken and published lottery facts (public)."""
     found = offer_detail(offer_id)
     if found is None:
-        return _refusal(NotFound(f"no offer {offer_id}"))
+        raise NotFound(f"no offer {offer_id}")
     return found
 
 
@@ -298,10 +234,10 @@ class DrawOut(Schema):
 
 
 @router.post("/offers/{offer_id}/draw", response={200: DrawOut, **REFUSALS})
+@requires("enrollment.lottery_draw")
 def offer_draw(request: HttpRequest, offer_id: int) -> Any:
     """Draw the lottery once the window has closed (staff of the offer)."""
-    actor = _actor(request)
-    return _guarded(lambda: services.lottery_draw(actor=actor, offer_id=offer_id))
+    return services.lottery_draw(actor=actor_of(request), offer_id=offer_id)
 
 
 class ReplayOut(Schema):
@@ -318,24 +254,9 @@ class ReplayOut(Schema):
 @router.get("/offers/{offer_id}/replay", response={200: ReplayOut, **REFUSALS}, auth=None)
 def offer_replay(request: HttpRequest, offer_id: int) -> Any:
     """Re-draw the published lottery and say whether the result is identical (public)."""
-    return _guarded(lambda: services.lottery_replay(offer_id))
-
-
-def _unauthorized(
-    request: HttpRequest, exc: AuthenticationError | type[AuthenticationError]
-) -> JsonResponse:
-    return JsonResponse(
-        {
-            "code": "unauthorized",
-            "message": "로그인하거나 API 토큰을 보내 주세요 / sign in or send an API token",
-            "details": {},
-        },
-        status=401,
-        json_dumps_params={"ensure_ascii": False},
-    )
+    return services.lottery_replay(offer_id)
 
 
 def install(api: NinjaAPI) -> None:
     """Mount these endpoints on the API (config/urls.py calls it once)."""
     api.add_router("/", router)
-    api.add_exception_handler(AuthenticationError, _unauthorized)

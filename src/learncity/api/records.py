@@ -20,7 +20,8 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import NinjaAPI, Query, Router, Schema
 
-from learncity.api.enrollment import AUTH, REFUSALS, _actor, _guarded
+from learncity.api.auth import AUTH, actor_of
+from learncity.api.v1 import REFUSALS
 from learncity.records import credentials, selectors
 
 router = Router(tags=["records (평생학습 이력)"], auth=AUTH)
@@ -31,7 +32,7 @@ class ReaderIn(Schema):
 
 
 def _read(request: HttpRequest, learner_id: int | None, read: Callable[[int], Any]) -> Any:
-    return _guarded(lambda: read(selectors.learner_for_reader(_actor(request), learner_id)))
+    return read(selectors.learner_for_reader(actor_of(request), learner_id))
 
 
 @router.get("/me/record", response={200: dict[str, Any], **REFUSALS})
@@ -83,9 +84,7 @@ def credential_list(request: HttpRequest) -> Any:
 def credential_get(request: HttpRequest, uuid: str) -> Any:
     """One of the caller's credentials as its EnvelopedVerifiableCredential (404 for anyone
     else's)."""
-    return _guarded(
-        lambda: credentials.envelope(selectors.credential_for_holder(_actor(request), uuid)["jwt"])
-    )
+    return credentials.envelope(selectors.credential_for_holder(actor_of(request), uuid)["jwt"])
 
 
 @router.get("/me/personal-data", response={200: dict[str, Any], **REFUSALS})

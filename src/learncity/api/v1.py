@@ -2,8 +2,10 @@
 
 Errors are JSON objects `{"code", "message", "details"}` with a stable code: `invalid_request`
 (422, a parameter of the wrong type), `invalid_search` (422, a value the search cannot use),
-`not_found` (404), `rate_limited` (429). Reads carry `Cache-Control`; each client (address)
-may make LEARNCITY_API_RATE requests a minute (default 600).
+`not_found` (404), `rate_limited` (429). Every router raises the project's errors
+(learncity.core.errors) and this module's one handler answers them with their own status
+(`http_status`) and `details`; no router re-wraps a call. Reads carry `Cache-Control`; each
+client (address) may make LEARNCITY_API_RATE requests a minute (default 600).
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ import time
 from typing import Annotated, Any, Literal
 
 from django.core.cache import cache
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, NinjaAPI, Query, Schema
-from ninja.errors import HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from pydantic import WithJsonSchema
 
 from learncity.algorithms.search_text import registration
@@ -44,6 +46,15 @@ class ErrorOut(Schema):
 
 
 ERRORS: dict[int, type[Schema]] = {404: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+# What the signed-in endpoints may answer instead (the OpenAPI document declares them):
+# 401 unauthorized, 403 forbidden, 404 not found, 409 a conflict with the state, 422 otherwise.
+REFUSALS: dict[int, Any] = {
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+}
 
 
 def _error(request: HttpRequest, status: int, code: str, message: str, **details: Any) -> Any:
@@ -63,8 +74,26 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 
 @api.exception_handler(LearncityError)
 def _domain(request: HttpRequest, exc: LearncityError) -> HttpResponse:
-    status = 404 if isinstance(exc, NotFound) else 422
-    return _error(request, status, exc.code, exc.message)  # type: ignore[no-any-return]
+    """The one handler of the project's errors: the error's status (403 forbidden, 404 not
+    found, 409 conflicts, 422 otherwise) and its details, in the reader's language."""
+    return JsonResponse(
+        {"code": exc.code, "message": exc.message, "details": exc.details},
+        status=exc.http_status,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return JsonResponse(
+        {
+            "code": "unauthorized",
+            "message": "로그인하거나 API 토큰을 보내 주세요 / sign in or send an API token",
+            "details": {},
+        },
+        status=401,
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 # The errors ninja raises itself, e.g. 403 when a session POST lacks its CSRF token; without

@@ -6,46 +6,28 @@ Authentication as the enrolment endpoints (session with CSRF, or `Authorization:
 Refusals are JSON `{code, message, details}`: 403 forbidden, 404 not_found, 409 for
 conflicts with the ledger's state (insufficient_balance, voucher_expired, already_redeemed,
 already_refunded, idempotency_conflict, settlement_refused), 422 for what is never
-acceptable (not_tuition, institution_not_registered, invalid_amount, voucher_not_eligible).
+acceptable (not_tuition, institution_not_registered, invalid_amount, voucher_not_eligible);
+answered by the API's one error handler.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest
 from ninja import Field, NinjaAPI, Router, Schema, Status
 
 from learncity.algorithms.ledger import CourseProgress
-from learncity.api.enrollment import AUTH, REFUSALS
-from learncity.core.errors import LearncityError
+from learncity.api.auth import AUTH, actor_of
+from learncity.api.v1 import REFUSALS
 from learncity.enrollment import payments
 from learncity.enrollment.selectors import offer_of_application
-from learncity.learners.access import Actor
+from learncity.learners.access import requires
 from learncity.learners.selectors import learner_id_of_user
 from learncity.vouchers import errors, selectors, services
 
 router = Router(tags=["vouchers (평생교육이용권)"], auth=AUTH)
-
-
-def _actor(request: HttpRequest) -> Actor:
-    user_id: Any = getattr(request, "learncity_user_id", None)
-    if user_id is None:
-        user_id = request.user.pk
-    return Actor(int(user_id))
-
-
-def _guarded(action: Callable[[], Any]) -> Any:
-    try:
-        return action()
-    except LearncityError as exc:
-        return JsonResponse(
-            {"code": exc.code, "message": exc.message, "details": exc.details},
-            status=exc.http_status,
-            json_dumps_params={"ensure_ascii": False},
-        )
 
 
 class VoucherOut(Schema):
@@ -135,86 +117,76 @@ def _outcome(done: services.Outcome) -> Any:
 @router.get("/vouchers", response={200: list[VoucherOut], **REFUSALS})
 def vouchers_mine(request: HttpRequest) -> Any:
     """The caller's vouchers with their balances (derived from the ledger)."""
-    return selectors.vouchers_of_user(_actor(request).user_id)
+    return selectors.vouchers_of_user(actor_of(request).user_id)
 
 
 @router.get("/vouchers/{voucher_id}/history", response={200: list[MovementOut], **REFUSALS})
 def voucher_history(request: HttpRequest, voucher_id: int) -> Any:
     """Every movement of one of the caller's vouchers, with the running balance."""
-
-    def act() -> Any:
-        voucher = selectors.voucher_get_for_user(_actor(request).user_id, voucher_id)
-        return selectors.voucher_history(voucher.pk)
-
-    return _guarded(act)
+    voucher = selectors.voucher_get_for_user(actor_of(request).user_id, voucher_id)
+    return selectors.voucher_history(voucher.pk)
 
 
 @router.post(
     "/vouchers/{voucher_id}/payments", response={200: OutcomeOut, 201: OutcomeOut, **REFUSALS}
 )
+@requires("vouchers.redeem")
 def voucher_pay(request: HttpRequest, voucher_id: int, body: PaymentIn) -> Any:
     """Pay all or part of a fee from a voucher (the holder, or the institution's staff at the
     desk). The same idempotency key when retrying: answered once (200 with replayed)."""
-    actor = _actor(request)
-
-    def act() -> Any:
-        if body.application_id is not None:
-            # an application's fee: enrolment says what is owed, not the caller
-            if body.item != "tuition":
-                raise errors.NotTuition("an application's voucher payment is its tuition")
-            offer = offer_of_application(body.application_id)
-            if offer is None or offer["institution_id"] != body.institution_id:
-                raise errors.InvalidRequest("the application is not at this institution")
-            return _outcome(
-                payments.voucher_pay(
-                    actor=actor,
-                    application_id=body.application_id,
-                    voucher_id=voucher_id,
-                    amount=body.amount_krw,
-                    idempotency_key=body.idempotency_key,
-                )
+    actor = actor_of(request)
+    if body.application_id is not None:
+        # an application's fee: enrolment says what is owed, not the caller
+        if body.item != "tuition":
+            raise errors.NotTuition("an application's voucher payment is its tuition")
+        offer = offer_of_application(body.application_id)
+        if offer is None or offer["institution_id"] != body.institution_id:
+            raise errors.InvalidRequest("the application is not at this institution")
+        return _outcome(
+            payments.voucher_pay(
+                actor=actor,
+                application_id=body.application_id,
+                voucher_id=voucher_id,
+                amount=body.amount_krw,
+                idempotency_key=body.idempotency_key,
             )
-        done = services.voucher_redeem(
-            actor=actor,
-            voucher_id=voucher_id,
-            institution_id=body.institution_id,
-            amount=body.amount_krw,
-            idempotency_key=body.idempotency_key,
-            item=body.item,
-            course_id=body.course_id,
-            application_id=body.application_id,
-            fee_krw=body.fee_krw,
-            acting_for_learner_id=learner_id_of_user(actor.user_id),
         )
-        return _outcome(done)
-
-    return _guarded(act)
+    done = services.voucher_redeem(
+        actor=actor,
+        voucher_id=voucher_id,
+        institution_id=body.institution_id,
+        amount=body.amount_krw,
+        idempotency_key=body.idempotency_key,
+        item=body.item,
+        course_id=body.course_id,
+        application_id=body.application_id,
+        fee_krw=body.fee_krw,
+        acting_for_learner_id=learner_id_of_user(actor.user_id),
+    )
+    return _outcome(done)
 
 
 @router.post(
     "/voucher-payments/{payment_id}/refund",
     response={200: OutcomeOut, 201: OutcomeOut, **REFUSALS},
 )
+@requires("vouchers.refund")
 def voucher_payment_refund(request: HttpRequest, payment_id: int, body: RefundIn) -> Any:
     """Refund a voucher payment by the Lifelong Education Act's schedule (institution staff):
     the course's sessions per month and how many had taken place."""
-    actor = _actor(request)
-
-    def act() -> Any:
-        try:
-            progress = CourseProgress(tuple(body.units_by_month), body.units_elapsed)
-        except ValueError as exc:
-            raise errors.InvalidRequest(str(exc)) from None
-        done = services.voucher_refund(
-            actor=actor,
-            redemption_id=payment_id,
-            progress=progress,
-            idempotency_key=body.idempotency_key,
-            provider_cannot_continue=body.provider_cannot_continue,
-        )
-        return _outcome(done)
-
-    return _guarded(act)
+    actor = actor_of(request)
+    try:
+        progress = CourseProgress(tuple(body.units_by_month), body.units_elapsed)
+    except ValueError as exc:
+        raise errors.InvalidRequest(str(exc)) from None
+    done = services.voucher_refund(
+        actor=actor,
+        redemption_id=payment_id,
+        progress=progress,
+        idempotency_key=body.idempotency_key,
+        provider_cannot_continue=body.provider_cannot_continue,
+    )
+    return _outcome(done)
 
 
 @router.get(
@@ -222,24 +194,16 @@ def voucher_payment_refund(request: HttpRequest, payment_id: int, body: RefundIn
 )
 def settlement(request: HttpRequest, institution_id: int, month: str) -> Any:
     """An institution's voucher payments and refunds of a month (YYYY-MM) and its settlement."""
-
-    def act() -> Any:
-        selectors.settlement_get_for_staff(_actor(request), institution_id)
-        return selectors.settlement_report(institution_id, month)
-
-    return _guarded(act)
+    selectors.settlement_get_for_staff(actor_of(request), institution_id)
+    return selectors.settlement_report(institution_id, month)
 
 
 @router.get("/funded-projects/{project_id}/budget", response={200: dict, **REFUSALS})
 def project_budget(request: HttpRequest, project_id: int) -> Any:
     """Spend against budget per line, cost per learner and per completed hour (the attended
     hours, from the learning record, of the completed courses the project's vouchers paid)."""
-
-    def act() -> Any:
-        selectors.project_get_for_staff(_actor(request), project_id)
-        return selectors.project_budget(project_id)
-
-    return _guarded(act)
+    selectors.project_get_for_staff(actor_of(request), project_id)
+    return selectors.project_budget(project_id)
 
 
 def install(api: NinjaAPI) -> None:

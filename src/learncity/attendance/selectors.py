@@ -1,5 +1,6 @@
-"""Reads of check-in, attendance and completion: who may take attendance, today's sessions,
-a session's roster, no-show counts, completion events. Writes are in attendance_services.
+"""Reads of check-in, attendance and completion: the venue of a kiosk, today's sessions, a
+session's roster and what the actor may do on it (the access policy's attendance rows),
+no-show counts, completion events. Writes are in attendance.services.
 """
 
 from __future__ import annotations
@@ -21,23 +22,9 @@ from learncity.catalog.session_selectors import (
     sessions_on,
 )
 from learncity.enrollment.models import Application, Offer
-from learncity.learners.access import Actor, can_manage, can_read, roles_of
-from learncity.learners.models import StaffRole
+from learncity.learners.access import Actor, Roles, Scope, allowed, reach_of, roles_of
 
 ATTENDED = ("present", "late")
-
-
-def can_take_attendance(actor: Actor, institution_id: int | None, district_code: str) -> bool:
-    """Managing staff (institution staff, the district's officer, a city administrator) and
-    the institution's instructors; auditors read only."""
-    if can_manage(actor, institution_id, district_code):
-        return True
-    return any(
-        role == StaffRole.Role.INSTRUCTOR
-        and institution is not None
-        and institution == institution_id
-        for role, institution, _ in roles_of(actor)
-    )
 
 
 def mask_name(name: str) -> str:
@@ -69,20 +56,6 @@ def session_out(session: SessionRow) -> dict[str, Any]:
     }
 
 
-def _reading_scope(actor: Actor) -> tuple[list[int] | None, list[str]]:
-    """(institution ids, district codes) the actor may read; (None, []) for everyone."""
-    institutions: list[int] = []
-    districts: list[str] = []
-    for role, institution, district in roles_of(actor):
-        if role in (StaffRole.Role.CITY_ADMIN, StaffRole.Role.AUDITOR):
-            return None, []
-        if role == StaffRole.Role.DISTRICT_OFFICER and district:
-            districts.append(district)
-        elif institution is not None:
-            institutions.append(institution)
-    return institutions, districts
-
-
 def sessions_today(
     *, actor: Actor, day: dt.date | None = None, venue_id: int | None = None
 ) -> list[dict[str, Any]]:
@@ -91,11 +64,14 @@ def sessions_today(
     district; city administrator and auditor: every one), with how many are enrolled and how
     many have come so far."""
     day = day or timezone.localdate()
-    institutions, districts = _reading_scope(actor)
-    if institutions == [] and not districts:
+    reach = reach_of(actor, "attendance.roster_read")
+    if not reach.anywhere:
         return []
     rows = sessions_on(
-        day, institution_ids=institutions, district_codes=districts, venue_id=venue_id
+        day,
+        institution_ids=None if reach.everywhere else sorted(reach.institutions),
+        district_codes=sorted(reach.all_districts),
+        venue_id=venue_id,
     )
     by_schedule: dict[int, int] = defaultdict(int)
     for schedule_id in Application.objects.filter(
@@ -113,12 +89,13 @@ def sessions_today(
     ]
 
 
-def session_for_reader(actor: Actor, session_id: int) -> SessionRow:
+def session_for_reader(actor: Actor | Roles, session_id: int) -> SessionRow:
     """The session, if the actor may read its roster (else Forbidden / NotFound)."""
     session = session_get(session_id)
     if session is None:
         raise NotFound(f"no session {session_id}")
-    if not can_read(actor, session.institution_id, session.district_code):
+    scope = Scope(institution_id=session.institution_id, district_code=session.district_code)
+    if not allowed(actor, "attendance.roster_read", scope):
         raise Forbidden("you may not see this session's roster")
     return session
 
@@ -267,7 +244,8 @@ def kiosk_venue_get(*, actor: Actor, venue_id: int) -> dict[str, Any]:
     venue = venue_owner(venue_id)
     if venue is None:
         raise NotFound(f"no venue {venue_id}")
-    if not can_take_attendance(actor, venue.institution_id, venue.district_code):
+    scope = Scope(institution_id=venue.institution_id, district_code=venue.district_code)
+    if not allowed(actor, "attendance.take", scope):
         raise Forbidden("you may not take attendance at this venue")
     return {
         "id": venue.venue_id,
@@ -281,10 +259,12 @@ def session_abilities(*, actor: Actor, session_id: int) -> dict[str, bool]:
     """What the actor may do on a session's roster page (who may read it at all is
     session_for_reader's question): `mark` attendance (instructors and managing staff),
     `manage` the session (cancel, holiday, completion: managing staff only)."""
-    session = session_for_reader(actor, session_id)
+    roles = roles_of(actor)
+    session = session_for_reader(roles, session_id)
+    scope = Scope(institution_id=session.institution_id, district_code=session.district_code)
     return {
-        "mark": can_take_attendance(actor, session.institution_id, session.district_code),
-        "manage": can_manage(actor, session.institution_id, session.district_code),
+        "mark": allowed(roles, "attendance.take", scope),
+        "manage": allowed(roles, "attendance.session_manage", scope),
     }
 
 

@@ -52,8 +52,10 @@ from learncity.attendance.errors import (
     TokenRevoked,
     WrongVenue,
 )
+from learncity.attendance.events import CompletionEmitted
 from learncity.attendance.models import Attendance, CheckinToken, CompletionEvent, CompletionRule
-from learncity.attendance.selectors import can_take_attendance, mask_name
+from learncity.attendance.selectors import mask_name
+from learncity.catalog import sql as catalog_sql
 from learncity.catalog.selectors import schedule_owner
 from learncity.catalog.session_selectors import (
     SessionRow,
@@ -67,10 +69,12 @@ from learncity.catalog.session_services import (
     session_status_set,
     sessions_expand,
 )
-from learncity.core import sql
+from learncity.core import events, sql
+from learncity.enrollment import sql as enrollment_sql
 from learncity.enrollment.models import Application, AuditEvent, Offer
-from learncity.learners.access import Actor, can_manage
-from learncity.learners.models import HouseholdLink, Learner, StaffRole
+from learncity.learners import sql as learners_sql
+from learncity.learners.access import Actor, Scope, allowed, roles_from_rows
+from learncity.learners.selectors import household_proxy, learners_by_phone
 
 _KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
 
@@ -101,7 +105,8 @@ def schedule_sessions_expand(*, actor: Actor | None, schedule_id: int) -> Expand
         owner = schedule_owner(schedule_id)
         if owner is None:
             raise NotFound(f"no schedule {schedule_id}")
-        if not can_manage(actor, owner.institution_id, owner.district_code):
+        scope = Scope(institution_id=owner.institution_id, district_code=owner.district_code)
+        if not allowed(actor, "attendance.session_manage", scope):
             raise Forbidden("you may not manage this schedule's sessions")
     return sessions_expand(schedule_id=schedule_id)
 
@@ -112,7 +117,8 @@ def session_mark(*, actor: Actor, session_id: int, status: str, note: str = "") 
     session = session_get(session_id)
     if session is None:
         raise NotFound(f"no session {session_id}")
-    if not can_manage(actor, session.institution_id, session.district_code):
+    scope = Scope(institution_id=session.institution_id, district_code=session.district_code)
+    if not allowed(actor, "attendance.session_manage", scope):
         raise Forbidden("you may not change this session")
     with transaction.atomic():
         was = session_status_set(session_id=session_id, status=status, note=note)
@@ -133,14 +139,14 @@ class IssuedCode:
 
 
 def _may_hold_code(actor: Actor, application: Application, offer: Offer) -> bool:
-    """The learner, a household proxy, whoever entered the application, managing staff."""
-    if actor.user_id in (application.learner.user_id, application.entered_by_id):
-        return True
-    if HouseholdLink.objects.filter(
-        proxy__user_id=actor.user_id, member_id=application.learner_id, withdrawn_at__isnull=True
-    ).exists():
-        return True
-    return can_manage(actor, offer.institution_id, offer.district_code)
+    """The policy's `attendance.code_hold`: its own (the learner, a household proxy, whoever
+    entered the application) or managing staff."""
+    own = actor.user_id in (
+        application.learner.user_id,
+        application.entered_by_id,
+    ) or household_proxy(user_id=actor.user_id, learner_id=application.learner_id)
+    scope = Scope(institution_id=offer.institution_id, district_code=offer.district_code, own=own)
+    return allowed(actor, "attendance.code_hold", scope)
 
 
 def _application_for(actor: Actor | None, application_id: int) -> Application:
@@ -172,9 +178,9 @@ def checkin_code_statement(
     its confirmation message."""
     nonce, token = code_new()
     statement = sql.Statement(
-        f"INSERT INTO {CheckinToken._meta.db_table}"  # noqa: S608 - constant fragments only
+        f"INSERT INTO {CheckinToken._meta.db_table}"
         " (application_id, nonce, digest, hint, created_at)"
-        f" SELECT id, %s, %s, %s, %s FROM {Application._meta.db_table}"
+        f" SELECT id, %s, %s, %s, %s FROM {enrollment_sql.APPLICATION}"
         " WHERE entered_by_id = %s AND idempotency_key = %s",
         [
             nonce,
@@ -355,46 +361,33 @@ def _scan_time(scanned_at: dt.datetime | None, now: dt.datetime) -> dt.datetime:
 _CODE_SQL = (
     "SELECT t.revoked_at, t.application_id, a.status, o.schedule_id, p.venue_id, l.name"
     " FROM attendance_checkintoken t"
-    " JOIN enrollment_application a ON a.id = t.application_id"
-    " JOIN enrollment_offer o ON o.id = a.offer_id"
-    " JOIN catalog_programme p ON p.id = a.programme_id"
-    " JOIN learners_learner l ON l.id = a.learner_id"
+    f" JOIN {enrollment_sql.APPLICATION} a ON a.id = t.application_id"
+    f" JOIN {enrollment_sql.OFFER} o ON o.id = a.offer_id"
+    f" JOIN {catalog_sql.PROGRAMME} p ON p.id = a.programme_id"
+    f" JOIN {learners_sql.LEARNER} l ON l.id = a.learner_id"
     " WHERE t.digest = %s"
 )
-_SESSION_COLUMNS = (
-    "SELECT s.id, s.schedule_id, c.programme_id, p.institution_id, d.code, p.venue_id,"
-    " v.name, s.date, s.starts_at, s.ends_at, s.all_day, s.status, s.note,"
-    " p.display_title, p.title, c.place"
-    " FROM catalog_session s"
-    " JOIN catalog_schedule c ON c.id = s.schedule_id"
-    " JOIN catalog_programme p ON p.id = c.programme_id"
-    " LEFT JOIN catalog_venue v ON v.id = p.venue_id"
-    " LEFT JOIN regions_region d ON d.id = v.district_id"
-)
-_SESSIONS_SQL = _SESSION_COLUMNS + (
+_SESSIONS_SQL = catalog_sql.SESSION_ROWS + (
     " WHERE s.date = %s AND s.schedule_id IN ({}) ORDER BY s.starts_at, s.id"
 )
 # the day's sessions of the schedule a code is for (in the same round trip as the code)
-_SESSIONS_OF_CODE_SQL = _SESSION_COLUMNS + (  # noqa: S608 - constant fragments only
+_SESSIONS_OF_CODE_SQL = catalog_sql.SESSION_ROWS + (
     " WHERE s.date = %s AND s.schedule_id = (SELECT o.schedule_id"
     " FROM attendance_checkintoken t"
-    " JOIN enrollment_application a ON a.id = t.application_id"
-    " JOIN enrollment_offer o ON o.id = a.offer_id WHERE t.digest = %s)"
+    f" JOIN {enrollment_sql.APPLICATION} a ON a.id = t.application_id"
+    f" JOIN {enrollment_sql.OFFER} o ON o.id = a.offer_id WHERE t.digest = %s)"
     " ORDER BY s.starts_at, s.id"
 )
-_VENUE_SQL = (
-    "SELECT v.institution_id, d.code FROM catalog_venue v"
-    " LEFT JOIN regions_region d ON d.id = v.district_id WHERE v.id = %s"
-)
-_ROLES_SQL = "SELECT role, institution_id, district_code FROM learners_staffrole WHERE user_id = %s"
+_VENUE_SQL = catalog_sql.VENUE_OWNER
+_ROLES_SQL = learners_sql.ROLES_OF_USER
 # no join: PostgreSQL plans a join longer than it runs this, and a resend is rare
 _REPLAY_SQL = (
     "SELECT id, application_id, session_id, status, method, checked_in_at, request_key,"
     " recorded_by_id FROM attendance_attendance WHERE recorded_by_id = %s AND request_key = %s"
 )
 _PERSON_SQL = (
-    "SELECT l.name, l.phone, l.birth_year FROM enrollment_application a"
-    " JOIN learners_learner l ON l.id = a.learner_id WHERE a.id = %s"
+    f"SELECT l.name, l.phone, l.birth_year FROM {enrollment_sql.APPLICATION} a"
+    f" JOIN {learners_sql.LEARNER} l ON l.id = a.learner_id WHERE a.id = %s"
 )
 _INSERT_SQL = (
     "INSERT INTO attendance_attendance (created_at, updated_at, session_id, application_id,"
@@ -477,25 +470,6 @@ def _sessions_on(schedule_ids: list[int], day: dt.date) -> list[SessionRow]:
         return _session_rows(cursor.fetchall())
 
 
-def _may_take_attendance(
-    roles: list[tuple[Any, ...]], institution_id: int | None, district_code: str
-) -> bool:
-    """attendance_selectors.can_take_attendance on roles already read (the same rule:
-    permissions.can_manage, or an instructor of the institution)."""
-    for role, institution, district in roles:
-        if role == StaffRole.Role.CITY_ADMIN:
-            return True
-        if role == StaffRole.Role.DISTRICT_OFFICER and district and district == district_code:
-            return True
-        if (
-            role in (StaffRole.Role.INSTITUTION_STAFF, StaffRole.Role.INSTRUCTOR)
-            and institution is not None
-            and institution == institution_id
-        ):
-            return True
-    return False
-
-
 @dataclass(frozen=True)
 class _Lookup:
     """What a check-in reads before it decides, in one round trip (core.sql.batch)."""
@@ -544,10 +518,7 @@ def _by_phone(
             "전화번호 뒤 네 자리와 태어난 해를 입력해 주세요"
             " / enter the last four digits of the phone number and the year of birth"
         )
-    people = Learner.objects.filter(phone__endswith=tail, birth_year=birth_year)
-    if name.strip():
-        people = people.filter(name=name.strip())
-    found = list(people.values_list("pk", "name")[:3])
+    found = learners_by_phone(phone_tail=tail, birth_year=birth_year, name=name.strip())
     if not found:
         raise PersonNotFound("일치하는 분이 없습니다 / nobody matches these details")
     if len(found) > 1:
@@ -751,7 +722,8 @@ def checkin_record(
     )
     if found.venue is None:
         raise NotFound(f"no venue {venue_id}")
-    if not _may_take_attendance(found.roles, found.venue[0], found.venue[1] or ""):
+    venue = Scope(institution_id=found.venue[0], district_code=found.venue[1] or "")
+    if not allowed(roles_from_rows(found.roles), "attendance.take", venue):
         raise Forbidden("you may not take attendance at this venue")
     replayed = _replay(
         found.replay,
@@ -889,7 +861,8 @@ def attendance_mark(
     session = session_get(session_id)
     if session is None:
         raise NotFound(f"no session {session_id}")
-    if not can_take_attendance(actor, session.institution_id, session.district_code):
+    scope = Scope(institution_id=session.institution_id, district_code=session.district_code)
+    if not allowed(actor, "attendance.take", scope):
         raise Forbidden("you may not take attendance for this session")
     if session.status != "scheduled":
         raise SessionCancelled("this session is cancelled: there is no attendance to take")
@@ -967,7 +940,8 @@ def completion_rule_set(
     offer = Offer.objects.filter(pk=offer_id).first()
     if offer is None:
         raise NotFound(f"no offer {offer_id}")
-    if not can_manage(actor, offer.institution_id, offer.district_code):
+    scope = Scope(institution_id=offer.institution_id, district_code=offer.district_code)
+    if not allowed(actor, "attendance.completion_manage", scope):
         raise Forbidden("you may not change this offer's completion rule")
     try:
         completion.Rule(threshold_percent, excused)  # type: ignore[arg-type]
@@ -1038,15 +1012,16 @@ def _complete_offer(offer_id: int, schedule_id: int, now: dt.datetime) -> dict[s
                     rule=described,
                 )
             counts["emitted"] += 1
-            from learncity.analytics.survey import survey_invite
-
-            # the satisfaction survey: one invitation per completion, in this transaction
-            survey_invite(
-                completion_id=event.pk,
-                application_id=application_id,
-                offer_id=offer_id,
-                learner_id=learner_id,
-                now=now,
+            # who follows a completion (analytics: the satisfaction survey's invitation) does
+            # so in this transaction, once, as the event itself is written once
+            events.publish(
+                CompletionEmitted(
+                    completion_id=event.pk,
+                    application_id=application_id,
+                    offer_id=offer_id,
+                    learner_id=learner_id,
+                    at=now,
+                )
             )
         except IntegrityError:
             pass  # emitted before (or by a concurrent run): never twice
@@ -1070,7 +1045,8 @@ def completion_run(
         )
         if offer is None:
             raise NotFound(f"no offer {offer_id}")
-        if actor is not None and not can_manage(actor, offer[1], offer[2]):
+        scope = Scope(institution_id=offer[1], district_code=offer[2])
+        if actor is not None and not allowed(actor, "attendance.completion_manage", scope):
             raise Forbidden("you may not run completion for this offer")
         offers = [(offer_id, offer[0])]
     else:

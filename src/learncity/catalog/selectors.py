@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -478,4 +480,75 @@ def course_brief(programme_id: int) -> dict[str, Any] | None:
         "institution_id": found["institution_id"],
         "title": found["display_title"] or found["title"],
         "fee_krw": found["fee_krw"],
+    }
+
+
+# ------------------------------------------------------------------ venues, for planning
+
+
+def venue_programme_counts(
+    *,
+    category: str | None = None,
+    target_group: str | None = None,
+    weekday: int | None = None,
+    starting_from: dt.time | None = None,
+) -> Counter[int]:
+    """venue id -> how many programmes are held there (offline or hybrid: online ones are
+    not walked to) in an area, for a target group (a programme for everyone counts for every
+    group), on an ISO weekday, with a schedule starting at or after a time of day."""
+    programmes = Programme.objects.exclude(mode=Programme.Mode.ONLINE).exclude(venue=None)
+    if category:
+        programmes = programmes.filter(category=category)
+    if weekday is not None:
+        # weekdays is a JSON list of ISO weekdays; filter in Python (SQLite and PostgreSQL)
+        ids = {
+            pid
+            for pid, days in Schedule.objects.values_list("programme_id", "weekdays")
+            if isinstance(days, list) and weekday in days
+        }
+        programmes = programmes.filter(id__in=ids)
+    if starting_from is not None:
+        programmes = programmes.filter(schedules__start_time__gte=starting_from)
+    counts: Counter[int] = Counter()
+    for venue_id, groups in programmes.distinct().values_list("venue_id", "target_groups"):
+        if target_group and target_group not in (groups or []) and "전체" not in (groups or []):
+            continue
+        counts[venue_id] += 1
+    return counts
+
+
+def venue_locations() -> list[dict[str, Any]]:
+    """Every venue in id order: id, name, institution_name, district_code and
+    neighbourhood_code ("" when unknown), latitude and longitude (None when unknown),
+    precision as recorded ("" when unknown) and exact (the coordinates are the building's)."""
+    return [
+        {
+            "id": row["id"],
+            "name": row["name"],
+            "institution_name": row["institution__name"] or "",
+            "district_code": row["district__code"] or "",
+            "neighbourhood_code": row["neighbourhood__code"] or "",
+            "latitude": row["latitude"],
+            "longitude": row["longitude"],
+            "precision": row["precision"] or "",
+            "exact": row["precision"] == Venue.Precision.EXACT,
+        }
+        for row in Venue.objects.order_by("id").values(
+            "id",
+            "name",
+            "institution__name",
+            "district__code",
+            "neighbourhood__code",
+            "latitude",
+            "longitude",
+            "precision",
+        )
+    ]
+
+
+def catalog_counts(*, source: str) -> dict[str, int]:
+    """How many programmes and schedules came from a source ("import", "demo", ...)."""
+    return {
+        "programmes": Programme.objects.filter(source=source).count(),
+        "schedules": Schedule.objects.filter(programme__source=source).count(),
     }

@@ -3,7 +3,8 @@ with its map, and proposed sites for new learning centres with theirs; tables as
 
 City administrators and auditors see every district; a district officer sees their own
 district's detail (and the city's totals, never another district's rows); other staff are
-refused (planning is the districts' and the city's work)."""
+refused (planning is the districts' and the city's work): the access policy's
+`planning.view`."""
 
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from learncity.console.scope import ConsoleScope, console_scope
+from learncity.analytics.selectors import console_scope
 from learncity.core.errors import DomainError
+from learncity.learners.access import Actor, Reach
 from learncity.planning import services
 
 STAFF_ONLY = "직원만 볼 수 있는 페이지입니다 · this page is for staff"
@@ -55,10 +57,11 @@ def planning_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         pk: Any = request.user.pk
-        scope = console_scope(int(pk))
-        if not scope.has_role:
+        console = console_scope(Actor(int(pk)))
+        if not console.has_role:
             return _refused(request, STAFF_ONLY, 403)
-        if not (scope.city or scope.districts):
+        scope = console.reach("planning.view")
+        if not scope.anywhere:
             return _refused(request, OFFICERS_ONLY, 403)
         try:
             return view(request, scope, *args, **kwargs)
@@ -83,13 +86,13 @@ def _number(request: HttpRequest, name: str, default: int, low: int, high: int) 
     return int(text)
 
 
-def _district(request: HttpRequest, scope: ConsoleScope) -> str | None:
+def _district(request: HttpRequest, scope: Reach) -> str | None:
     code = request.GET.get("district", "").strip() or None
     if code is not None and (not code.isdigit() or len(code) != 10):
         raise PlanningRefused(
             f"district: 시·군·구 코드가 아닙니다 · not a district code: {code[:20]!r}", 422
         )
-    if scope.city:
+    if scope.everywhere:
         return code
     if code is not None and code not in scope.districts:
         raise PlanningRefused(
@@ -122,13 +125,13 @@ def _percent(value: float | None) -> str:
 
 @require_GET
 @planning_page
-def coverage(request: HttpRequest, scope: ConsoleScope) -> HttpResponse:
+def coverage(request: HttpRequest, scope: Reach) -> HttpResponse:
     district = _district(request, scope)
     options = _options(request, district)
     result = services.access_compute(options)
     all_rows = services.district_table(result)
     totals = result.totals
-    if scope.city:
+    if scope.everywhere:
         rows = [
             r for r in all_rows if r["residents"] > 0 and (not district or r["code"] == district)
         ]
@@ -160,7 +163,8 @@ def coverage(request: HttpRequest, scope: ConsoleScope) -> HttpResponse:
     placed = [
         v
         for v in services.venue_placement_table(result)
-        if scope.city or v["id"] in {x.id for x in result.venues if x.district_code == district}
+        if scope.everywhere
+        or v["id"] in {x.id for x in result.venues if x.district_code == district}
     ]
     return render(
         request,
@@ -168,7 +172,6 @@ def coverage(request: HttpRequest, scope: ConsoleScope) -> HttpResponse:
         {
             "options": options,
             "district": district,
-            "scope": scope,
             "totals": {
                 "residents": _percent(totals["residents_share"]),
                 "seniors": _percent(totals["seniors_share"]),
@@ -211,7 +214,7 @@ def _neighbourhood_csv(rows: list[services.NeighbourhoodAccess]) -> str:
 
 @require_GET
 @planning_page
-def sites(request: HttpRequest, scope: ConsoleScope) -> HttpResponse:
+def sites(request: HttpRequest, scope: Reach) -> HttpResponse:
     district = _district(request, scope)
     options = _options(request, district)
     k = _number(request, "k", 5, 1, 20)

@@ -2,8 +2,9 @@
 (city → district → neighbourhood → programme), look-alike programmes, satisfaction, the
 delivery inputs officers enter, and the annual report's download.
 
-Each view parses the filters, narrows them to the staff member's scope (console.scope: 403
-outside it), calls the analytics selectors and renders. Every table sorts by a query
+Each view parses the filters, narrows them to the staff member's scope (the access policy's
+`console.view`, analytics.selectors.ConsoleScope: 403 outside it), calls the analytics
+selectors and renders. Every table sorts by a query
 parameter (`sort_<table>`) and downloads as CSV (`?csv=<table>`)."""
 
 from __future__ import annotations
@@ -25,15 +26,17 @@ from django.views.decorators.http import require_GET, require_http_methods
 from learncity.analytics import delivery, lookalike, survey
 from learncity.analytics.maps import choropleth
 from learncity.analytics.selectors import (
+    ConsoleForbidden,
+    ConsoleScope,
     Filters,
+    console_scope,
     indicator_definitions,
-    indicator_drilldown,
+    indicator_drilldown_for,
     indicator_values,
 )
-from learncity.console.scope import ConsoleForbidden, ConsoleScope, console_scope
 from learncity.console.tables import Column, Table, bar_chart, csv_response
 from learncity.core.errors import DomainError
-from learncity.learners.access import Actor
+from learncity.learners.access import Actor, Scope, requires
 
 HEADLINE = (
     "participation.rate",
@@ -69,7 +72,7 @@ def console_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         pk: Any = request.user.pk
-        scope = console_scope(int(pk))
+        scope = console_scope(Actor(int(pk)))
         if not scope.has_role:
             return _refused(request, STAFF_ONLY, 403)
         try:
@@ -146,10 +149,6 @@ def _respond(
     return render(request, template, context)
 
 
-def _visible_breakdown(rows: list[Any], scope: ConsoleScope, level: str) -> list[Any]:
-    return [r for r in rows if r.level == level and scope.sees_region(r.region_code)]
-
-
 def _change(value: float | None, previous: float | None) -> float | None:
     if value is None or previous is None:
         return None
@@ -208,10 +207,7 @@ def dashboard(request: HttpRequest, scope: ConsoleScope) -> HttpResponse:
     map_svg, chart, by_region = "", "", None
     if focus:
         d = definitions[focus]
-        if (
-            level == "district"
-            and len(_visible_breakdown(values[focus].breakdown, scope, level)) < 2
-        ):
+        if level == "district" and len(scope.visible_breakdown(values[focus].breakdown, level)) < 2:
             level = "neighbourhood"  # data in one district only: show its neighbourhoods
         region_rows = [
             {
@@ -221,7 +217,7 @@ def dashboard(request: HttpRequest, scope: ConsoleScope) -> HttpResponse:
                 "numerator": r.numerator,
                 "denominator": r.denominator,
             }
-            for r in _visible_breakdown(values[focus].breakdown, scope, level)
+            for r in scope.visible_breakdown(values[focus].breakdown, level)
         ]
         by_region = _region_table("regions", d, region_rows, filters, level)
         map_svg = _map(d, region_rows)
@@ -356,8 +352,7 @@ _DRILL_LABELS = {
 @console_page
 def indicator_detail(request: HttpRequest, scope: ConsoleScope, indicator_id: str) -> HttpResponse:
     filters = parse_filters(request, scope)
-    definitions = {d.id: d for d in indicator_definitions()}
-    definition = definitions.get(indicator_id)
+    definition = {d.id: d for d in indicator_definitions()}.get(indicator_id)
     if definition is None:
         return _refused(request, f"알 수 없는 지표 · unknown indicator: {indicator_id[:60]!r}", 404)
     level = request.GET.get("level", "district")
@@ -366,25 +361,29 @@ def indicator_detail(request: HttpRequest, scope: ConsoleScope, indicator_id: st
     parent = request.GET.get("parent", "").strip() or None
     if parent is not None and (not parent.isdigit() or len(parent) > 10):
         raise FilterInvalid(f"parent: 지역 코드가 아닙니다 · not a region code: {parent[:20]!r}")
-    if not scope.city:
-        if scope.districts and level == "district":
-            level, parent = "neighbourhood", parent or filters.district_code
-        if scope.districts and level == "programme" and parent is None:
-            parent = filters.district_code
-        if parent is not None and scope.districts and not scope.sees_region(parent):
-            raise ConsoleForbidden(
-                "담당하지 않는 지역의 세부 자료입니다 · this area's detail is outside your scope"
-            )
-    found = indicator_values(filters, ids=[indicator_id], breakdown=False)
-    value = found[0] if found else None
-    rows = [
-        {**row, "region_code": row.get("code"), "region_name": row.get("name")}
-        if level != "programme"
-        else dict(row)
-        for row in indicator_drilldown(indicator_id, filters, level, parent)
-    ]
-    if scope.districts and not scope.city:
-        rows = [r for r in rows if not r.get("region_code") or scope.sees_region(r["region_code"])]
+    detail = indicator_drilldown_for(scope, indicator_id, filters, level=level, parent=parent)
+    value, rows = detail.value, detail.rows
+    context = {
+        **_filters_context(filters, scope),
+        "definition": definition,
+        "value": value,
+        "change": _change(value.value, value.previous) if value else None,
+        "level": detail.level,
+        "parent": detail.parent,
+        "crumbs": _crumbs(scope, indicator_id, filters, detail.parent),
+        "map_svg": _map(definition, rows) if detail.level in REGION_LEVELS and rows else "",
+        "chart": _drill_chart(definition, rows, detail.level),
+    }
+    table = _drill_table(definition, rows, filters, detail.level)
+    return _respond(request, "console/analytics/indicator.html", context, [table])
+
+
+REGION_LEVELS = ("district", "neighbourhood")
+
+
+def _drill_table(
+    definition: Any, rows: list[dict[str, Any]], filters: Filters, level: str
+) -> Table:
     keys = [k for k in _DRILL_LABELS if any(k in row for row in rows)] or ["value"]
     columns = [
         Column(
@@ -397,56 +396,41 @@ def indicator_detail(request: HttpRequest, scope: ConsoleScope, indicator_id: st
         for k in keys
         if k != "level"
     ]
-    table = Table(
+    if level in REGION_LEVELS:
+        table = _region_table("drilldown", definition, rows, filters, level)
+        table.columns = columns
+        return table
+    return Table(
         "drilldown",
         f"{definition.name_ko} · 세부",
         f"{definition.name_en}: detail",
         columns,
         rows,
     )
-    if level in ("district", "neighbourhood"):
-        table = _region_table("drilldown", definition, rows, filters, level)
-        table.columns = columns
-    map_svg = chart = ""
-    if level in ("district", "neighbourhood") and rows:
-        map_svg = _map(definition, rows)
-        chart = bar_chart(
-            rows,
-            label="region_name",
-            value="value",
-            title=definition.name_ko,
-            unit=_unit(definition),
-        )
-    elif rows:
-        chart = bar_chart(
-            rows, label="title", value="value", title=definition.name_ko, unit=_unit(definition)
-        )
-    crumbs = (
-        [
-            (
-                "시 전체 · city",
-                reverse("console:indicator", args=[indicator_id])
-                + "?"
-                + _query(filters, level="district"),
-            )
-        ]
-        if scope.city
-        else []
+
+
+def _drill_chart(definition: Any, rows: list[dict[str, Any]], level: str) -> str:
+    if not rows:
+        return ""
+    return bar_chart(
+        rows,
+        label="region_name" if level in REGION_LEVELS else "title",
+        value="value",
+        title=definition.name_ko,
+        unit=_unit(definition),
     )
+
+
+def _crumbs(
+    scope: ConsoleScope, indicator_id: str, filters: Filters, parent: str | None
+) -> list[tuple[str, str]]:
+    city = (
+        reverse("console:indicator", args=[indicator_id]) + "?" + _query(filters, level="district")
+    )
+    crumbs = [("시 전체 · city", city)] if scope.city else []
     if parent:
         crumbs.append((parent, ""))
-    context = {
-        **_filters_context(filters, scope),
-        "definition": definition,
-        "value": value,
-        "change": _change(value.value, value.previous) if value else None,
-        "level": level,
-        "parent": parent,
-        "crumbs": crumbs,
-        "map_svg": map_svg,
-        "chart": chart,
-    }
-    return _respond(request, "console/analytics/indicator.html", context, [table])
+    return crumbs
 
 
 @require_GET
@@ -467,12 +451,7 @@ def lookalikes(request: HttpRequest, scope: ConsoleScope) -> HttpResponse:
     clusters = lookalike.lookalike_clusters(
         threshold=threshold, district_code=filters.district_code
     )
-    if not scope.city and not scope.districts:
-        clusters = [
-            c
-            for c in clusters
-            if any(p.get("institution_id") in scope.institutions for p in c["programmes"])
-        ]
+    clusters = scope.visible_clusters(clusters)
     rows = []
     for cluster in clusters:
         for programme in cluster["programmes"]:
@@ -579,8 +558,10 @@ DELIVERY_FIELDS = (
 
 @require_http_methods(["GET", "POST"])
 @console_page
+@requires("analytics.delivery_enter")
 def delivery_page(request: HttpRequest, scope: ConsoleScope) -> HttpResponse:
-    if not scope.city and not scope.districts:
+    readable = scope.reach("analytics.delivery_read")
+    if not readable.anywhere:
         raise ConsoleForbidden(
             "추진체계 자료는 시·구 담당자만 봅니다 · delivery inputs are for city and district "
             "officers"
@@ -591,8 +572,8 @@ def delivery_page(request: HttpRequest, scope: ConsoleScope) -> HttpResponse:
         raise FilterInvalid(f"year: 2000~2100 · {year_text[:20]!r}")
     year = int(year_text)
     region = source.get("region", "").strip()
-    if not scope.city and region not in scope.districts:
-        region = min(scope.districts)
+    if not readable.everywhere and region not in readable.districts:
+        region = min(readable.districts)
     errors: list[str] = []
     if request.method == "POST":
         pk: Any = request.user.pk
@@ -613,7 +594,7 @@ def delivery_page(request: HttpRequest, scope: ConsoleScope) -> HttpResponse:
     entered = [
         d
         for d in delivery.delivery_input_list(year)
-        if scope.sees_district(d.region_code) or (scope.city and not d.region_code)
+        if readable.covers(Scope(district_code=d.region_code or ""))
     ]
     table = Table(
         "delivery",
@@ -624,7 +605,7 @@ def delivery_page(request: HttpRequest, scope: ConsoleScope) -> HttpResponse:
         + [Column("notes", "비고", "notes")],
         [{**d.as_dict(), "region_code": d.region_code or "시 전체 city"} for d in entered],
     )
-    may_enter = scope.city_admin or bool(region and region in scope.districts)
+    may_enter = scope.may("analytics.delivery_enter", Scope(district_code=region))
     context = {
         "scope": scope,
         "year": year,
@@ -659,7 +640,7 @@ def report_download(request: HttpRequest, scope: ConsoleScope) -> HttpResponse:
     officer. Institution staff get no report (it is the city's evaluation)."""
     from learncity.analytics.report import report_render
 
-    if not scope.city and not scope.districts:
+    if not scope.reach("analytics.report_download").anywhere:
         raise ConsoleForbidden(
             "연차 보고서는 시·구 담당자만 받습니다 · the annual report is for city and district "
             "officers"

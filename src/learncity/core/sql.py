@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
+from django.db.models import Model
 
 _PREPARED = os.environ.get("LEARNCITY_DB_PREPARED", "1") != "0"
 
@@ -35,6 +36,13 @@ class Statement:
 class Outcome:
     rows: list[tuple[Any, ...]]
     rowcount: int
+
+
+def table(model: type[Model]) -> str:
+    """A model's table name, quoted for this database: what a context publishes in its
+    `sql.py` so that the SQL of another context reads its tables without naming them
+    (tests/architecture/test_sql_tables.py)."""
+    return str(connection.ops.quote_name(model._meta.db_table))
 
 
 def one(sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:

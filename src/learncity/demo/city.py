@@ -21,12 +21,13 @@ from learncity.algorithms.population_file import (
     link_hierarchy,
 )
 from learncity.catalog import services as catalog_services
-from learncity.catalog.models import Category, Programme, Schedule
+from learncity.catalog.selectors import catalog_counts
 from learncity.regions import services as region_services
-from learncity.regions.models import Region
+from learncity.regions.selectors import region_count
 from learncity.search.services import search_index
 
 DEMO_SOURCE = "데모 도시 (가상 데이터) / demo city (invented data)"
+DEMO_REGION_SOURCE = "demo"  # the regions' source of an invented city (regions.Region.Source)
 PERIOD = "2025-05"
 PROVINCE = ("9900000000", "데모배움시")
 ORIGIN = (35.10, 128.90)  # south-west corner of the demo grid (lat, lon)
@@ -79,7 +80,7 @@ PROGRAMMES = [
     DemoProgramme(
         "왕초보 스마트폰 활용 교실",
         "카카오톡, 사진 보내기, 키오스크 주문까지 천천히 배웁니다.",
-        Category.HUMANITIES,
+        "humanities",
         ["어르신"],
         0,
         [2, 4],
@@ -93,7 +94,7 @@ PROGRAMMES = [
     DemoProgramme(
         "아침 힐링 요가",
         "몸과 마음을 깨우는 아침 요가 (매트 지참).",
-        Category.CULTURE_ARTS,
+        "culture_arts",
         ["성인"],
         30000,
         [1, 3, 5],
@@ -107,7 +108,7 @@ PROGRAMMES = [
     DemoProgramme(
         "생활영어 회화 기초",
         "여행과 일상에서 바로 쓰는 영어 회화.",
-        Category.HUMANITIES,
+        "humanities",
         ["청년/직장인", "성인"],
         50000,
         [2],
@@ -121,7 +122,7 @@ PROGRAMMES = [
     DemoProgramme(
         "한글교실 (성인문해)",
         "읽고 쓰는 기쁨: 성인 문해 교육, 교재 무료.",
-        Category.LITERACY,
+        "literacy",
         ["어르신", "외국인·다문화"],
         0,
         [1, 3],
@@ -135,7 +136,7 @@ PROGRAMMES = [
     DemoProgramme(
         "바리스타 2급 자격 과정",
         "자격 취득을 목표로 하는 실습 중심 과정.",
-        Category.VOCATIONAL,
+        "vocational",
         ["청년/직장인", "성인"],
         120000,
         [6],
@@ -149,7 +150,7 @@ PROGRAMMES = [
     DemoProgramme(
         "인권 감수성 키우기",
         "일상 속 인권, 장애인권과 다문화 이해.",
-        Category.CIVIC,
+        "civic",
         ["전체"],
         0,
         [4],
@@ -163,7 +164,7 @@ PROGRAMMES = [
     DemoProgramme(
         "AI와 함께하는 ChatGPT 입문",
         "생성형 AI를 안전하게 쓰는 법.",
-        Category.HUMANITIES,
+        "humanities",
         ["청년/직장인", "성인", "어르신"],
         10000,
         [5],
@@ -177,7 +178,7 @@ PROGRAMMES = [
     DemoProgramme(
         "인생2막 설계 학교",
         "신중년을 위한 경력 설계와 재취업 준비.",
-        Category.CAREER,
+        "career",
         ["성인"],
         0,
         [3],
@@ -191,7 +192,7 @@ PROGRAMMES = [
     DemoProgramme(
         "가족과 함께하는 그림책 놀이",
         "주말 오후, 아이와 함께 읽고 만드는 그림책.",
-        Category.CULTURE_ARTS,
+        "culture_arts",
         ["가족", "유아"],
         5000,
         [6],
@@ -205,7 +206,7 @@ PROGRAMMES = [
     DemoProgramme(
         "검정고시 준비반 (중졸)",
         "중학교 졸업 학력 검정고시 대비.",
-        Category.ACADEMIC,
+        "academic",
         ["청소년", "성인"],
         0,
         [2, 4],
@@ -317,7 +318,7 @@ def demo_city_load() -> dict[str, Any]:
         source=DEMO_SOURCE,
         file_name="(demo)",
         file_sha256="demo",
-        region_source=Region.Source.DEMO,
+        region_source=DEMO_REGION_SOURCE,
     )
     for code, box in boxes.items():
         region_services.region_boundary_set(code=code, geojson=box, source=DEMO_SOURCE)
@@ -364,13 +365,14 @@ def demo_city_load() -> dict[str, Any]:
             registration_end=start - dt.timedelta(days=7),
             selection=item.selection,
         )
+    made = catalog_counts(source="demo")
     return {
         "mode": "demo",
-        "regions": Region.objects.filter(source=Region.Source.DEMO).count(),
+        "regions": region_count(source=DEMO_REGION_SOURCE),
         "population": parsed.national_total,
         "institutions": len(institutions),
         "venues": len(venues),
-        "programmes": Programme.objects.filter(source="demo").count(),
-        "schedules": Schedule.objects.filter(programme__source="demo").count(),
+        "programmes": made["programmes"],
+        "schedules": made["schedules"],
         "search": search_index(),
     }

@@ -19,7 +19,7 @@ def demo_offers_open(count: int = 6) -> int:
     from learncity.enrollment.selectors import offer_count
     from learncity.enrollment.services import offer_create
     from learncity.learners.access import Actor
-    from learncity.learners.models import StaffRole
+    from learncity.learners.services import staff_role_grant
 
     if offer_count():
         return 0
@@ -28,7 +28,7 @@ def demo_offers_open(count: int = 6) -> int:
     if created:
         admin.set_unusable_password()
         admin.save(update_fields=["password"])
-        StaffRole.objects.create(user=admin, role=StaffRole.Role.CITY_ADMIN)
+        staff_role_grant(user_id=admin.pk, role="city_admin")
     now = timezone.now()
     opened = 0
     for number, (schedule_id, capacity) in enumerate(schedules_without_offer(count)):

@@ -24,10 +24,9 @@ from django.db import connection
 
 from learncity.core.sql import Outcome, Statement, batch
 from learncity.enrollment.models import Application, Offer
-from learncity.learners.models import Learner
+from learncity.learners.sql import LEARNER
 
 OFFER = Offer._meta.db_table
-LEARNER = Learner._meta.db_table
 DESK: str = Application.Seat.DESK.value
 GENERAL: str = Application.Seat.GENERAL.value
 FIRST_COME: str = Offer.Method.FIRST_COME.value

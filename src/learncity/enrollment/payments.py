@@ -23,7 +23,7 @@ sessions yet counts as not started (full refund)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.db import transaction
 from django.utils import timezone
@@ -33,14 +33,28 @@ from learncity.enrollment.models import Application, Offer
 from learncity.learners.access import Actor
 
 if TYPE_CHECKING:
-    from learncity.learners.models import Learner
     from learncity.vouchers.services import Outcome
 
 REFUND_KEY = "enrolment-refund:{application_id}"
 PAY_ON_CONFIRM_KEY = "enrolment-pay:{application_id}"
 
 
-def fee_due(learner: Learner, offer: Offer, today: dt.date) -> int:
+class Person(Protocol):
+    """What a fee waiver reads of a person: an application's learner row, or the facts
+    learners.selectors.learner_facts gives."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def disability(self) -> bool: ...
+    @property
+    def low_income(self) -> bool: ...
+    @property
+    def multicultural(self) -> bool: ...
+    def is_senior(self, today: dt.date) -> bool: ...
+
+
+def fee_due(learner: Person, offer: Offer, today: dt.date) -> int:
     """The offer's fee, or 0 when it is free or waived for one of the person's groups."""
     if not offer.fee_krw:
         return 0
@@ -66,7 +80,7 @@ def paid_krw(application_id: int) -> int:
     return voucher_paid_for_application(application_id)
 
 
-def check(*, learner: Learner, offer: Offer, voucher_id: int, amount: int, now: dt.datetime) -> int:
+def check(*, learner: Person, offer: Offer, voucher_id: int, amount: int, now: dt.datetime) -> int:
     """Refuse at once what could never be paid (the same errors as the payment); returns the
     fee due."""
     from learncity.vouchers import errors
@@ -82,7 +96,7 @@ def check(*, learner: Learner, offer: Offer, voucher_id: int, amount: int, now: 
         raise errors.InvalidAmount(f"the amount is more than the fee ({due:,} won)")
     voucher_payment_check(
         voucher_id=voucher_id,
-        learner_id=learner.pk,
+        learner_id=learner.id,
         institution_id=offer.institution_id,
         amount=amount,
         now=now,

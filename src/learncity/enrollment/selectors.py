@@ -11,8 +11,7 @@ from django.utils import timezone
 
 from learncity.core.errors import NotFound
 from learncity.enrollment.models import LIVE, Application, AuditEvent, Offer
-from learncity.learners.access import Actor, can_manage, can_read, roles_of
-from learncity.learners.models import StaffRole
+from learncity.learners.access import Actor, Reach, Roles, Scope, allowed, reach_of, roles_of
 
 
 def offer_count() -> int:
@@ -82,11 +81,9 @@ def applications_of(user_id: int) -> list[dict[str, Any]]:
     may act for."""
     from django.db.models import Q
 
-    from learncity.learners.models import HouseholdLink
+    from learncity.learners.selectors import household_member_ids
 
-    members = HouseholdLink.objects.filter(
-        proxy__user_id=user_id, withdrawn_at__isnull=True
-    ).values_list("member_id", flat=True)
+    members = household_member_ids(proxy_user_id=user_id)
     return [
         dict(row)
         for row in Application.objects.filter(
@@ -145,6 +142,60 @@ def waitlist_position(application_id: int) -> int | None:
     return queue.index(application_id) + 1
 
 
+# ------------------------------------------------------------------ what a learner may do now
+# The flags the pages show are derived here, once, from the offer's and the application's
+# state: the pages only render them.
+
+
+def offer_for_applicants(
+    programme_id: int, *, now: dt.datetime | None = None
+) -> dict[str, Any] | None:
+    """The offer a programme's page shows (offer_of_programme) with what follows from it now:
+    `seats_left` (general places, never below 0; the desk places are not offered online) and
+    `window` (upcoming, open, closed) with `window_open` and `window_upcoming`."""
+    offer = offer_of_programme(programme_id)
+    if offer is None:
+        return None
+    window = window_of(offer["opens_at"], offer["closes_at"], now or timezone.now())
+    general = offer["capacity"] - offer["desk_seats"]
+    return {
+        **offer,
+        "seats_left": max(general - offer["general_taken"], 0),
+        "window": window,
+        "window_open": window == "open",
+        "window_upcoming": window == "upcoming",
+    }
+
+
+def application_flags(row: dict[str, Any]) -> dict[str, Any]:
+    """What the learner may do with an application (a row of applications_of) now:
+    `may_cancel` a live one (pending, confirmed, waitlisted, offered), `may_answer` (accept or
+    decline) a place offered, and its `position` on the waiting list (None when not waiting)."""
+    status = row["status"]
+    return {
+        "position": waitlist_position(row["id"]) if status == "waitlisted" else None,
+        "may_cancel": status in LIVE,
+        "may_answer": status == "offered",
+    }
+
+
+def applications_with_flags(user_id: int) -> list[dict[str, Any]]:
+    """applications_of(user_id), each row with its application_flags."""
+    return [{**row, **application_flags(row)} for row in applications_of(user_id)]
+
+
+def live_application_for_offer(
+    user_id: int, *, offer_id: int, programme_id: int
+) -> dict[str, Any] | None:
+    """The user's (or a household member's) live application for the offer, with its flags;
+    None after a cancellation (the apply form is back)."""
+    for row in applications_of(user_id):
+        mine = row["offer_id"] == offer_id and row["programme_id"] == programme_id
+        if mine and row["status"] in LIVE:
+            return {**row, **application_flags(row)}
+    return None
+
+
 # ------------------------------------------------------------------ staff reads
 
 _MAX_ID = 2**63 - 1  # larger numbers are no row's id (and SQLite cannot bind them)
@@ -152,61 +203,36 @@ _MAX_ID = 2**63 - 1  # larger numbers are no row's id (and SQLite cannot bind th
 
 @dataclass(frozen=True)
 class StaffScope:
-    """What a user's staff roles reach, as filters: the same rules as
-    permissions.can_read / can_manage, for listing many offers in one query."""
+    """What a user's staff roles reach, as filters: the access policy's enrolment rows
+    (`enrollment.offer_read`, `enrollment.offer_manage`), for listing many offers in one
+    query."""
 
-    has_role: bool
-    reads_all: bool  # city administrator, auditor
-    manages_all: bool  # city administrator
-    read_institutions: frozenset[int]  # instructors and staff of these institutions
-    manage_institutions: frozenset[int]  # institution staff
-    manage_districts: frozenset[str]  # district officers (read and manage)
+    has_role: bool  # any staff role (the staff pages open)
+    read: Reach
+    manage: Reach
 
     @property
     def manages_any(self) -> bool:
-        return self.manages_all or bool(self.manage_institutions or self.manage_districts)
+        return self.manage.anywhere
 
     def may_manage(self, institution_id: int | None, district_code: str) -> bool:
-        return (
-            self.manages_all
-            or institution_id in self.manage_institutions
-            or bool(district_code and district_code in self.manage_districts)
-        )
+        return self.manage.covers(Scope(institution_id=institution_id, district_code=district_code))
 
 
-def staff_scope(actor: Actor) -> StaffScope:
-    roles = roles_of(actor)
-    read_institutions: set[int] = set()
-    manage_institutions: set[int] = set()
-    districts: set[str] = set()
-    reads_all = manages_all = False
-    for role, institution, district in roles:
-        if role == StaffRole.Role.CITY_ADMIN:
-            reads_all = manages_all = True
-        elif role == StaffRole.Role.AUDITOR:
-            reads_all = True
-        elif role == StaffRole.Role.DISTRICT_OFFICER and district:
-            districts.add(district)
-        elif role == StaffRole.Role.INSTITUTION_STAFF and institution is not None:
-            manage_institutions.add(institution)
-            read_institutions.add(institution)
-        elif role == StaffRole.Role.INSTRUCTOR and institution is not None:
-            read_institutions.add(institution)
+def staff_scope(actor: Actor | Roles) -> StaffScope:
+    roles = actor if isinstance(actor, Roles) else roles_of(actor)
     return StaffScope(
-        has_role=bool(roles),
-        reads_all=reads_all,
-        manages_all=manages_all,
-        read_institutions=frozenset(read_institutions),
-        manage_institutions=frozenset(manage_institutions),
-        manage_districts=frozenset(districts),
+        has_role=allowed(roles, "portal.staff_enter"),
+        read=reach_of(roles, "enrollment.offer_read"),
+        manage=reach_of(roles, "enrollment.offer_manage"),
     )
 
 
 def _readable(scope: StaffScope) -> Q:
-    if scope.reads_all:
+    if scope.read.everywhere:
         return Q()
-    return Q(institution_id__in=scope.read_institutions) | Q(
-        district_code__in=scope.manage_districts
+    return Q(institution_id__in=scope.read.institutions) | Q(
+        district_code__in=scope.read.all_districts
     )
 
 
@@ -237,8 +263,8 @@ def offer_page_for_staff(
     per_page: int = 20,
     now: dt.datetime | None = None,
 ) -> dict[str, Any]:
-    """The offers the actor may read (permissions.can_read), newest window first, with
-    seats taken, the waiting list and pending lottery entries counted; `window`
+    """The offers the actor may read (the policy's `enrollment.offer_read`), newest window
+    first, with seats taken, the waiting list and pending lottery entries counted; `window`
     (upcoming, open, closed) and `state` (seats_left, full, waitlist, to_draw, drawn)
     narrow the list."""
     from django.core.paginator import Paginator
@@ -329,13 +355,14 @@ def offer_get_for_staff(
     found: dict[str, Any] | None = dict(values) if values is not None else None
     if found is None:
         raise NotFound(f"no offer {offer_id}")
-    institution_id, district = found["institution_id"], found["district_code"]
-    may_manage = can_manage(actor, institution_id, district)
+    roles = roles_of(actor)
+    scope = Scope(institution_id=found["institution_id"], district_code=found["district_code"])
+    may_manage = allowed(roles, "enrollment.offer_manage", scope)
     if manage and not may_manage:
         raise Forbidden("you may not manage enrolment for this institution")
-    if not may_manage and not can_read(actor, institution_id, district):
+    if not may_manage and not allowed(roles, "enrollment.offer_read", scope):
         raise Forbidden("you may not see enrolment of this institution")
-    row = _staff_row(found, staff_scope(actor), now)
+    row = _staff_row(found, staff_scope(roles), now)
     row["may_manage"] = may_manage
     return row
 
@@ -427,7 +454,7 @@ def application_offer_id(application_id: int) -> int | None:
 
 def schedule_get_for_staff(actor: Actor, schedule_id: int) -> dict[str, Any]:
     """A schedule for opening enrolment on it: NotFound when there is none, Forbidden unless
-    the actor manages the institution or district that runs it (permissions.can_manage),
+    the actor manages the institution or district that runs it (`enrollment.offer_manage`),
     with the id of its offer when it has one already (`offer_id`)."""
     from learncity.catalog.selectors import schedule_choices, schedule_owner
     from learncity.enrollment.services import Forbidden
@@ -435,7 +462,8 @@ def schedule_get_for_staff(actor: Actor, schedule_id: int) -> dict[str, Any]:
     owner = schedule_owner(schedule_id) if 0 < schedule_id <= _MAX_ID else None
     if owner is None:
         raise NotFound(f"no schedule {schedule_id}")
-    if not can_manage(actor, owner.institution_id, owner.district_code):
+    scope = Scope(institution_id=owner.institution_id, district_code=owner.district_code)
+    if not allowed(actor, "enrollment.offer_manage", scope):
         raise Forbidden("you may not manage enrolment for this institution")
     _, rows = schedule_choices(ids=[schedule_id], limit=1)
     return {**rows[0], "offer_id": offer_id_of_schedule(schedule_id)}
@@ -447,15 +475,15 @@ def schedules_for_staff(
     """The schedules without an offer that the actor may open enrolment on, a page of them."""
     from learncity.catalog.selectors import schedule_choices
 
-    scope = staff_scope(actor)
-    if not scope.manages_any:
+    reach = reach_of(actor, "enrollment.offer_manage")
+    if not reach.anywhere:
         return {"rows": [], "total": 0, "page": 1, "pages": 1}
-    everything = scope.manages_all
+    everything = reach.everywhere
 
     def chosen(number: int) -> tuple[int, list[dict[str, Any]]]:
         return schedule_choices(
-            institution_ids=None if everything else scope.manage_institutions,
-            district_codes=None if everything else scope.manage_districts,
+            institution_ids=None if everything else reach.institutions,
+            district_codes=None if everything else reach.all_districts,
             without_offer=True,
             q=q[:100],
             limit=per_page,

@@ -18,18 +18,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Model
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from learncity.algorithms import lottery
+from learncity.catalog import sql as catalog_sql
 from learncity.core import events, sql
 from learncity.core.errors import DomainError, NotFound
 from learncity.enrollment import locks, payments
 from learncity.enrollment.events import NoShowsAsked, PlaceConfirmed, PlaceConfirming
 from learncity.enrollment.models import LIVE, Application, AuditEvent, Offer
-from learncity.learners.access import Actor, can_manage
-from learncity.learners.models import HouseholdLink, Learner
+from learncity.learners import sql as learners_sql
+from learncity.learners.access import Actor, Scope, allowed
+from learncity.learners.selectors import LearnerFacts, household_proxy, learner_facts
 
 # who may have the fee waived: the self-declared groups of a learner's profile
 WAIVER_GROUPS = ("senior", "disability", "low_income", "multicultural")
@@ -224,7 +225,8 @@ def offer_create(
     owner = schedule_owner(schedule_id)
     if owner is None:
         raise NotFound(f"no schedule {schedule_id}")
-    if not can_manage(actor, owner.institution_id, owner.district_code):
+    scope = Scope(institution_id=owner.institution_id, district_code=owner.district_code)
+    if not allowed(actor, "enrollment.offer_manage", scope):
         raise Forbidden("you may not manage enrolment for this institution")
     problems: dict[str, str] = {}
     if capacity < 1:
@@ -290,7 +292,14 @@ def offer_create(
 # ------------------------------------------------------------------ apply
 
 
-def learner_tags(learner: Learner, offer: Offer, today: dt.date) -> list[str]:
+def _learner(learner_id: int) -> LearnerFacts:
+    found = learner_facts(learner_id)
+    if found is None:
+        raise NotFound(f"no learner {learner_id}")
+    return found
+
+
+def learner_tags(learner: LearnerFacts, offer: Offer, today: dt.date) -> list[str]:
     """What a person counts as for quotas, priorities and eligibility."""
     tags = []
     if learner.is_senior(today):
@@ -303,7 +312,7 @@ def learner_tags(learner: Learner, offer: Offer, today: dt.date) -> list[str]:
         tags.append("multicultural")
     if offer.district_code and learner.district_code == offer.district_code:
         tags.append("resident")
-    if not Application.objects.filter(learner=learner, status="confirmed").exists():
+    if not Application.objects.filter(learner_id=learner.id, status="confirmed").exists():
         tags.append("first_time")
     return tags
 
@@ -327,14 +336,16 @@ def _no_show_rule(learner_id: int, offer: Offer, tags: list[str], now: dt.dateti
     return [tag for tag in tags if tag not in priorities] + ["no_show_limit"]
 
 
-def _may_apply_for(actor: Actor, learner: Learner, offer: Offer, channel: str) -> bool:
+def _may_apply_for(actor: Actor, learner: LearnerFacts, offer: Offer, channel: str) -> bool:
+    """Online: the policy's `enrollment.apply`, for oneself or a household member; at the
+    desk or by telephone: `enrollment.desk_apply` (managing staff)."""
     if channel != Application.Channel.ONLINE:
-        return can_manage(actor, offer.institution_id, offer.district_code)
-    if learner.user_id == actor.user_id:
-        return True
-    return HouseholdLink.objects.filter(
-        proxy__user_id=actor.user_id, member=learner, withdrawn_at__isnull=True
-    ).exists()
+        scope = Scope(institution_id=offer.institution_id, district_code=offer.district_code)
+        return allowed(actor, "enrollment.desk_apply", scope)
+    own = learner.user_id == actor.user_id or household_proxy(
+        user_id=actor.user_id, learner_id=learner.id
+    )
+    return allowed(actor, "enrollment.apply", Scope(own=own))
 
 
 def _take_seat(offer_id: int, channel: str) -> str:
@@ -364,12 +375,6 @@ def _replayed(  # noqa: PLR0917 - the row as read, then the request
     return Applied(pk, status, seat, replayed=True)
 
 
-def _table_of(model: type[Model], relation: str) -> str:
-    related = model._meta.get_field(relation).related_model
-    assert isinstance(related, type) and issubclass(related, Model)
-    return str(related._meta.db_table)
-
-
 _APP = Application._meta.db_table
 _LIVE_SQL = ", ".join(f"'{status}'" for status in LIVE)
 _AUDIT_INSERT = (
@@ -387,9 +392,8 @@ _FACTS = (
     " COALESCE(NULLIF(p.display_title, ''), p.title), l.user_id, l.phone, l.email,"
     " m.id, m.offer_id, m.learner_id, m.status, m.seat, v.id,"
     " CASE WHEN o.opens_at <= %s AND %s <= o.closes_at THEN 1 ELSE 0 END, o.per_person_limit"
-    f" FROM {Offer._meta.db_table} o JOIN {_table_of(Offer, 'programme')} p"
-    " ON p.id = o.programme_id"
-    f" LEFT JOIN {Learner._meta.db_table} l ON l.id = %s"
+    f" FROM {Offer._meta.db_table} o JOIN {catalog_sql.PROGRAMME} p ON p.id = o.programme_id"
+    f" LEFT JOIN {learners_sql.LEARNER} l ON l.id = %s"
     f" LEFT JOIN {_APP} m ON m.entered_by_id = %s AND m.idempotency_key = %s"
     f" LEFT JOIN {_APP} v ON v.learner_id = %s AND v.programme_id + 0 = o.programme_id"
     f" AND v.status IN ({_LIVE_SQL})"
@@ -465,7 +469,7 @@ def apply(
     if not own or eligible or method != Offer.Method.FIRST_COME:
         # the rarer paths (a proxy or staff, eligibility, lottery tags) read the models
         offer_row = Offer.objects.get(pk=offer_id)
-        learner = Learner.objects.get(pk=learner_id)
+        learner = _learner(learner_id)
         if not own and not _may_apply_for(actor, learner, offer_row, channel):
             raise Forbidden("you may not apply for this person through this channel")
         if eligible or method != Offer.Method.FIRST_COME:
@@ -481,7 +485,7 @@ def apply(
     if voucher_id is not None:
         # a voucher that could never pay is refused before anything is taken
         fee = payments.check(
-            learner=Learner.objects.get(pk=learner_id),
+            learner=_learner(learner_id),
             offer=Offer.objects.get(pk=offer_id),
             voucher_id=voucher_id,
             amount=voucher_krw,
@@ -683,13 +687,14 @@ def _promote(offer: Offer, seat: str, now: dt.datetime, actor: Actor | None) -> 
 
 
 def _may_act_on(actor: Actor, application: Application, offer: Offer) -> bool:
-    if actor.user_id in (application.learner.user_id, application.entered_by_id):
-        return True
-    if HouseholdLink.objects.filter(
-        proxy__user_id=actor.user_id, member_id=application.learner_id, withdrawn_at__isnull=True
-    ).exists():
-        return True
-    return can_manage(actor, offer.institution_id, offer.district_code)
+    """The policy's `enrollment.application_change`: its own (the learner, a household
+    proxy, whoever entered it) or managing staff."""
+    own = actor.user_id in (
+        application.learner.user_id,
+        application.entered_by_id,
+    ) or household_proxy(user_id=actor.user_id, learner_id=application.learner_id)
+    scope = Scope(institution_id=offer.institution_id, district_code=offer.district_code, own=own)
+    return allowed(actor, "enrollment.application_change", scope)
 
 
 def _locked(application_id: int, actor: Actor) -> tuple[Application, Offer]:
@@ -800,7 +805,8 @@ def lottery_draw(
         offer = Offer.objects.select_for_update().filter(pk=offer_id).first()
         if offer is None:
             raise NotFound(f"no offer {offer_id}")
-        if actor is not None and not can_manage(actor, offer.institution_id, offer.district_code):
+        scope = Scope(institution_id=offer.institution_id, district_code=offer.district_code)
+        if actor is not None and not allowed(actor, "enrollment.lottery_draw", scope):
             raise Forbidden("you may not draw this lottery")
         if offer.method == Offer.Method.FIRST_COME:
             raise InvalidState("this offer is first-come: there is nothing to draw")

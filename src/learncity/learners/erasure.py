@@ -12,7 +12,9 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from learncity.core import events
 from learncity.core.errors import NotFound
+from learncity.learners.events import LearnerErased
 from learncity.learners.models import ApiToken, Consent, HouseholdLink, Learner
 
 ERASED_NAME = "탈퇴 회원"
@@ -59,14 +61,16 @@ def learner_erase(*, learner_id: int, now: dt.datetime | None = None) -> dict[st
         tokens = ApiToken.objects.filter(user_id=user.pk, revoked_at__isnull=True).update(
             revoked_at=now, label=""
         )
-        from learncity.analytics.survey import survey_forget_learner
-
-        survey = survey_forget_learner(learner_id=learner_id)  # ratings stay, anonymous
+        # the contexts above let go of the person in this transaction (analytics: the survey
+        # answers lose their link and comments; the ratings stay, anonymous)
+        released: dict[str, int] = {}
+        for counts in events.publish(LearnerErased(learner_id=learner_id, at=now)):
+            released.update(counts or {})
     return {
         "consents_withdrawn": consents,
         "household_links_withdrawn": links,
         "tokens": tokens,
-        **survey,
+        **released,
     }
 
 

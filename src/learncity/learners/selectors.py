@@ -2,9 +2,75 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from learncity.learners.models import Learner, StaffRole
+from learncity.learners import models
+from learncity.learners.models import HouseholdLink, Learner, StaffRole
+
+SENIOR_AGE = models.SENIOR_AGE  # 65 and over (노인복지법): "senior" to the contexts above
+
+
+@dataclass(frozen=True)
+class LearnerFacts:
+    """What the contexts above decide on about a person (apply's tags, a fee waived for a
+    group): the attributes of the learner row, without the row."""
+
+    id: int
+    user_id: int
+    birth_year: int
+    district_code: str
+    disability: bool
+    low_income: bool
+    multicultural: bool
+
+    def is_senior(self, today: dt.date) -> bool:
+        return today.year - self.birth_year >= SENIOR_AGE
+
+
+def learner_facts(learner_id: int) -> LearnerFacts | None:
+    found = (
+        Learner.objects.filter(pk=learner_id)
+        .values_list(
+            "id",
+            "user_id",
+            "birth_year",
+            "district_code",
+            "disability",
+            "low_income",
+            "multicultural",
+        )
+        .first()
+    )
+    return LearnerFacts(*found) if found else None
+
+
+def household_proxy(*, user_id: int, learner_id: int) -> bool:
+    """The user acts for the learner as a household proxy (a link not withdrawn)."""
+    return HouseholdLink.objects.filter(
+        proxy__user_id=user_id, member_id=learner_id, withdrawn_at__isnull=True
+    ).exists()
+
+
+def household_member_ids(*, proxy_user_id: int) -> list[int]:
+    """The learners the user acts for as a household proxy (links not withdrawn)."""
+    return list(
+        HouseholdLink.objects.filter(
+            proxy__user_id=proxy_user_id, withdrawn_at__isnull=True
+        ).values_list("member_id", flat=True)
+    )
+
+
+def learners_by_phone(
+    *, phone_tail: str, birth_year: int, name: str = "", limit: int = 3
+) -> list[tuple[int, str]]:
+    """(id, name) of at most `limit` learners whose phone number ends in these digits, born
+    that year (and of that name, when one is given): the kiosk's check-in without a code."""
+    people = Learner.objects.filter(phone__endswith=phone_tail, birth_year=birth_year)
+    if name:
+        people = people.filter(name=name)
+    return list(people.values_list("pk", "name")[:limit])
 
 
 def learner_id_of_user(user_id: int) -> int | None:
@@ -51,11 +117,6 @@ def learner_get(learner_id: int) -> dict[str, Any] | None:
         .first()
     )
     return dict(found) if found is not None else None
-
-
-def has_staff_role(user_id: int) -> bool:
-    """Whether the user holds any staff role (the pages then link the staff area)."""
-    return StaffRole.objects.filter(user_id=user_id).exists()
 
 
 def learner_export(learner_id: int) -> dict[str, Any] | None:

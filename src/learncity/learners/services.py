@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from learncity.core import sql
 from learncity.core.errors import DomainError
-from learncity.learners.models import ApiToken, Consent, Learner, LoginThrottle
+from learncity.learners.models import ApiToken, Consent, Learner, LoginThrottle, StaffRole
 
 
 class AccountError(DomainError):
@@ -249,3 +249,18 @@ def api_token_user(token: str) -> tuple[int, int | None] | None:
         return None
     row = sql.one(_TOKEN_USER, [_digest(token)])
     return None if row is None else (int(row[0]), None if row[1] is None else int(row[1]))
+
+
+# ------------------------------------------------------------------ staff roles
+
+
+def staff_role_grant(
+    *, user_id: int, role: str, institution_id: int | None = None, district_code: str = ""
+) -> None:
+    """Give a user a staff role (e.g. the demo city's administrator); the role must be one
+    of StaffRole's."""
+    if role not in StaffRole.Role.values:
+        raise AccountError(f"role must be one of {', '.join(StaffRole.Role.values)}")
+    StaffRole.objects.create(
+        user_id=user_id, role=role, institution_id=institution_id, district_code=district_code
+    )

@@ -1,9 +1,8 @@
 """Reads for planning: neighbourhoods with their residents, and venues with their programmes.
 
-Regions are read through `learncity.regions.selectors`. The catalog's public selectors do not
-filter programmes by category, target group, weekday or evening, so the venue read below
-queries the catalog's models directly (read only; the import contracts allow planning to,
-see pyproject.toml) and keeps the catalog's rules: online programmes are not walked to.
+Regions are read through `learncity.regions.selectors`, venues and the number of programmes
+held at each (by area, target group, weekday, evening) through `learncity.catalog.selectors`,
+which keeps the catalog's rules: online programmes are not walked to.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from learncity.catalog.models import Programme, Schedule, Venue
+from learncity.catalog.selectors import venue_locations, venue_programme_counts
 from learncity.regions.selectors import (
     RegionRef,
     population_by_age_band,
@@ -112,27 +111,12 @@ def _programme_counts(
     weekday: int | None,
     evening: bool,
 ) -> Counter[int]:
-    programmes = Programme.objects.exclude(mode=Programme.Mode.ONLINE).exclude(venue=None)
-    if category:
-        programmes = programmes.filter(category=category)
-    if weekday is not None or evening:
-        schedules = Schedule.objects.all()
-        if weekday is not None:
-            # weekdays is a JSON list of ISO weekdays; filter in Python (SQLite and PostgreSQL)
-            ids = {
-                pid
-                for pid, days in schedules.values_list("programme_id", "weekdays")
-                if isinstance(days, list) and weekday in days
-            }
-            programmes = programmes.filter(id__in=ids)
-        if evening:
-            programmes = programmes.filter(schedules__start_time__gte=EVENING_FROM)
-    counts: Counter[int] = Counter()
-    for venue_id, groups in programmes.distinct().values_list("venue_id", "target_groups"):
-        if target_group and target_group not in (groups or []) and "전체" not in (groups or []):
-            continue
-        counts[venue_id] += 1
-    return counts
+    return venue_programme_counts(
+        category=category,
+        target_group=target_group,
+        weekday=weekday,
+        starting_from=EVENING_FROM if evening else None,
+    )
 
 
 def name_stem(name: str) -> str:
@@ -181,20 +165,11 @@ def venue_places(
     centroids = {ref.code: ref.centroid for ref in refs}
     stems = _by_name(refs)
     places = []
-    for row in Venue.objects.order_by("id").values(
-        "id",
-        "name",
-        "institution__name",
-        "district__code",
-        "neighbourhood__code",
-        "latitude",
-        "longitude",
-        "precision",
-    ):
-        neighbourhood = row["neighbourhood__code"] or ""
-        district = row["district__code"] or ""
+    for row in venue_locations():
+        neighbourhood = row["neighbourhood_code"]
+        district = row["district_code"]
         lat, lon = row["latitude"], row["longitude"]
-        if lat is not None and lon is not None and row["precision"] == Venue.Precision.EXACT:
+        if lat is not None and lon is not None and row["exact"]:
             placed = PLACED_EXACT
         elif centroids.get(neighbourhood):
             placed = PLACED_NEIGHBOURHOOD
@@ -213,13 +188,13 @@ def venue_places(
             VenuePlace(
                 id=row["id"],
                 name=row["name"],
-                institution=row["institution__name"] or "",
+                institution=row["institution_name"],
                 district_code=district,
                 neighbourhood_code=neighbourhood,
                 lat=lat,
                 lon=lon,
                 placed=placed,
-                source_precision=row["precision"] or "",
+                source_precision=row["precision"],
                 programmes=counts.get(row["id"], 0),
             )
         )

@@ -14,6 +14,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
+from learncity.learners.access import requires
 from learncity.learners.forms import (
     LoginForm,
     NewPasswordForm,
@@ -38,6 +39,7 @@ def _next(request: HttpRequest, default: str) -> str:
 
 
 @require_http_methods(["GET", "POST"])
+@requires("learners.sign_up")
 def sign_up(request: HttpRequest) -> HttpResponse:
     after = _next(request, reverse("portal:my_applications"))
     if request.user.is_authenticated:
@@ -80,6 +82,7 @@ def neighbourhood_options(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/_neighbourhoods.html", context)
 
 
+@requires("learners.sign_in")
 class LoginView(auth_views.LoginView):
     template_name = "portal/login.html"
     authentication_form = LoginForm
@@ -92,11 +95,13 @@ class LoginView(auth_views.LoginView):
         return response
 
 
+@requires("learners.sign_out")
 class LogoutView(auth_views.LogoutView):
     next_page = "portal:home"
 
 
 @require_http_methods(["GET", "POST"])
+@requires("learners.password_reset")
 def password_reset(request: HttpRequest) -> HttpResponse:
     form = PasswordResetRequestForm(request.POST or None)
     if request.method == "POST":
@@ -117,6 +122,7 @@ def password_reset_sent(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/password_reset_sent.html")
 
 
+@requires("learners.password_reset")
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "portal/password_reset_confirm.html"
     form_class = NewPasswordForm

@@ -7,15 +7,17 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from learncity.learners.selectors import has_staff_role
+from learncity.learners.access import Actor, allowed
 
 
 def staff_area(request: HttpRequest) -> dict[str, Any]:
-    """`staff_member`: true for a signed-in user with a staff role, asked only when a page
-    shows the account menu."""
+    """`staff_member`: true for a signed-in user who may enter the staff pages (any staff
+    role: the policy's `portal.staff_enter`), asked only when a page shows the account menu."""
     user = getattr(request, "user", None)
 
     def known() -> bool:
-        return bool(user is not None and user.is_authenticated and has_staff_role(user.pk))
+        if user is None or not user.is_authenticated:
+            return False
+        return allowed(Actor(int(user.pk)), "portal.staff_enter")
 
     return {"staff_member": SimpleLazyObject(known)}

@@ -24,8 +24,15 @@ from learncity.attendance.checkin_code import checkin_qr_svg
 from learncity.catalog.selectors import programme_title
 from learncity.core.errors import LearncityError, NotFound
 from learncity.enrollment import services
-from learncity.enrollment.selectors import applications_of, offer_of_programme, waitlist_position
-from learncity.learners.access import Actor
+from learncity.enrollment.selectors import (
+    applications_of,
+    applications_with_flags,
+    live_application_for_offer,
+    offer_for_applicants,
+    offer_of_programme,
+    waitlist_position,
+)
+from learncity.learners.access import Actor, requires
 from learncity.learners.selectors import learner_id_of_user
 
 STATUS_WORDS = {
@@ -52,11 +59,6 @@ REFUSAL_WORDS = {
     "invalid_state": "지금 상태에서는 할 수 없습니다",
     "not_found": "찾을 수 없습니다",
     "checkin_not_confirmed": "출석 코드는 수강이 확정된 신청에만 있습니다",
-}
-CHANGEABLE = {
-    "cancel": ("pending", "confirmed", "waitlisted", "offered"),
-    "accept": ("offered",),
-    "decline": ("offered",),
 }
 
 
@@ -101,27 +103,24 @@ def result_message(status: str, application_id: int, *, replayed: bool) -> str:
 
 def apply_context(request: HttpRequest, programme_id: int) -> dict[str, Any]:
     """The enrolment part of a programme page: the offer, seats left, and the visitor's
-    own live application for the programme (after a cancellation the form is back)."""
-    offer = offer_of_programme(programme_id)
+    own live application for the programme (after a cancellation the form is back); what
+    follows from their state comes from enrolment's selectors."""
+    offer = offer_for_applicants(programme_id)
     if offer is None:
         return {"offer": None}
-    now = timezone.now()
-    general = offer["capacity"] - offer["desk_seats"]
     mine = None
     if request.user.is_authenticated:
-        for row in applications_of(_user_id(request)):
-            live = row["status"] in CHANGEABLE["cancel"]
-            if live and row["programme_id"] == programme_id and row["offer_id"] == offer["id"]:
-                mine = _described(row)
-                break
+        mine = live_application_for_offer(
+            _user_id(request), offer_id=offer["id"], programme_id=programme_id
+        )
     return {
         "offer": offer,
-        "seats_left": max(general - offer["general_taken"], 0),
-        "window_open": offer["opens_at"] <= now <= offer["closes_at"],
-        "window_upcoming": now < offer["opens_at"],
+        "seats_left": offer["seats_left"],
+        "window_open": offer["window_open"],
+        "window_upcoming": offer["window_upcoming"],
         "method_words": METHOD_WORDS.get(offer["method"], (offer["method"], offer["method"])),
         "idempotency_key": uuid.uuid4().hex,
-        "mine": mine,
+        "mine": _described(mine) if mine else None,
         "vouchers": _usable_vouchers(request, offer),
         "login_url": f"{reverse('portal:login')}?next="
         + reverse("portal:programme", args=[programme_id]),
@@ -160,17 +159,13 @@ def _voucher_choice(request: HttpRequest) -> tuple[int | None, int]:
 
 
 def _described(row: dict[str, Any]) -> dict[str, Any]:
-    live = row["status"] in CHANGEABLE["cancel"]
-    return {
-        **row,
-        "status_words": STATUS_WORDS.get(row["status"], (row["status"], row["status"])),
-        "position": waitlist_position(row["id"]) if row["status"] == "waitlisted" else None,
-        "may_cancel": live,
-        "may_answer": row["status"] == "offered",
-    }
+    """A row with its flags (enrollment.selectors.application_flags) and the words of its
+    status."""
+    return {**row, "status_words": STATUS_WORDS.get(row["status"], (row["status"], row["status"]))}
 
 
 @require_POST
+@requires("enrollment.apply")
 def apply(request: HttpRequest, pk: int) -> HttpResponse:
     from learncity.portal.views import programme_page
 
@@ -200,7 +195,7 @@ def apply(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _applications_page(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
-    rows = [_described(row) for row in applications_of(_user_id(request))]
+    rows = [_described(row) for row in applications_with_flags(_user_id(request))]
     titles: dict[int, str] = {}
     for row in rows:
         if row["programme_id"] not in titles:
@@ -281,6 +276,7 @@ def _card(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@requires("enrollment.application_change", "attendance.code_hold")
 def application_change(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """POST cancel, accept, decline, reissue (a new check-in code); GET card (to print)."""
     if action == "card":

@@ -28,7 +28,7 @@ from django.views.decorators.http import require_http_methods
 
 from learncity.attendance import selectors, services
 from learncity.core.errors import LearncityError
-from learncity.learners.access import Actor
+from learncity.learners.access import Actor, requires
 
 RESET_SECONDS = 8
 
@@ -215,6 +215,7 @@ def _refused(request: HttpRequest, exc: LearncityError) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@requires("attendance.take")
 def kiosk(request: HttpRequest, venue_id: int) -> HttpResponse:
     """The scan screen (GET) and the check-in of a form post (POST, the page without
     JavaScript). Staff only: anonymous visitors sign in first."""

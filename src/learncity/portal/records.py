@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from learncity.core.errors import LearncityError
-from learncity.learners.access import Actor
+from learncity.learners.access import Actor, requires
 from learncity.records import credentials, selectors, services
 from learncity.records.keys import key_get, key_jwk
 
@@ -107,6 +107,7 @@ def my_data(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@requires("records.account_erase")
 def account_delete(request: HttpRequest) -> HttpResponse:
     """Close my account: a page that says what happens, then a typed confirmation."""
     error = ""
@@ -153,6 +154,7 @@ def credential_download(request: HttpRequest, uuid: str, fmt: str) -> HttpRespon
 
 
 @require_http_methods(["GET", "POST"])
+@requires("records.credential_verify")
 def verify(request: HttpRequest) -> HttpResponse:
     """Public: verify a credential pasted, uploaded, or behind a verification link."""
     text = ""

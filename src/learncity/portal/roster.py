@@ -29,7 +29,7 @@ from django.views.decorators.http import require_GET, require_POST
 from learncity.attendance import selectors, services
 from learncity.attendance.errors import AttendanceError, Forbidden
 from learncity.core.errors import LearncityError, NotFound
-from learncity.learners.access import Actor, roles_of
+from learncity.learners.access import Actor, allowed, requires
 from learncity.records.services import records_sync
 
 MARKS = {
@@ -83,7 +83,7 @@ def roster_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if not roles_of(_actor(request)):
+        if not allowed(_actor(request), "portal.staff_enter"):
             return _refused(request, Forbidden(STAFF_ROLE_NEEDED))
         try:
             return view(request, *args, **kwargs)
@@ -162,6 +162,7 @@ def _back(pk: int, anchor: str = "") -> HttpResponse:
 
 @require_POST
 @roster_page
+@requires("attendance.take")
 def mark(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark one learner (attendance_services.attendance_mark)."""
     application_text = request.POST.get("application_id", "")
@@ -184,6 +185,7 @@ def mark(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @roster_page
+@requires("attendance.session_manage")
 def status(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark the session cancelled (휴강), a holiday, or scheduled again (managing staff)."""
     wanted = request.POST.get("status", "")
@@ -199,6 +201,7 @@ def status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @roster_page
+@requires("attendance.completion_manage")
 def completion(request: HttpRequest, pk: int) -> HttpResponse:
     """Run completion now for the session's course (managing staff); each completion is
     emitted once however often this runs."""

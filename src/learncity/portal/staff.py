@@ -38,12 +38,11 @@ from learncity.enrollment.selectors import (
     offer_roster,
     schedule_get_for_staff,
     schedules_for_staff,
-    staff_scope,
     waitlist_position,
 )
 from learncity.enrollment.services import WAIVER_GROUPS
-from learncity.learners.access import Actor
-from learncity.learners.selectors import learner_find, learner_get
+from learncity.learners.access import Actor, allowed, reach_of, requires
+from learncity.learners.selectors import learner_get
 from learncity.portal.enrolment import STATUS_WORDS
 from learncity.portal.staff_forms import (
     CHANNELS,
@@ -123,7 +122,7 @@ def staff_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
     def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if not staff_scope(_actor(request)).has_role:
+        if not allowed(_actor(request), "portal.staff_enter"):
             return _refused(request, services.Forbidden(STAFF_ROLE_NEEDED))
         return view(request, *args, **kwargs)
 
@@ -197,12 +196,13 @@ def _offer_form_page(
 
 @require_http_methods(["GET", "POST"])
 @staff_page
+@requires("enrollment.offer_manage")
 def offer_new(request: HttpRequest) -> HttpResponse:
     """The schedule picker (no schedule chosen), or the form that opens enrolment for one."""
     actor = _actor(request)
     raw = (request.POST if request.method == "POST" else request.GET).get("schedule", "")
     if not raw and request.method == "GET":
-        if not staff_scope(actor).manages_any:
+        if not reach_of(actor, "enrollment.offer_manage").anywhere:
             return _refused(request, services.Forbidden("only managing staff open enrolment"))
         q = request.GET.get("q", "")[:100]
         found = schedules_for_staff(actor, q=q, page=_page_number(request))
@@ -338,6 +338,7 @@ def offer_replay(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @staff_page
+@requires("enrollment.lottery_draw")
 def offer_draw(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request)
     try:
@@ -360,6 +361,7 @@ def offer_draw(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @staff_page
+@requires("enrollment.offer_manage")
 def application_cancel(request: HttpRequest, pk: int, application_id: int) -> HttpResponse:
     """Cancel an application on the person's behalf (they asked at the desk or by phone)."""
     actor = _actor(request)
@@ -436,6 +438,7 @@ def _applied_message(name: str, done: services.Applied) -> str:
 
 @require_http_methods(["GET", "POST"])
 @staff_page
+@requires("enrollment.desk_apply")
 def desk(request: HttpRequest, pk: int) -> HttpResponse:
     """Find the person (a POST, so that phone numbers stay out of addresses and logs), then
     apply for them at the desk or by telephone."""
@@ -451,20 +454,8 @@ def desk(request: HttpRequest, pk: int) -> HttpResponse:
     lookup = LearnerLookupForm(request.POST)
     if not lookup.is_valid():
         return _desk_page(request, offer, lookup, status=422)
-    data = lookup.cleaned_data
-    people = learner_find(
-        phone=data["phone"],
-        name=data.get("name") or "",
-        birth_year=data.get("birth_year"),
-        phone_end=data.get("phone_end") or "",
-    )
+    people = lookup.people()
     if len(people) > 1:
-        lookup.add_error(
-            "phone_end" if not data.get("phone_end") else "phone",
-            "같은 이름과 태어난 해의 사람이 여럿입니다. 휴대전화 번호 끝 네 자리나 전체 번호를"
-            " 입력해 주세요 / several people have this name and birth year: give the last four"
-            " digits of the mobile number, or the whole number",
-        )
         return _desk_page(request, offer, lookup, matches=len(people))
     if not people:
         return _desk_page(request, offer, lookup, matches=0)

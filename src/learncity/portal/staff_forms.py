@@ -19,6 +19,7 @@ from django.utils import timezone
 from learncity.enrollment.services import WAIVER_GROUPS
 from learncity.learners.access import Actor
 from learncity.learners.forms import Described
+from learncity.learners.selectors import learner_find
 from learncity.learners.services import AccountError, normalise_phone
 
 MAX_ID = 2**63 - 1
@@ -325,6 +326,26 @@ class LearnerLookupForm(Described, forms.Form):
                 " / give the mobile number, or the name and the birth year",
             )
         return data
+
+    def people(self) -> list[dict[str, Any]]:
+        """The learners a valid form names (learners.selectors.learner_find). Several are
+        never guessed between: the form then asks for the mobile number, or its last four
+        digits, on the field that would tell them apart."""
+        data = self.cleaned_data
+        found = learner_find(
+            phone=data["phone"],
+            name=data.get("name") or "",
+            birth_year=data.get("birth_year"),
+            phone_end=data.get("phone_end") or "",
+        )
+        if len(found) > 1:
+            self.add_error(
+                "phone_end" if not data.get("phone_end") else "phone",
+                "같은 이름과 태어난 해의 사람이 여럿입니다. 휴대전화 번호 끝 네 자리나 전체 번호를"
+                " 입력해 주세요 / several people have this name and birth year: give the last"
+                " four digits of the mobile number, or the whole number",
+            )
+        return found
 
 
 class DeskApplyForm(Described, forms.Form):

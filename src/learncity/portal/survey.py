@@ -23,6 +23,7 @@ from learncity.analytics.survey import (
     survey_get,
     survey_respond,
 )
+from learncity.learners.access import requires
 
 SCALE = [
     ("1", "1 · 매우 불만족 · very dissatisfied"),
@@ -63,6 +64,7 @@ def _page(request: HttpRequest, context: dict[str, Any], status: int) -> HttpRes
 
 
 @require_http_methods(["GET", "POST"])
+@requires("analytics.survey_answer")
 def survey(request: HttpRequest, token: str) -> HttpResponse:
     try:
         invitation = survey_get(token)

@@ -3,10 +3,15 @@
 from django.urls import URLPattern, path
 from django.views.generic import RedirectView
 
+from learncity.learners.access import requires
 from learncity.portal import staff
 
 urlpatterns: list[URLPattern] = [
-    path("staff/", RedirectView.as_view(pattern_name="portal:staff_offers"), name="staff"),
+    path(
+        "staff/",
+        requires("portal.navigate")(RedirectView.as_view(pattern_name="portal:staff_offers")),
+        name="staff",
+    ),
     path("staff/offers", staff.offers, name="staff_offers"),
     path("staff/offers/new", staff.offer_new, name="staff_offer_new"),
     path("staff/offers/<int:pk>", staff.offer_detail, name="staff_offer"),

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
+from django.views.i18n import set_language
 
 from learncity.algorithms import calendar, search_text
 from learncity.algorithms.course_fields import TARGET_GROUPS
@@ -24,8 +25,8 @@ from learncity.catalog.selectors import (
     programme_rows,
     venue_rows,
 )
+from learncity.learners.access import requires
 from learncity.portal.enrolment import apply_context
-from learncity.regions.models import Region
 from learncity.regions.selectors import region_list, region_overview
 from learncity.search.selectors import (
     AREA_NAMES,
@@ -46,7 +47,7 @@ SOURCE_EN = "Ministry of Education, national lifelong-learning course standard d
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     overview = region_overview()
-    districts = region_list(level=Region.Level.DISTRICT, limit=15)
+    districts = region_list(level="district", limit=15)
     today = timezone.localdate()
     context = {
         "regions": overview,
@@ -252,3 +253,9 @@ def health(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok", "database": connection.vendor})
+
+
+@requires("portal.language_set")
+def language_set(request: HttpRequest) -> HttpResponse:
+    """Django's set_language: the language cookie, then back to the page (anyone)."""
+    return set_language(request)

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from learncity.core.errors import LearncityError
-from learncity.learners.access import Actor
+from learncity.learners.access import Actor, Roles, allowed, roles_of
 from learncity.vouchers import errors, selectors
 
 REFUSAL_WORDS = {
@@ -73,12 +73,13 @@ def settlement(request: HttpRequest) -> HttpResponse:
         if not _MONTH.match(month):
             raise errors.InvalidRequest("the month is written YYYY-MM")
         if institution_id is None:
+            roles = roles_of(_actor(request))
             rows = [
                 row
                 for row in selectors.settlement_institutions(month)
-                if _may_read(request, row["institution_id"])
+                if _may_read(roles, row["institution_id"])
             ]
-            if not rows and not _reads_all(request):
+            if not rows and not allowed(roles, "vouchers.settlement_read"):
                 raise errors.Forbidden("the settlement report is for staff")
             return render(
                 request,
@@ -98,18 +99,12 @@ def settlement(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _may_read(request: HttpRequest, institution_id: int) -> bool:
+def _may_read(roles: Roles, institution_id: int) -> bool:
     try:
-        selectors.settlement_get_for_staff(_actor(request), institution_id)
+        selectors.settlement_get_for_staff(roles, institution_id)
     except LearncityError:
         return False
     return True
-
-
-def _reads_all(request: HttpRequest) -> bool:
-    from learncity.vouchers.permissions import may_read_project
-
-    return may_read_project(_actor(request), "")
 
 
 _HEADER = [

@@ -15,30 +15,26 @@ from django.utils import timezone
 from learncity.algorithms.records import RecordLine, hours, record_totals
 from learncity.attendance.record_feed import learner_enrolment_export
 from learncity.catalog.selectors import category_labels
-from learncity.learners.access import Actor, roles_of
+from learncity.learners.access import Actor, Scope, allowed
 from learncity.learners.selectors import learner_export, learner_get, learner_id_of_user
 from learncity.records import credentials
 from learncity.records.errors import Forbidden, NotFound
 from learncity.records.models import Credential, RecordEntry
 
-READERS = {"city_admin", "auditor"}  # read anyone's record (auditors read only)
-
 
 def learner_for_reader(actor: Actor, learner_id: int | None = None) -> int:
-    """The learner whose record the actor may read: their own (learner_id None or theirs),
-    or anyone's for a city administrator or an auditor."""
+    """The learner whose record the actor may read (the policy's `records.learner_read`):
+    their own (learner_id None or theirs), or anyone's for a city administrator or an
+    auditor."""
     own = learner_id_of_user(actor.user_id)
-    if learner_id is None or learner_id == own:
-        if own is None:
-            raise Forbidden(
-                "이 계정에는 학습 기록이 없습니다 · this account has no learner profile"
-            )
-        return own
-    if not any(role in READERS for role, _, _ in roles_of(actor)):
+    wanted = own if learner_id is None else learner_id
+    if wanted is None:
+        raise Forbidden("이 계정에는 학습 기록이 없습니다 · this account has no learner profile")
+    if not allowed(actor, "records.learner_read", Scope(own=wanted == own)):
         raise Forbidden("다른 사람의 학습 기록은 볼 수 없습니다 · not your record")
-    if learner_get(learner_id) is None:
-        raise NotFound(f"no learner {learner_id}")
-    return learner_id
+    if wanted != own and learner_get(wanted) is None:
+        raise NotFound(f"no learner {wanted}")
+    return wanted
 
 
 _ENTRY_FIELDS = (

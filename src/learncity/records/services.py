@@ -18,7 +18,7 @@ from learncity.algorithms.records import SessionSpan, course_minutes
 from learncity.attendance.record_feed import completion_event_consume, completion_event_schedule
 from learncity.attendance.selectors import attendance_of_application, completion_events
 from learncity.catalog.selectors import schedule_record_facts
-from learncity.learners.access import Actor, can_manage
+from learncity.learners.access import Actor, Scope, allowed
 from learncity.learners.erasure import learner_erase
 from learncity.learners.selectors import learner_get, learner_id_of_user
 from learncity.records import credentials
@@ -107,7 +107,8 @@ def credential_revoke(*, actor: Actor, credential_uuid: str, reason: str) -> boo
     if found is None:
         raise NotFound(f"no credential {credential_uuid}")
     institution_id, district_code = found
-    if not can_manage(actor, institution_id, district_code or ""):
+    scope = Scope(institution_id=institution_id, district_code=district_code or "")
+    if not allowed(actor, "records.credential_revoke", scope):
         raise Forbidden("이 증명서를 폐지할 수 없습니다 · you may not revoke this credential")
     if not reason.strip():
         raise ConfirmationRequired("폐지 사유를 적어 주세요 · give the reason for revoking")

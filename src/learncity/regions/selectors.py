@@ -231,3 +231,8 @@ def region_geometries(codes: Iterable[str]) -> dict[str, tuple[str, dict[str, An
         if geometry is not None:
             found[code] = (name, geometry)
     return found
+
+
+def region_count(*, source: str) -> int:
+    """How many areas came from a source ("mois": the population file, "demo": invented)."""
+    return Region.objects.filter(source=source).count()

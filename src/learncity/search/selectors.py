@@ -24,8 +24,7 @@ from django.utils import timezone
 from learncity.algorithms import korean_text, search_text
 from learncity.algorithms.course_fields import TARGET_GROUPS
 from learncity.algorithms.search_table import Filters, SearchTable
-from learncity.catalog.models import Category
-from learncity.catalog.selectors import programme_rows
+from learncity.catalog.selectors import category_labels, programme_rows
 from learncity.core.errors import DomainError
 from learncity.regions.selectors import RegionRef, region_refs
 from learncity.search.models import SearchState, SearchTerm
@@ -36,7 +35,7 @@ MODES = ("offline", "online", "hybrid")
 MAX_PER_PAGE = 100
 MAX_PAGE = 1_000
 MAX_MINUTES = 120
-AREA_NAMES = dict(Category.choices)
+AREA_NAMES = category_labels()  # value -> Korean label, in the areas' order
 WEEKDAY_NAMES = ("월", "화", "수", "목", "금", "토", "일")
 
 

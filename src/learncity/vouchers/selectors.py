@@ -11,10 +11,12 @@ from django.db.models import Count, Q, Sum
 
 from learncity.algorithms import ledger
 from learncity.catalog.selectors import course_brief, institution_brief, institution_names
+from learncity.core import events
 from learncity.core.errors import NotFound
-from learncity.learners.access import Actor
+from learncity.learners.access import Actor, Roles, Scope, allowed, roles_of
 from learncity.learners.selectors import learner_id_of_user
-from learncity.vouchers import errors, permissions
+from learncity.vouchers import errors
+from learncity.vouchers.events import CompletedMinutesAsked
 from learncity.vouchers.models import (
     Account,
     BudgetLine,
@@ -127,12 +129,13 @@ def voucher_history(voucher_id: int) -> list[dict[str, Any]]:
 # ------------------------------------------------------------------ settlement
 
 
-def settlement_get_for_staff(actor: Actor, institution_id: int) -> dict[str, Any]:
+def settlement_get_for_staff(actor: Actor | Roles, institution_id: int) -> dict[str, Any]:
     """The access helper of an institution's settlement: 404 unknown, 403 not readable."""
     brief = institution_brief(institution_id)
     if brief is None:
         raise NotFound(f"no institution {institution_id}")
-    if not permissions.may_read_institution(actor, institution_id, brief["district_code"]):
+    scope = Scope(institution_id=institution_id, district_code=brief["district_code"])
+    if not allowed(actor, "vouchers.settlement_read", scope):
         raise errors.Forbidden("you may not read this institution's settlement")
     return brief
 
@@ -229,7 +232,7 @@ def project_get_for_staff(actor: Actor, project_id: int) -> FundedProject:
     project = FundedProject.objects.filter(pk=project_id).first()
     if project is None:
         raise NotFound(f"no funded project {project_id}")
-    if not permissions.may_read_project(actor, project.district_code):
+    if not allowed(actor, "vouchers.office_read", Scope(district_code=project.district_code)):
         raise errors.Forbidden("you may not read this project")
     return project
 
@@ -282,9 +285,8 @@ def project_budget(project_id: int) -> dict[str, Any]:
     hour. Voucher spending counts against the line its programme is linked to (or against the
     project, unassigned, when the programme names no line); other spending is recorded as
     expenses. Completed hours come from the learning record: the attended hours of the
-    completed courses that the project's vouchers paid for (None while none is completed)."""
-    from learncity.records.selectors import attended_minutes_of_applications
-
+    completed courses that the project's vouchers paid for (None while none is completed),
+    asked of records (CompletedMinutesAsked), which stands above vouchers."""
     project = FundedProject.objects.filter(pk=project_id).first()
     if project is None:
         raise NotFound(f"no funded project {project_id}")
@@ -314,7 +316,7 @@ def project_budget(project_id: int) -> dict[str, Any]:
         )
     unassigned, _ = _voucher_spend([p["id"] for p in programmes if p["budget_line_id"] is None])
     _, learners, paid_applications = _voucher_spend_detail([p["id"] for p in programmes])
-    minutes = attended_minutes_of_applications(paid_applications)
+    minutes = int(events.ask(CompletedMinutesAsked(application_ids=tuple(paid_applications))))
     completed_hours = round(minutes / 60, 1) if minutes else None
     spent = sum(line["spent_krw"] for line in lines) + unassigned
     return {
@@ -446,12 +448,15 @@ def programme_rows_for_staff(actor: Actor) -> list[dict[str, Any]]:
         .order_by("-period_start", "id")
         .values(*_PROGRAMME_FIELDS, "registered")
     )
-    readable: dict[str, bool] = {}  # one permission check per district, not per row
+    roles = roles_of(actor)  # one query; then one policy answer per district
+    readable: dict[str, bool] = {}
     found = []
     for row in rows:
         district = row["district_code"]
         if district not in readable:
-            readable[district] = permissions.may_read_project(actor, district)
+            readable[district] = allowed(
+                roles, "vouchers.office_read", Scope(district_code=district)
+            )
         if readable[district]:
             found.append(dict(row))
     return found
@@ -467,7 +472,7 @@ def programme_get_for_staff(actor: Actor, programme_id: int) -> dict[str, Any]:
     )
     if row is None:
         raise NotFound(f"no voucher programme {programme_id}")
-    if not permissions.may_read_project(actor, row["district_code"]):
+    if not allowed(actor, "vouchers.office_read", Scope(district_code=row["district_code"])):
         raise errors.Forbidden("you may not read this programme")
     return dict(row)
 
@@ -499,11 +504,14 @@ def budget_lines_for_staff(actor: Actor) -> list[tuple[int, str]]:
         .order_by("project_id", "id")
         .values_list("id", "name", "project__name", "project__district_code")
     )
+    roles = roles_of(actor)
     readable: dict[str, bool] = {}
     found = []
     for line_id, name, project, district in rows:
         if district not in readable:
-            readable[district] = permissions.may_read_project(actor, district)
+            readable[district] = allowed(
+                roles, "vouchers.office_read", Scope(district_code=district)
+            )
         if readable[district]:
             found.append((line_id, f"{project} — {name}"))
     return found

@@ -29,10 +29,9 @@ from django.utils import timezone
 from learncity.algorithms import ledger
 from learncity.catalog.selectors import course_brief, institution_brief
 from learncity.core.errors import NotFound
-from learncity.learners.access import Actor
-from learncity.learners.models import SENIOR_AGE
-from learncity.learners.selectors import learner_eligibility
-from learncity.vouchers import errors, locks, permissions
+from learncity.learners.access import Actor, Scope, require
+from learncity.learners.selectors import SENIOR_AGE, learner_eligibility
+from learncity.vouchers import errors, locks
 from learncity.vouchers.models import (
     Account,
     BudgetLine,
@@ -160,8 +159,12 @@ def _programme(programme_id: int) -> VoucherProgramme:
 
 
 def _manage(actor: Actor, programme: VoucherProgramme) -> None:
-    if not permissions.may_manage_programme(actor, programme.district_code):
-        raise errors.Forbidden("only the programme's office may do this")
+    require(
+        actor,
+        "vouchers.programme_manage",
+        Scope(district_code=programme.district_code),
+        refusal=errors.Forbidden("only the programme's office may do this"),
+    )
 
 
 # ------------------------------------------------------------------ programmes
@@ -184,8 +187,12 @@ def programme_create(
     project_id: int | None = None,
     budget_line_id: int | None = None,
 ) -> VoucherProgramme:
-    if not permissions.may_manage_programme(actor, district_code):
-        raise errors.Forbidden("only a city administrator or the district's officer may do this")
+    require(
+        actor,
+        "vouchers.programme_manage",
+        Scope(district_code=district_code),
+        refusal=errors.Forbidden("only a city administrator or the district's officer may do this"),
+    )
     if kind not in VoucherProgramme.Kind.values:
         raise errors.InvalidRequest(f"unknown programme kind {kind!r}")
     if not isinstance(amount_krw, int) or amount_krw <= 0:
@@ -388,8 +395,12 @@ def voucher_redeem(
     moment = _now(now)
     voucher = _voucher(voucher_id)
     holder = acting_for_learner_id is not None and acting_for_learner_id == voucher.learner_id
-    if not holder and not permissions.may_take_payment(actor, institution_id):
-        raise errors.Forbidden("only the voucher's holder or the institution's staff may pay")
+    require(
+        actor,
+        "vouchers.redeem",
+        Scope(institution_id=institution_id, own=holder),
+        refusal=errors.Forbidden("only the voucher's holder or the institution's staff may pay"),
+    )
     request = {
         "op": "redeem",
         "voucher": voucher_id,
@@ -504,8 +515,13 @@ def voucher_refund(
         raise NotFound(f"no voucher payment {redemption_id}")
     institution_id = int(redemption.institution_id)
     voucher_id = int(redemption.voucher_id)
-    if actor is not None and not permissions.may_take_payment(actor, institution_id):
-        raise errors.Forbidden("only the institution's staff may refund")
+    if actor is not None:
+        require(
+            actor,
+            "vouchers.refund",
+            Scope(institution_id=institution_id),
+            refusal=errors.Forbidden("only the institution's staff may refund"),
+        )
     request = {
         "op": "refund",
         "redemption": redemption_id,
@@ -778,8 +794,7 @@ def settlement_run(
     moment = _now(now)
     if not _MONTH.match(month or ""):
         raise errors.InvalidRequest("the month is written YYYY-MM")
-    if not permissions.may_manage_programme(actor, ""):
-        raise errors.Forbidden("only a city administrator settles")
+    require(actor, "vouchers.settle", refusal=errors.Forbidden("only a city administrator settles"))
     if institution_brief(institution_id) is None:
         raise NotFound(f"no institution {institution_id}")
     key = f"settle:{institution_id}:{month}"
@@ -839,8 +854,12 @@ def project_create(
 ) -> FundedProject:
     """A funded project with its budget lines (name, category, amount); the lines may not
     add up to more than the project's amount."""
-    if not permissions.may_manage_programme(actor, district_code):
-        raise errors.Forbidden("only a city administrator or the district's officer may do this")
+    require(
+        actor,
+        "vouchers.project_manage",
+        Scope(district_code=district_code),
+        refusal=errors.Forbidden("only a city administrator or the district's officer may do this"),
+    )
     if not isinstance(amount_krw, int) or amount_krw < 0:
         raise errors.InvalidAmount("the project's amount must be a whole number of won")
     if any(not isinstance(a, int) or a < 0 for _, _, a in lines):
@@ -874,8 +893,12 @@ def project_expense_record(
     line = BudgetLine.objects.select_related("project").filter(pk=line_id).first()
     if line is None:
         raise NotFound(f"no budget line {line_id}")
-    if not permissions.may_manage_programme(actor, line.project.district_code):
-        raise errors.Forbidden("only the project's office may record its spending")
+    require(
+        actor,
+        "vouchers.project_manage",
+        Scope(district_code=line.project.district_code),
+        refusal=errors.Forbidden("only the project's office may record its spending"),
+    )
     if not isinstance(amount_krw, int) or amount_krw <= 0:
         raise errors.InvalidAmount("the amount must be a positive number of won")
     with transaction.atomic():

@@ -1,7 +1,8 @@
 """The bare-bones baselines of the benchmarks: plain Django views that perform only the one
-write the benchmarked request cannot do without. Mounted only when
-LEARNCITY_BENCH_ENDPOINTS=1 (the benches start their own server with it); never in a normal
-deployment.
+write the benchmarked request cannot do without. Mounted only by the benchmarks' URL
+configuration (learncity.config.urls_bench, under learncity.config.settings_bench, with which
+the benches start their own server); never by the platform's settings, whatever the
+environment says.
 
 - `POST /bench/seat/<offer>` (`learncity bench rush`): the conditional seat update;
 - `POST /bench/checkin/<session>/<application>` (`learncity bench checkin`): the attendance

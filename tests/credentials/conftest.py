@@ -1,1 +1,0 @@
-from tests.records.conftest import city, keys  # noqa: F401  (the same small city)
