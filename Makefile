@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup lint typecheck contracts browser pytest clean
+.PHONY: run test setup messages lint typecheck contracts browser pytest clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || command -v python3 >/dev/null 2>&1 || { \
@@ -19,9 +19,14 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
 
-setup: $(STAMP)
+setup: $(STAMP) messages
 
-run: $(STAMP)
+# The translations (src/learncity/locale/*/LC_MESSAGES/django.po, Korean msgids) compiled to
+# the .mo files Django reads: pure Python, no GNU gettext needed (the .mo are not committed).
+messages: $(STAMP)
+	$(BIN)/learncity i18n compile
+
+run: $(STAMP) messages
 	$(BIN)/learncity migrate
 	$(BIN)/learncity demo
 	$(BIN)/learncity serve --host 127.0.0.1 --port 8000
@@ -58,7 +63,7 @@ browser:
 # is printed in the header; `pytest --randomly-seed=N` replays it), on two workers
 # (pytest-xdist: each builds its own test database and world; `--dist load`, the default,
 # because loadfile and loadscope keep one of the API conformance cases, which share an id).
-pytest: $(STAMP) browser
+pytest: $(STAMP) messages browser
 	$(BIN)/pytest -n 2
 
 test: lint typecheck contracts pytest

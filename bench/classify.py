@@ -12,9 +12,20 @@ provider's own category word is also given (what the import stores for this file
 of the middle category, the confusion matrix, and, as the same-run baseline, the accuracy of
 always answering the most common area and of the provider words alone.
 
-JSON keys: titles, accuracy, middle_accuracy, distinct_courses, accuracy_distinct_courses,
-accuracy_with_source_word, source_word_only_accuracy, majority_baseline_accuracy, confusion,
-per_area, titles_per_s.
+`bench/data/classification_second.csv` is the second set (issue 18): 284 titles of the kinds
+the Gangnam file lacks (library children's and family programmes, welfare centres, university
+institutes, district-office lectures, art courses), written as such listings phrase them and
+labelled by hand by DOMAIN.md's table, with their content, provider and a `source` column. It
+is scored with everything a listing gives (title, content, provider); half of it (fixed by
+the title's hash, `held_out`) was not looked at while the rules were tuned, and is reported
+apart; its last 40 rows were written after the tuning ended (docs/import.md).
+
+JSON keys: titles, accuracy, accuracy_gangnam (the same figure, named for the set),
+middle_accuracy, distinct_courses, accuracy_distinct_courses, accuracy_with_source_word,
+source_word_only_accuracy, majority_baseline_accuracy, confusion (Gangnam), per_area,
+titles_per_s; second_titles, accuracy_second, accuracy_second_tuned_half,
+accuracy_second_held_out_half, accuracy_second_title_only, middle_accuracy_second,
+majority_baseline_second, unclassified_second, confusion_second, per_area_second.
 """
 
 from __future__ import annotations
@@ -27,7 +38,16 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from learncity.algorithms.classify import AREA_KOREAN, AREAS, SOURCE_WORDS, read_examples
+from learncity.algorithms.classify import (
+    AREA_KOREAN,
+    AREAS,
+    SOURCE_WORDS,
+    accuracy,
+    confusion,
+    held_out,
+    read_examples,
+    read_labelled_csv,
+)
 from learncity.algorithms.course_fields import display_title
 from learncity.catalog.classification import classifier
 
@@ -43,7 +63,7 @@ def run() -> dict[str, Any]:
     predicted = model.predict_many(titles)
     elapsed = time.perf_counter() - started
     truth = [e.area for e in examples]
-    accuracy = _share(p.area == t for p, t in zip(predicted, truth, strict=True))
+    gangnam = accuracy(truth, [p.area for p in predicted])
     middle = _share(p.middle == e.middle for p, e in zip(predicted, examples, strict=True))
     # cohorts repeat a course (`[논현1] 요가`, `[논현2] 요가`): also count each course once
     distinct: dict[str, bool] = {}
@@ -81,18 +101,65 @@ def run() -> dict[str, Any]:
     }
     return {
         "titles": len(titles),
-        "accuracy": round(accuracy, 4),
+        "accuracy": round(gangnam, 4),
+        "accuracy_gangnam": round(gangnam, 4),
         "middle_accuracy": round(middle, 4),
         "distinct_courses": len(distinct),
         "accuracy_distinct_courses": round(_share(distinct.values()), 4),
         "accuracy_with_source_word": round(accuracy_with_words, 4),
         "source_word_only_accuracy": round(word_only, 4),
         "majority_baseline_accuracy": round(majority, 4),
-        "ratio_to_majority_baseline": round(accuracy / majority, 2),
+        "ratio_to_majority_baseline": round(gangnam / majority, 2),
         "confusion": confusion,
         "per_area": per_area,
         "training_examples": model.examples,
         "titles_per_s": round(len(titles) / elapsed),
+        **second_set(model),
+    }
+
+
+def second_set(model: Any) -> dict[str, Any]:
+    rows = read_labelled_csv((HERE / "data" / "classification_second.csv").read_text("utf-8"))
+    predicted = model.predict_many(
+        [r.title for r in rows],
+        [r.content for r in rows],
+        [""] * len(rows),
+        [r.provider for r in rows],
+    )
+    title_only = model.predict_many([r.title for r in rows])
+    truth = [r.area for r in rows]
+    answers = [p.area for p in predicted]
+
+    def part(held: bool) -> float:
+        chosen = [
+            (t, a)
+            for t, a, r in zip(truth, answers, rows, strict=True)
+            if held_out(r.title) == held
+        ]
+        return accuracy([t for t, _ in chosen], [a for _, a in chosen])
+
+    return {
+        "second_titles": len(rows),
+        "accuracy_second": round(accuracy(truth, answers), 4),
+        "accuracy_second_tuned_half": round(part(False), 4),
+        "accuracy_second_held_out_half": round(part(True), 4),
+        "accuracy_second_title_only": round(accuracy(truth, [p.area for p in title_only]), 4),
+        "middle_accuracy_second": round(
+            accuracy([r.middle for r in rows], [p.middle for p in predicted]), 4
+        ),
+        "majority_baseline_second": round(Counter(truth).most_common(1)[0][1] / len(truth), 4),
+        "unclassified_second": sum(1 for a in answers if not a),
+        "confusion_second": confusion(truth, answers),
+        "per_area_second": {
+            AREA_KOREAN[a]: {
+                "n": truth.count(a),
+                "recall": round(
+                    _share(p == a for p, t in zip(answers, truth, strict=True) if t == a), 3
+                ),
+            }
+            for a in AREAS
+            if a in truth
+        },
     }
 
 

@@ -25,8 +25,11 @@ TOP = [
     "bench",
     "indicators",
     "report",
+    "report-jobs",
     "regions",
+    "city",
     "catalog",
+    "venues",
     "lottery",
     "outbox",
     "sessions",
@@ -36,10 +39,15 @@ TOP = [
     "credentials",
     "vouchers",
     "plan",
+    "staff",
+    "tokens",
+    "i18n",
 ]
 GROUPS = {
     "regions": ["load-population", "load-boundaries", "summary"],
+    "city": ["set", "show", "clear"],
     "catalog": ["list", "classify", "set-category"],
+    "venues": ["locate", "load"],
     "lottery": ["draw", "replay"],
     "outbox": ["send"],
     "sessions": ["expand"],
@@ -49,6 +57,9 @@ GROUPS = {
     "credentials": ["verify", "keys", "rotate-key", "revoke"],
     "vouchers": ["expire"],
     "plan": ["access", "sites"],
+    "staff": ["add", "list", "remove"],
+    "tokens": ["issue", "list", "revoke"],
+    "i18n": ["compile", "check", "update", "merge"],
 }
 
 

@@ -19,10 +19,14 @@ import typer
 from learncity import (
     cli_analytics,
     cli_catalog,
+    cli_city,
     cli_enrolment,
+    cli_i18n,
     cli_planning,
     cli_records,
     cli_regions,
+    cli_staff,
+    cli_venues,
     cli_vouchers,
 )
 from learncity.cli_common import JsonOption, print_result, run
@@ -80,6 +84,8 @@ def serve(
             "-m",
             "gunicorn",
             "learncity.config.wsgi:application",
+            "--config",
+            "python:learncity.config.gunicorn_conf",  # each worker warms up when it starts
             "--bind",
             f"{host}:{port}",
             "--workers",
@@ -96,30 +102,23 @@ def demo(
     synthetic: Annotated[
         bool, typer.Option(help="Load the invented demo city even when real data is present.")
     ] = False,
+    demo_activity: Annotated[
+        bool,
+        typer.Option(
+            help="With the real data: also open demo enrolment on a few real schedules and a "
+            "demo voucher with demo projects, all labelled (데모). Never done without it."
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Load demo content: the real regions from ../shared/data when present, else a demo city."""
 
     def action() -> dict[str, Any]:
         from learncity.config.env import shared_data_dir
+        from learncity.demo.load import demo_load
 
         data_dir = None if synthetic else shared_data_dir()
-        if data_dir is not None:
-            from learncity.demo.real import real_regions_load
-
-            loaded = real_regions_load(data_dir)
-        else:
-            from learncity.demo.city import demo_city_load
-
-            loaded = demo_city_load()
-        from learncity.demo.offers import demo_offers_open, demo_sessions_expand
-
-        loaded["offers"] = demo_offers_open()
-        loaded["sessions"] = demo_sessions_expand()
-        from learncity.demo.offers import demo_vouchers_open
-
-        loaded["vouchers"] = demo_vouchers_open()
-        return loaded
+        return demo_load(data_dir=data_dir, demo_activity=demo_activity)
 
     result = run(action)
     if result["mode"] == "real":
@@ -147,8 +146,25 @@ def demo(
             f"{result['institutions']} institutions, {result['venues']} venues, "
             f"{result['programmes']} programmes",
         ]
+    if result.get("city"):
+        from learncity.cli_city import demo_city_line
+
+        lines.append(demo_city_line(result["city"]))
+    if result.get("demo_activity"):
+        lines.append("--demo-activity: demo enrolment, a demo voucher and projects added")
     if result.get("offers"):
         lines.append(f"enrolment opened on {result['offers']} schedules (demo offers)")
+    if result.get("story"):
+        story = result["story"]
+        lines.append(
+            f"the demo learner: {story['applications']} applications, "
+            f"{story['completions']} completions, {story['records']} record entries"
+        )
+    if result.get("accounts"):
+        lines.append("demo accounts (passwords shown once here and on the demo home, /demo/):")
+        lines += [
+            f"  {a['role']:<18} {a['username']:<24} {a['password']}" for a in result["accounts"]
+        ]
     if result.get("sessions"):
         lines.append(f"{result['sessions']} sessions made for the schedules with offers")
     if result.get("vouchers", {}).get("voucher_programmes"):
@@ -197,13 +213,17 @@ app.command()(migrate)
 app.command()(serve)
 app.command()(demo)
 cli_regions.register(app)  # regions load-population | load-boundaries | summary
+cli_city.register(app)  # city set | show | clear (issue 18)
 cli_catalog.register(app)  # import, catalog list | classify | set-category, search, search-index
+cli_venues.register(app)  # venues locate | load (issue 18)
 app.command()(bench)
 cli_analytics.register(app)  # indicators, report (issue 8)
 cli_enrolment.register(app)  # lottery, outbox, sessions, completion, reminders
 cli_records.register(app)  # records sync, credentials verify | keys | rotate-key | revoke
 cli_vouchers.register(app)  # vouchers expire
 cli_planning.register(app)  # plan access, plan sites (issue 9)
+cli_staff.register(app)  # staff add | list | remove, tokens issue | list | revoke
+cli_i18n.register(app)  # i18n compile | check | update | merge
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ def register(app: typer.Typer) -> None:
     """Add this area's commands to the main `learncity` app."""
     app.command("indicators")(indicators_command)
     app.command("report")(report_command)
+    app.command("report-jobs")(report_jobs_command)
 
 
 def report_command(
@@ -39,6 +40,29 @@ def report_command(
 
     result = run(action)
     print_result(result, as_json, [f"wrote {result['out']} ({result['bytes']:,} bytes)"])
+
+
+def report_jobs_command(
+    limit: Annotated[int, typer.Option(min=1, help="At most this many jobs.")] = 20,
+    as_json: JsonOption = False,
+) -> None:
+    """Build the reports asked for in the console that no server thread finished (queued,
+    or running for more than 15 minutes): run it from cron or after a restart."""
+
+    def action() -> dict[str, Any]:
+        from learncity.analytics.report_jobs import report_jobs_run_pending
+
+        return report_jobs_run_pending(limit=limit)
+
+    result = run(action)
+    print_result(
+        result,
+        as_json,
+        [
+            f"report jobs: {result['done']} done, {result['failed']} failed, "
+            f"{result['requeued']} requeued after their worker stopped"
+        ],
+    )
 
 
 def indicators_command(  # noqa: PLR0917 - typer options

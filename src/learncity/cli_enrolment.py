@@ -40,8 +40,9 @@ def outbox_send(
 
     def action() -> dict[str, Any]:
         from learncity.notifications.services import outbox_counts, send_due
+        from learncity.regions.selectors import city_sender_name
 
-        sent = send_due()
+        sent = send_due(sender=city_sender_name())
         return {**sent, "outbox": outbox_counts()}
 
     while True:
@@ -186,7 +187,9 @@ def reminders_send_command(as_json: JsonOption = False) -> None:
         from learncity.notifications.services import send_due
 
         queued = reminders_queue()
-        return {**queued, "outbox": send_due()}
+        from learncity.regions.selectors import city_sender_name
+
+        return {**queued, "outbox": send_due(sender=city_sender_name())}
 
     result = run(action)
     print_result(

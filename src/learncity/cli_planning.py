@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from learncity.algorithms.walking import DETOUR_FACTOR, WALKING_SPEED_KMH
 from learncity.cli_common import print_result, run
 
 plan_app = typer.Typer(
@@ -27,8 +28,12 @@ TargetGroup = Annotated[
 ]
 Weekday = Annotated[int | None, typer.Option(help="Only programmes on this ISO weekday (1 = Mon).")]
 Evening = Annotated[bool, typer.Option(help="Only programmes starting at 18:00 or later.")]
-Speed = Annotated[float, typer.Option(help="Walking speed in km/h (default 4.8).")]
-Detour = Annotated[float, typer.Option(help="Detour factor of the straight line (default 1.3).")]
+Speed = Annotated[
+    float, typer.Option(help=f"Walking speed in km/h (default {WALKING_SPEED_KMH:g}).")
+]
+Detour = Annotated[
+    float, typer.Option(help=f"Detour factor of the straight line (default {DETOUR_FACTOR:g}).")
+]
 Network = Annotated[
     Path | None,
     typer.Option(help="Street network: .osm, .osm.pbf or .graphml (else straight line)."),
@@ -84,8 +89,8 @@ def plan_access(  # noqa: PLR0917 - typer passes options positionally
     target_group: TargetGroup = None,
     weekday: Weekday = None,
     evening: Evening = False,
-    speed: Speed = 4.8,
-    detour: Detour = 1.3,
+    speed: Speed = WALKING_SPEED_KMH,
+    detour: Detour = DETOUR_FACTOR,
     network: Network = None,
     population_grid: Grid = None,
     district: District = None,
@@ -179,8 +184,8 @@ def plan_sites(  # noqa: PLR0917 - typer passes options positionally
     target_group: TargetGroup = None,
     weekday: Weekday = None,
     evening: Evening = False,
-    speed: Speed = 4.8,
-    detour: Detour = 1.3,
+    speed: Speed = WALKING_SPEED_KMH,
+    detour: Detour = DETOUR_FACTOR,
     network: Network = None,
     district: District = None,
     csv_out: Annotated[Path | None, typer.Option("--csv", help="Write the sites as CSV.")] = None,

@@ -181,9 +181,29 @@ PAGES = [
         post("/staff/offers/{offer}/applications/{application}/cancel"),
     ),
     Case(
+        "portal:staff_notices",
+        "notices.manage",
+        post("/staff/notices", lambda t: {"publisher": str(t["institution"]), "title": "공지"}),
+    ),
+    Case(
+        "portal:staff_notice_withdraw",
+        "notices.manage",
+        post("/staff/notices/{notice}/withdraw"),
+    ),
+    Case(
+        "portal:staff_payment_mark",
+        "enrollment.payment_mark",
+        post("/staff/offers/{offer}/applications/{application}/paid"),
+    ),
+    Case(
         "portal:staff_desk",
         "enrollment.desk_apply",
         post("/staff/offers/{offer}/desk", lambda t: {"action": "apply", **_desk(t)}),
+    ),
+    Case(
+        "portal:staff_venue_locate",
+        "catalog.venue_locate",
+        post("/staff/venues/{venue}/locate", {"action": "reset"}),
     ),
     Case(
         "portal:kiosk",
@@ -231,6 +251,41 @@ PAGES = [
         changed=lambda t: ProjectExpense.objects.filter(line_id=t["budget_line"]).exists(),
     ),
     Case(
+        "portal:staff_people",
+        "learners.staff_manage",
+        post(
+            "/staff/people",
+            {"action": "grant", "username": "world-citizen", "role": "auditor"},
+        ),
+    ),
+    Case(
+        "portal:staff_role_withdraw",
+        "learners.staff_manage",
+        post("/staff/people/roles/{staff_role}/withdraw"),
+    ),
+    Case(
+        "portal:staff_invitation_revoke",
+        "learners.staff_manage",
+        post("/staff/people/invitations/{invitation}/revoke"),
+    ),
+    Case(
+        "portal:invitation",
+        "learners.invitation_accept",
+        post("/accounts/invitation/not-a-token", {"username": "x", "password1": "y"}),
+    ),
+    Case(
+        "portal:tokens",
+        "learners.token_manage",
+        post("/me/tokens", {"label": "matrix"}),
+        mine="everyone",
+    ),
+    Case(
+        "portal:token_revoke",
+        "learners.token_manage",
+        post("/me/tokens/{token_id}/revoke"),
+        mine="owner",
+    ),
+    Case(
         "console:delivery",
         "analytics.delivery_enter",
         post(
@@ -247,6 +302,14 @@ PAGES = [
         changed=lambda t: DeliveryInput.objects.filter(
             year=YEAR, region_code=t["district"], notes="시험"
         ).exists(),
+    ),
+    Case(
+        "console:report_jobs",
+        "analytics.report_download",
+        post(
+            "/console/report/jobs/",
+            lambda t: {"year": str(YEAR), "format": "html", "district": t["district"]},
+        ),
     ),
 ]
 
@@ -394,6 +457,7 @@ def things(db: None, world: Mapping[str, Any], shared_data: Any) -> dict[str, An
     from learncity.learners.services import api_token_create
     from learncity.vouchers import services as vouchers
     from learncity.vouchers.models import BudgetLine
+    from tests.enrollment.factories import course_running
 
     admin = world["city_admin"]
     campus = list(
@@ -403,6 +467,7 @@ def things(db: None, world: Mapping[str, Any], shared_data: Any) -> dict[str, An
     )
     assert len(campus) >= 2, "the campus institution runs courses at its venues"
     used, free = campus[0], campus[1]
+    course_running(used.pk)  # an ended course takes nobody (issue 18): moved into the present
     now = timezone.now()
     offer = enrolment.offer_create(
         actor=admin,
@@ -456,6 +521,14 @@ def things(db: None, world: Mapping[str, Any], shared_data: Any) -> dict[str, An
         district_code=district,
     )
     users = world["users"]
+    from learncity.learners import staff_services
+    from learncity.learners.models import ApiToken, StaffRole
+    from learncity.notices.services import notice_publish
+
+    tokens = {who: api_token_create(users[who].pk) for who in WHO if who != "anonymous"}
+    invitation, _link = staff_services.staff_invite(
+        actor=None, email="invitee@example.org", scope=staff_services.RoleScope("auditor")
+    )
     return {
         "offer": offer.pk,
         "programme": used.programme_id,
@@ -473,7 +546,15 @@ def things(db: None, world: Mapping[str, Any], shared_data: Any) -> dict[str, An
         "redemption": paid.transaction_id,
         "project": project.pk,
         "budget_line": BudgetLine.objects.get(project=project).pk,
-        "tokens": {who: api_token_create(users[who].pk) for who in WHO if who != "anonymous"},
+        "tokens": tokens,
+        "staff_role": StaffRole.objects.filter(user=users["instructor"]).values_list(
+            "pk", flat=True
+        )[0],
+        "invitation": invitation.pk,
+        "notice": notice_publish(
+            actor=admin, title="접근 시험 공지", institution_id=offer.institution_id
+        ).pk,
+        "token_id": ApiToken.objects.get(user=users[OWNER], label="").pk,
     }
 
 

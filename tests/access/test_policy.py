@@ -42,6 +42,7 @@ GRANTS = {
     "district_officer": Grant("district_officer", district_code=DISTRICT, areas=frozenset({WARD})),
     "city_admin": Grant("city_admin"),
     "auditor": Grant("auditor"),
+    "coach": Grant("coach"),
 }
 # the object in every rule's scope (its own, of the institution, in the district), and
 # the one in none but `any`'s

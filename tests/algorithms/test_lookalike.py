@@ -16,8 +16,12 @@ from learncity.algorithms.lookalike import (
     clusters,
     cosine,
     different_levels,
+    is_repeat,
     precision_recall,
+    repeat_key,
+    repeats,
     similar_pairs,
+    strip_term_words,
     vectors,
 )
 
@@ -173,3 +177,140 @@ def test_vectors_have_unit_norm_and_cosine_is_bounded(items: list[tuple[str, lis
     for u in vecs:
         for v in vecs:
             assert -1e-9 <= cosine(u, v) <= 1.0 + 1e-9
+
+
+# ------------------------------------------------------------ repeats (issue 18)
+
+
+def course(key: int, institution: str, centre: str, title: str) -> Doc:
+    return Doc(
+        key,
+        (institution, centre),
+        canonical_tokens(strip_term_words(title).replace("(", " ").replace(")", " ").split()),
+        institution=institution,
+        base=repeat_key(title),
+    )
+
+
+@pytest.mark.parametrize(
+    ("title", "base"),
+    [
+        # real titles of the Gangnam file (after the catalog's display_title)
+        (
+            "평생교육 강사를 위한 장애 인권 감수성 향상 과정8",
+            "평생교육 강사를 위한 장애 인권 감수성 향상 과정",
+        ),
+        (
+            "평생교육 강사를 위한 장애 인권 감수성 향상 과정4 [5. 13(수) 오후 7시/대치]",
+            "평생교육 강사를 위한 장애 인권 감수성 향상 과정",
+        ),
+        ("한번에 끝내는 자산관리 (입문) C", "한번에 끝내는 자산관리 (입문)"),
+        ("한국외대와 함께하는 일본어 초급Ⅳ", "한국외대와 함께하는 일본어 초급"),
+        ("목요 피아노 (C)", "목요 피아노"),
+        # the term and cohort words of other listings
+        ("영어회화 2기 (오전)", "영어회화"),
+        ("2026 봄학기 수채화", "수채화"),
+        ("상반기 노래교실(화)", "노래교실"),
+        ("파워포인트 II", "파워포인트"),
+        ("요가 제3기 (저녁)", "요가"),
+        ("하반기 민화(월·수)", "민화"),
+        # what is not a term word stays
+        ("스페인어 초급", "스페인어 초급"),
+        ("민화 중급", "민화 중급"),
+        ("토익 700", "토익 700"),
+        ("AI 활용", "AI 활용"),
+        ("3D 프린팅", "3D 프린팅"),
+    ],
+)
+def test_term_and_cohort_words_are_stripped(title: str, base: str) -> None:
+    assert strip_term_words(title) == base
+
+
+def test_one_institutions_repeats_are_repeats_not_lookalikes() -> None:
+    docs = [
+        course(1, "강남구청", "일원", "연필 드로잉"),
+        course(2, "강남구청", "개포", "연필 드로잉"),  # another of its centres
+        course(3, "강남구청", "일원", "연필 드로잉 2기"),  # the next term
+        course(4, "서초구청", "서초", "연필 드로잉"),  # another institution: a look-alike
+        course(5, "강남구청", "수서", "연필 드로잉 중급"),  # another level: neither
+        course(6, "강남구청", "수서", "기초 연필 드로잉 클래스"),  # another course, same content
+    ]
+    assert repeats(docs) == [(1, 2, 3)]
+    found = {(p.a, p.b) for p in similar_pairs(docs, 0.6)}
+    assert {(1, 4), (2, 4), (3, 4)} <= found
+    assert not {(1, 2), (1, 3), (2, 3)} & found
+    assert (5, 6) not in found  # 초급 (기초) and 중급: a sequence
+    # one institution, another course with the same content, at another centre: a look-alike
+    assert (1, 6) in {(p.a, p.b) for p in similar_pairs(docs, 0.4)}
+
+
+def test_without_an_institution_nothing_is_a_repeat() -> None:
+    a = Doc(1, "일원", ("연필", "드로잉"), base="연필드로잉")
+    b = Doc(2, "개포", ("연필", "드로잉"), base="연필드로잉")
+    assert not is_repeat(a, b)
+    assert repeats([a, b]) == []
+    assert similar_pairs([a, b], 0.6) == [Pair(1, 2, 1.0)]
+    empty = Doc(3, "수서", (), institution="x", base="")
+    assert not is_repeat(empty, Doc(4, "일원", (), institution="x", base=""))
+
+
+TERM_WORDS = st.sampled_from(
+    ["1기", "2기", "제3기", "봄학기", "가을학기", "상반기", "하반기", "(오전)", "(오후)", "(저녁)",
+     "Ⅱ", "III", "2026", "2026년", "(A)", "(B/6회)", "[5. 13(수)/대치]", "(화)"]
+)  # fmt: skip
+BASE_WORDS = st.sampled_from(
+    ["연필", "드로잉", "수채화", "영어", "회화", "요가", "민화", "초급", "중급", "스마트폰", "활용", "AI"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(BASE_WORDS, min_size=1, max_size=4), st.lists(TERM_WORDS, min_size=1, max_size=3))
+def test_a_title_with_term_words_stripped_equals_the_base(
+    base_words: list[str], terms: list[str]
+) -> None:
+    base = " ".join(base_words)
+    for title in (f"{base} {' '.join(terms)}", f"{' '.join(terms)} {base}"):
+        assert strip_term_words(title) == strip_term_words(base)
+        assert repeat_key(title) == repeat_key(base)
+    assert strip_term_words(strip_term_words(base)) == strip_term_words(base)  # idempotent
+
+
+@st.composite
+def institutions_catalogue(draw: st.DrawFn) -> list[Doc]:
+    size = draw(st.integers(min_value=0, max_value=14))
+    docs = []
+    for key in range(size):
+        words = draw(st.lists(BASE_WORDS, min_size=1, max_size=3))
+        terms = draw(st.lists(TERM_WORDS, max_size=1))
+        docs.append(
+            course(
+                key,
+                draw(st.sampled_from(["강남구청", "서초구청"])),
+                draw(st.sampled_from(["일원", "개포", "수서"])),
+                " ".join(words + terms),
+            )
+        )
+    return docs
+
+
+@settings(max_examples=150, deadline=None)
+@given(institutions_catalogue(), st.floats(min_value=0.3, max_value=1.0), st.randoms())
+def test_a_repeat_is_never_a_lookalike_and_both_are_symmetric(
+    docs: list[Doc], threshold: float, rng: random.Random
+) -> None:
+    by_key = {d.key: d for d in docs}
+    pairs = similar_pairs(docs, threshold)
+    for pair in pairs:
+        assert not is_repeat(by_key[pair.a], by_key[pair.b])
+    for a in docs:
+        for b in docs:
+            assert is_repeat(a, b) == is_repeat(b, a)
+    groups = repeats(docs)
+    grouped = [key for group in groups for key in group]
+    assert len(grouped) == len(set(grouped))  # a programme repeats one course at most
+    for group in groups:
+        assert all(is_repeat(by_key[group[0]], by_key[k]) for k in group[1:])
+    shuffled = docs[:]
+    rng.shuffle(shuffled)
+    assert similar_pairs(shuffled, threshold) == pairs
+    assert repeats(shuffled) == groups

@@ -8,7 +8,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from learncity.algorithms import search_text
+from learncity.algorithms import access, search_text
 from learncity.algorithms.korean_text import Morphemes
 
 SAFE_TOKEN = re.compile(r"^[가-힣a-z0-9]+$")
@@ -91,8 +91,10 @@ def test_walking_radius_and_minutes_are_inverse(minutes):
 
 
 def test_fifteen_minutes_on_foot():
-    # 4.5 km/h = 75 m a minute; 15 minutes = 1,125 m of street = 865 m in a straight line
-    assert round(search_text.walking_radius_m(15)) == 865
+    # issue 18: search walks at planning's 4.8 km/h (algorithms/walking): 80 m a minute;
+    # 15 minutes = 1,200 m of street = 923 m in a straight line
+    assert search_text.WALKING_KMH == access.DEFAULT_WALKING_SPEED_KMH == 4.8
+    assert round(search_text.walking_radius_m(15)) == 923
     seoul_city_hall, gangnam_station = (37.5663, 126.9779), (37.4979, 127.0276)
     assert 8_000 < search_text.distance_m(*seoul_city_hall, *gangnam_station) < 9_000
 

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from learncity.attendance import errors, selectors, services
 from learncity.attendance.models import Attendance, CompletionEvent
+from learncity.catalog.models import Schedule
 from learncity.cli import app
 from learncity.notifications.models import OutboxMessage
 from tests.attendance.factories import course, enrol
@@ -218,6 +219,10 @@ def test_too_many_no_shows_lose_the_lottery_priority_but_not_eligibility(db, wor
     after = c["sessions"][-1].ends_at + dt.timedelta(days=1)
     lottery_schedule = world["weekly"][7][0]
     Offer.objects.filter(schedule_id=lottery_schedule).delete()
+    # the lottery's course still runs when they apply (an ended course takes nobody)
+    Schedule.objects.filter(pk=lottery_schedule, end_date__lt=after.date()).update(
+        end_date=after.date() + dt.timedelta(days=30)
+    )
     lottery = enrolment.offer_create(
         actor=world["admin"],
         schedule_id=lottery_schedule,

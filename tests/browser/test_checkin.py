@@ -18,6 +18,7 @@ import datetime as dt
 import json
 import re
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ from learncity.enrollment.models import Application
 from learncity.learners.access import Actor
 from learncity.learners.models import Learner, StaffRole
 from learncity.learners.services import api_token_create
-from tests.enrollment.factories import open_now
+from tests.enrollment.factories import course_dates_restore, course_running, open_now
 
 from .conftest import DESKTOP, Site, fits_width
 from .test_enrolment import PASSWORD, no_serious_violations, sign_up
@@ -44,7 +45,7 @@ ZOOMED = {"width": 640, "height": 400}  # 1280 px wide at 200 % zoom
 
 
 @pytest.fixture(scope="module")
-def checkin_world(site: Site, committed_module: None) -> dict[str, Any]:
+def checkin_world(site: Site, committed_module: None) -> Iterator[dict[str, Any]]:
     """A first-come offer on a real schedule (the only schedule of its programme, at a venue,
     with times and at least five sessions), its sessions expanded and one moved to now (the
     server's clock is the real one), a city administrator, an instructor of the institution,
@@ -72,6 +73,7 @@ def checkin_world(site: Site, committed_module: None) -> dict[str, Any]:
         user=teacher, role=StaffRole.Role.INSTRUCTOR, institution_id=programme.institution_id
     )
     now = timezone.now()
+    moved_from = course_running(schedule.pk)  # an ended course takes nobody (issue 18)
     offer = open_now(
         schedule.pk, actor=Actor(admin.pk), capacity=5, closes_at=now + dt.timedelta(days=2)
     )
@@ -130,7 +132,8 @@ def checkin_world(site: Site, committed_module: None) -> dict[str, Any]:
         "other_application": applied.application_id,
         "other_token": other_token,
     }
-    return found
+    yield found
+    course_dates_restore(schedule.pk, moved_from)  # the world's dates back
 
 
 def sign_in(page: Any, site: Site, path: str, username: str) -> None:

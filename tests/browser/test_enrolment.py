@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from learncity.catalog.models import Programme, Schedule
 from learncity.enrollment.models import Application, Offer
 from learncity.learners.access import Actor
 from learncity.learners.models import StaffRole
-from tests.enrollment.factories import open_now
+from tests.enrollment.factories import course_dates_restore, course_running, open_now
 
 from .conftest import Site, fits_width
 from .test_portal import MOBILE, axe_violations, describe
@@ -35,7 +36,7 @@ PASSWORD = "Learn-city-2026!"
 
 
 @pytest.fixture(scope="module")
-def offer(committed_module: None) -> dict[str, Any]:
+def offer(committed_module: None) -> Iterator[dict[str, Any]]:
     """A first-come offer with one place for a real schedule (one schedule per programme),
     opened by a city administrator through enrollment.services.offer_create."""
     from django.contrib.auth.models import User
@@ -45,13 +46,15 @@ def offer(committed_module: None) -> dict[str, Any]:
     StaffRole.objects.create(user=admin, role=StaffRole.Role.CITY_ADMIN)
     single = [p.pk for p in Programme.objects.order_by("id")[:200] if p.schedules.count() == 1]
     schedule = Schedule.objects.filter(programme_id__in=single).order_by("id").first()
+    moved_from = course_running(schedule.pk)  # an ended course takes nobody (issue 18)
     made = open_now(
         schedule.pk,
         actor=Actor(admin.pk),
         closes_at=timezone.now() + dt.timedelta(days=2),
         accept_hours=48,
     )
-    return {"id": made.pk, "programme_id": made.programme_id}
+    yield {"id": made.pk, "programme_id": made.programme_id}
+    course_dates_restore(schedule.pk, moved_from)  # the world's dates back
 
 
 def no_serious_violations(page: Any, name: str) -> None:

@@ -142,7 +142,8 @@ def test_programme_page_from_a_result(page: Any, site: Site) -> None:
     row = next(iter(programme_rows(ids=[pk])))
     assert title == row["display_title"]
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
-    expect(page).to_have_title(f"{title} · learncity")
+    # the site's name, not the software's (issue 18): the world sets no city, so 평생학습도시
+    expect(page).to_have_title(f"{title} · 평생학습도시")
 
     start, end = row["start_date"].isoformat(), row["end_date"].isoformat()
     schedule = page.get_by_test_id("schedule-words")

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from learncity.catalog.models import Programme, Schedule
+from learncity.catalog.models import Programme
 from learncity.enrollment.models import Application
 from learncity.learners.models import StaffRole
 from learncity.learners.services import learner_sign_up
@@ -35,17 +35,17 @@ PASSWORD = "Learn-city-2026!"
 
 @pytest.fixture(scope="module")
 def desk_world(committed_module: None) -> dict[str, Any]:
-    """A member of the staff of the institution that runs a real schedule (of a programme
-    with one schedule, without an offer yet), and two citizens to apply for."""
+    """A member of the staff of the institution that runs the real courses, a course of that
+    institution that has not started yet (the real file's courses have all ended by now, and
+    an ended course takes no application), and two citizens to apply for."""
     from django.contrib.auth.models import User
 
-    single = [p.pk for p in Programme.objects.order_by("id")[:200] if p.schedules.count() == 1]
-    schedule = (
-        Schedule.objects.filter(programme_id__in=single, offer__isnull=True)
-        .select_related("programme")
-        .order_by("-id")
-        .first()
-    )
+    from tests.catalog.factories import programme, weekly_schedule
+
+    real = Programme.objects.order_by("id").first()
+    course = programme(real.institution, title="민원서류 발급 따라하기 (현장 접수 시험)")
+    monday = dt.date.today() + dt.timedelta(days=14 - dt.date.today().weekday())
+    schedule = weekly_schedule(course, start=monday, weeks=6)
     staff = User.objects.create_user("browser-staff", password=PASSWORD)
     StaffRole.objects.create(
         user=staff,

@@ -287,6 +287,22 @@ def test_lookalike_page_lists_clusters_with_institutions(people: dict[str, Any])
         assert any(p["institution_id"] == people["institution"] for p in cluster["programmes"])
 
 
+def test_lookalike_page_lists_repeats_apart(people: dict[str, Any]) -> None:
+    """Issue 18: one institution's course offered again is a repeat, in its own table."""
+    response = client_for(people, "city_admin").get("/console/lookalikes/")
+    repeats = response.context["repeats"]
+    rows = region_rows(response, "repeats")
+    assert len(rows) == sum(r["size"] for r in repeats)
+    for group in repeats:
+        assert group["size"] >= 2 and len({p["institution_id"] for p in group["programmes"]}) == 1
+    assert 'data-testid="repeat-count"' in response.content.decode()
+    download = client_for(people, "city_admin").get("/console/lookalikes/?csv=repeats")
+    assert download.status_code == 200
+    staff = client_for(people, "institution_staff").get("/console/lookalikes/")
+    for group in staff.context["repeats"]:
+        assert group["programmes"][0]["institution_id"] == people["institution"]
+
+
 def test_delivery_inputs_are_entered_by_scope(people: dict[str, Any]) -> None:
     admin = client_for(people, "city_admin")
     response = admin.post(
@@ -328,7 +344,9 @@ def test_delivery_inputs_are_entered_by_scope(people: dict[str, Any]) -> None:
 
 def test_report_button_downloads_the_scope_report(people: dict[str, Any]) -> None:
     page = client_for(people, "city_admin").get("/console/?year=2026").content.decode()
-    assert "/console/report/?year=2026&amp;format=pdf" in page
+    # the button asks for the report built in the background (tests/console/test_report_jobs.py);
+    # the direct download stays for scripts
+    assert 'action="/console/report/jobs/"' in page and 'name="format" value="pdf"' in page
     response = client_for(people, "officer").get("/console/report/?year=2026&format=html")
     assert response.status_code == 200
     assert response["Content-Disposition"].endswith(f'-{GANGNAM}.html"')

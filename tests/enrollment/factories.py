@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from learncity.catalog.models import Schedule
 from learncity.enrollment import services
 from learncity.enrollment.models import Offer
 from learncity.learners.access import Actor
@@ -35,9 +36,33 @@ def offer(world: Mapping[str, Any], index: int, **kwargs: Any) -> Offer:
     return offer_on(world["schedules"][index][0], actor=actor, **kwargs)
 
 
+def course_running(schedule_id: int) -> tuple[dt.date, dt.date] | None:
+    """Move a course that has ended (by the real clock) forward by whole weeks until its last
+    day is today or later (same weekdays, same number of sessions): an ended course takes no
+    application (issue 18), and the real Gangnam courses all ended in 2026. Returns the
+    dates it had (None when it had not ended): inside a test's transaction the move rolls
+    back; a committing test puts them back with course_dates_restore."""
+    today = timezone.localdate()
+    found = Schedule.objects.filter(pk=schedule_id).values_list("start_date", "end_date").first()
+    if found is None or found[1] >= today:
+        return None
+    weeks = dt.timedelta(weeks=-(-(today - found[1]).days // 7))
+    Schedule.objects.filter(pk=schedule_id).update(
+        start_date=found[0] + weeks, end_date=found[1] + weeks
+    )
+    return found
+
+
+def course_dates_restore(schedule_id: int, dates: tuple[dt.date, dt.date] | None) -> None:
+    if dates is not None:
+        Schedule.objects.filter(pk=schedule_id).update(start_date=dates[0], end_date=dates[1])
+
+
 def open_now(schedule_id: int, *, actor: Actor, **kwargs: Any) -> Offer:
     """An offer on the schedule open by the real clock (from an hour ago to a day ahead),
-    one place unless told otherwise: for pages and the API, which take no `now`."""
+    one place unless told otherwise: for pages and the API, which take no `now`. A course
+    that has ended is moved into the present first (course_running)."""
+    course_running(schedule_id)
     now = timezone.now()
     settings: dict[str, Any] = {
         "capacity": 1,

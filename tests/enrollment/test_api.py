@@ -50,7 +50,7 @@ def staff(username: str, role: str, **scope: Any) -> str:
 def test_sign_up_keeps_one_account_per_person(db):
     person, _ = citizen("kim1")
     assert person.phone.startswith("010") and person.consents.count() == 1
-    with pytest.raises(DuplicatePerson, match="phone"):
+    with pytest.raises(DuplicatePerson, match="휴대전화 번호"):  # in the request's language
         learner_sign_up(
             username="kim-again",
             password=PASSWORD,
@@ -62,7 +62,7 @@ def test_sign_up_keeps_one_account_per_person(db):
         learner_sign_up(
             username="weak", password="1234", name="x", birth_year=1980, phone="01099998888"
         )
-    with pytest.raises(AccountError, match="mobile"):
+    with pytest.raises(AccountError, match="휴대전화"):
         learner_sign_up(
             username="nophone", password=PASSWORD, name="x", birth_year=1980, phone="12"
         )

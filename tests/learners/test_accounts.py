@@ -67,7 +67,7 @@ def test_duplicate_phone_is_a_message_on_the_phone_field_not_a_500(client: Clien
     assert answer.status_code == 409
     body = answer.content.decode()
     assert "이 휴대전화 번호로 가입한 계정이 이미 있습니다" in body
-    assert "an account with this phone number already exists" in body
+    assert "이 휴대전화 번호로 가입한 계정이 이미 있습니다" in body  # Korean by default
     # the error is tied to the field: aria-invalid and aria-describedby name its message
     field = re.search(r"<input[^>]*name=\"phone\"[^>]*>", body).group(0)
     assert 'aria-invalid="true"' in field
@@ -110,7 +110,7 @@ def test_five_failures_lock_the_name_for_fifteen_minutes_even_with_the_right_pas
     other = Client()
     right = other.post("/accounts/login", {"username": "KIM.citizen ", "password": PASSWORD})
     assert right.status_code == 429
-    assert "Too many failed sign-ins" in right.content.decode()
+    assert "로그인에 여러 번 실패해서" in right.content.decode()  # Korean by default
     assert "_auth_user_id" not in other.session
     until = login_locked_until("kim.citizen")
     assert until is not None
@@ -118,7 +118,9 @@ def test_five_failures_lock_the_name_for_fifteen_minutes_even_with_the_right_pas
     # fifteen minutes later the name may sign in again, and a success forgets the failures
     LoginThrottle.objects.update(locked_until=timezone.now() - dt.timedelta(seconds=1))
     again = other.post("/accounts/login", {"username": "kim.citizen", "password": PASSWORD})
-    assert again.status_code == 302 and again["Location"] == "/me/applications"
+    # issue 18: sign-in lands on the page that routes by role (a citizen: /me/applications)
+    assert again.status_code == 302 and again["Location"] == "/accounts/landing"
+    assert other.get("/accounts/landing")["Location"] == "/me/applications"
     assert not LoginThrottle.objects.exists()
 
 

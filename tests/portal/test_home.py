@@ -40,7 +40,7 @@ def test_unknown_language_falls_back_to_korean(client: Client) -> None:
 def test_health(client: Client) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json()["status"] == "ok"
+    assert response.json()["status"] == "ready"
 
 
 def test_post_to_home_is_refused(client: Client) -> None:

@@ -742,10 +742,11 @@ def test_draw_and_replay_on_the_offer_page(db, world, campus):
 
 
 def test_the_account_menu_links_the_staff_area_for_staff_only(db, world, campus):
+    # issue 18: the menu leads staff to their staff home (which links the offers)
     member = staff("menu-staff", "auditor")
-    assert 'href="/staff/offers"' in text(member.get("/"))
+    assert 'href="/staff/home"' in text(member.get("/"))
     citizen = Client()
     user = User.objects.create_user("menu-citizen", password="x-Menu-2026")
     citizen.force_login(user)
-    assert 'href="/staff/offers"' not in text(citizen.get("/"))
-    assert 'href="/staff/offers"' not in text(Client().get("/"))
+    assert 'href="/staff/home"' not in text(citizen.get("/"))
+    assert 'href="/staff/home"' not in text(Client().get("/"))

@@ -31,9 +31,11 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
+from learncity.algorithms import walking
+
 EARTH_RADIUS_M = 6_371_008.8
-DEFAULT_WALKING_SPEED_KMH = 4.8
-DEFAULT_DETOUR_FACTOR = 1.3
+DEFAULT_WALKING_SPEED_KMH = walking.WALKING_SPEED_KMH  # the one speed search also walks at
+DEFAULT_DETOUR_FACTOR = walking.DETOUR_FACTOR
 DEFAULT_MINUTES = 15.0
 # walking times are compared with T within this tolerance (floating rounding only)
 TOLERANCE_MIN = 1e-9

@@ -9,7 +9,9 @@ raises the refusals; the pages and API operations declare their actions with
 
 Roles. The staff roles are held with a scope: an instructor or institution staff of one
 institution, a district officer of one district (시·군·구), a city administrator and an
-auditor of the whole deployment. Two more every request has: `anonymous` (everyone, signed
+auditor of the whole deployment, a learning coach (who enters the staff pages and acts on
+nothing yet). A Django superuser holds city administrator (`learners.access.roles_of`).
+Two more every request has: `anonymous` (everyone, signed
 in or not) and `citizen` (everyone signed in, staff included).
 
 Scope rules (what the object acted on must be for the rule to allow):
@@ -35,10 +37,11 @@ INSTITUTION_STAFF = "institution_staff"
 DISTRICT_OFFICER = "district_officer"
 CITY_ADMIN = "city_admin"
 AUDITOR = "auditor"
+COACH = "coach"  # a learning coach (학습 상담사): enters the staff pages, acts on nothing yet
 CITIZEN = "citizen"
 ANONYMOUS = "anonymous"
 
-STAFF_ROLES = (INSTRUCTOR, INSTITUTION_STAFF, DISTRICT_OFFICER, CITY_ADMIN, AUDITOR)
+STAFF_ROLES = (INSTRUCTOR, INSTITUTION_STAFF, DISTRICT_OFFICER, CITY_ADMIN, AUDITOR, COACH)
 ROLES = (*STAFF_ROLES, CITIZEN, ANONYMOUS)
 
 
@@ -74,10 +77,16 @@ POLICY: Mapping[str, Mapping[str, Rule]] = {
     "learners.sign_in": _EVERYONE,
     "learners.sign_out": _EVERYONE,
     "learners.password_reset": _EVERYONE,
+    "learners.invitation_accept": _EVERYONE,  # whoever holds a staff invitation's link
     "records.credential_verify": _EVERYONE,
     "analytics.survey_answer": _EVERYONE,  # whoever holds the survey's link
     # the staff pages: any staff role enters (what each may do there is below)
     "portal.staff_enter": dict.fromkeys(STAFF_ROLES, ANY),
+    # staff accounts, their roles and API tokens (the city office)
+    "learners.staff_read": {CITY_ADMIN: ANY, AUDITOR: ANY},  # staff list, invitations, audit
+    "learners.staff_manage": {CITY_ADMIN: ANY},  # invite, grant and withdraw roles
+    "learners.token_manage": {CITIZEN: OWN, CITY_ADMIN: ANY},  # issue, list, revoke
+    "catalog.quarantine_read": {CITY_ADMIN: ANY, AUDITOR: ANY},  # import rows held back
     # enrolment
     "enrollment.apply": {CITIZEN: OWN},  # online, for oneself or a household member
     "enrollment.desk_apply": _MANAGE,  # at the desk or by telephone, for someone else
@@ -85,6 +94,7 @@ POLICY: Mapping[str, Mapping[str, Rule]] = {
     "enrollment.offer_read": _READ,
     "enrollment.offer_manage": _MANAGE,  # open enrolment on a schedule, cancel on behalf
     "enrollment.lottery_draw": _MANAGE,
+    "enrollment.payment_mark": _MANAGE,  # the fee paid at the institution's desk
     # attendance
     "attendance.take": _TAKE,  # the kiosk's check-in, marks by hand
     "attendance.roster_read": _READ,
@@ -103,6 +113,8 @@ POLICY: Mapping[str, Mapping[str, Rule]] = {
     "vouchers.redeem": {CITIZEN: OWN, CITY_ADMIN: ANY, INSTITUTION_STAFF: INSTITUTION},
     "vouchers.refund": {CITY_ADMIN: ANY, INSTITUTION_STAFF: INSTITUTION},
     "vouchers.settlement_read": {**_OFFICE_READ, INSTITUTION_STAFF: INSTITUTION},
+    # the catalogue: a venue's point on the map (issue 18)
+    "catalog.venue_locate": _MANAGE,
     # the console
     "console.view": {
         CITY_ADMIN: ANY,
@@ -115,6 +127,8 @@ POLICY: Mapping[str, Mapping[str, Rule]] = {
     "analytics.delivery_enter": _OFFICE,
     "analytics.report_download": {CITY_ADMIN: ANY, AUDITOR: ANY, DISTRICT_OFFICER: AREA},
     "planning.view": _OFFICE_READ,
+    # notices (공지사항): the city's by its administrators, an institution's by its staff
+    "notices.manage": {CITY_ADMIN: ANY, INSTITUTION_STAFF: INSTITUTION},
 }
 ACTIONS = tuple(POLICY)
 

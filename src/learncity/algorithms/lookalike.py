@@ -5,6 +5,13 @@ its tokens (Korean morphemes of title and description, from korean_text). Output
 whose TF-IDF cosine reaches a threshold, across different providers only, and their
 clusters (connected components), largest first.
 
+Repeats (issue 18): an institution offering its own course again — the next term, another
+cohort, the morning and the evening group, at another of its centres — is not a look-alike.
+Two documents of one institution whose titles are equal once term and cohort words are
+stripped (`repeat_key`: 1기/2기, 봄학기, 상반기, (오전)/(오후), Ⅱ, A/B sections, 과정3, a
+date note in brackets; spacing and punctuation aside) are a *repeat*: `repeats` groups them,
+and `similar_pairs` never pairs them. A level is not a term word: 초급 and 중급 stay apart.
+
 Why TF-IDF cosine and not MinHash: catalogue titles are short (3 to 8 morphemes). Jaccard
 over so few tokens is coarse, and MinHash only estimates it; TF-IDF weighs the rare words
 that make a course what it is (캘리그라피, 우쿨렐레, 노션) above the words every course
@@ -20,6 +27,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -74,11 +82,74 @@ def different_levels(a: Iterable[str], b: Iterable[str]) -> bool:
     return bool(la and lb and not la & lb)
 
 
+# ------------------------------------------------------------------- repeats
+
+_ROMAN = "ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩⅰⅱⅲⅳⅴ"
+_BRACKETED = re.compile(r"\[[^\]]*\]|【[^】]*】")  # date and place notes: [5. 13(수) 오후 7시/대치]
+_TERM_PATTERNS = (
+    r"제?\s*\d+\s*(?:기|차수|회차|차|학기|분기|기수)(?![가-힣])",
+    r"\d{4}\s*년?\s*(?:도)?",  # 2026, 2026년, 2026년도
+    r"[상하]반기",
+    r"(?:봄|여름|가을|겨울)\s*(?:학기|시즌|방학|특강)",
+    r"(?:신|구)?학기",
+    rf"[{_ROMAN}]+",
+    r"(?<![A-Za-z])(?:I{1,3}|IV|VI{0,3}|IX|X)(?![A-Za-z])",
+    r"\((?:\s*(?:오전|오후|저녁|야간|주간|평일|주말|[A-Za-z]|\d+\s*회|[A-Za-z]\s*/\s*\d+\s*회"
+    r"|봄|여름|가을|겨울|신규|재수강|[가-하]반)\s*)\)",
+    r"(?<![A-Za-z])[A-Z](?![A-Za-z])\s*$",  # a section letter at the end: …(입문) C
+    r"(?<=[가-힣])\d+\s*$",  # a cohort number on the last word: …향상 과정8 (not 토익 700)
+    r"\((?:\s*[월화수목금토일]\s*[,·/]?)+\)",  # the weekday group: (화), (월·수)
+    r"\(\s*\)",  # what is left of (겨울특강)
+    r"-\s*(?:오전|오후|저녁|야간)",
+)
+_TERMS = re.compile("|".join(f"(?:{p})" for p in _TERM_PATTERNS))
+_SQUASH = re.compile(r"[\W_]+")
+
+
+def strip_term_words(title: str) -> str:
+    """The title without its term and cohort words, spaces tidied: `영어회화 2기 (오전)` ->
+    `영어회화`. Levels (초급, 중급) and everything else stay. Repeated until nothing more
+    goes, so stripping is idempotent."""
+    value = _BRACKETED.sub(" ", title)
+    previous = None
+    while previous != value:
+        previous = value
+        value = _TERMS.sub(" ", value).strip()
+    value = " ".join(value.split())
+    return value.strip(" -·,/")
+
+
+def repeat_key(title: str) -> str:
+    """What two titles of one institution must share to be one course repeated: the title
+    without term and cohort words, lower case, without spaces or punctuation. `초·중급` and
+    `초중급` are one spelling; an empty key (a title of term words only) repeats nothing."""
+    return _SQUASH.sub("", strip_term_words(title)).lower()
+
+
 @dataclass(frozen=True)
 class Doc:
     key: int
     provider: Hashable
     tokens: tuple[str, ...]
+    institution: Hashable = None  # None: unknown, so nothing is a repeat
+    base: str = ""  # repeat_key of the title; "" repeats nothing
+
+
+def is_repeat(a: Doc, b: Doc) -> bool:
+    """One institution's course again (another term, cohort or centre of its own)."""
+    return a.institution is not None and a.institution == b.institution and a.base == b.base != ""
+
+
+def repeats(docs: Sequence[Doc]) -> list[tuple[int, ...]]:
+    """Groups (sorted keys, two or more) of one institution's repeated course, largest first,
+    then by first key."""
+    groups: dict[tuple[Hashable, str], list[int]] = defaultdict(list)
+    for doc in docs:
+        if doc.institution is not None and doc.base:
+            groups[(doc.institution, doc.base)].append(doc.key)
+    found = [tuple(sorted(keys)) for keys in groups.values() if len(keys) > 1]
+    found.sort(key=lambda keys: (-len(keys), keys[0]))
+    return found
 
 
 @dataclass(frozen=True)
@@ -125,8 +196,9 @@ def similar_pairs(
     *,
     across_providers: bool = True,
 ) -> list[Pair]:
-    """Every pair with cosine >= threshold (of different providers unless told otherwise),
-    sorted by similarity descending, then keys. Keys must be unique. Tokens are expected in
+    """Every pair with cosine >= threshold (of different providers unless told otherwise,
+    and never a repeat of one institution's course), sorted by similarity descending, then
+    keys. Keys must be unique. Tokens are expected in
     canonical form (canonical_tokens). Two titles naming different levels never pair.
 
     Exact, with prefix filtering (the all-pairs method of Bayardo et al., 2007): each
@@ -166,6 +238,8 @@ def similar_pairs(
             candidates.update(posting[bisect.bisect_right(posting, i) :])
         for j in candidates:
             if across_providers and docs[i].provider == docs[j].provider:
+                continue
+            if is_repeat(docs[i], docs[j]):
                 continue
             if different_levels(docs[i].tokens, docs[j].tokens):
                 continue

@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -118,6 +118,9 @@ class SearchTable:
     location_precision: list[str]
     generation: Any = None
     _order: Ints = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # the registration status decided elsewhere (a schedule's enrolment offer), by row: an
+    # index into STATUSES, -1 where the published window decides (with_registration)
+    registration_override: Ints | None = None
 
     @classmethod
     def build(cls, columns: dict[str, Sequence[Any]], generation: Any = None) -> SearchTable:
@@ -189,9 +192,33 @@ class SearchTable:
     def all_rows(self) -> Ints:
         return np.arange(len(self), dtype=np.int64)
 
+    def with_registration(self, statuses: dict[int, str]) -> SearchTable:
+        """This table with the coarse registration status (upcoming, open, closed, unknown)
+        of some programmes given (programme id -> status: those with an enrolment offer,
+        whose status the offer decides): filters, boosts and facets use it for them."""
+        if not statuses or len(self) == 0:
+            return self
+        ids = np.array(list(statuses), dtype=np.int64)
+        codes = np.array(
+            [STATUSES.index(v) if v in STATUSES else len(STATUSES) for v in statuses.values()],
+            dtype=np.int64,
+        )
+        rows, found = self.locate(ids)
+        override = np.full(len(self), -1, dtype=np.int64)
+        override[rows] = codes[found]
+        return replace(self, registration_override=override)
+
     # ------------------------------------------------------------------ filters
 
     def status(self, status: str, today: dt.date, rows: Ints) -> Mask:
+        published = self._published_status(status, today, rows)
+        if self.registration_override is None:
+            return published
+        override = self.registration_override[rows]
+        decided: Mask = np.where(override >= 0, override == STATUSES.index(status), published)
+        return decided
+
+    def _published_status(self, status: str, today: dt.date, rows: Ints) -> Mask:
         day = day_number(today)
         opens = self.registration_start[rows]
         closes = self.registration_end[rows]

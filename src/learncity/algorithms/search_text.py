@@ -28,6 +28,8 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from learncity.algorithms import walking
+
 Tagger = Callable[[Sequence[str]], list[list[tuple[str, str]]]]
 
 MAX_QUERY_CHARS = 200  # a longer query is cut here: nobody types 2,000 characters on purpose
@@ -254,8 +256,8 @@ def suggest(word: str, vocabulary: Mapping[str, int]) -> str | None:
 
 # ------------------------------------------------------------------ place and time
 
-WALKING_KMH = 4.5
-DETOUR_FACTOR = 1.3  # streets are longer than the straight line; 1.3 is the usual urban figure
+WALKING_KMH = walking.WALKING_SPEED_KMH  # one speed for search and planning (algorithms/walking)
+DETOUR_FACTOR = walking.DETOUR_FACTOR
 _EARTH_M = 6_371_000.0
 
 
@@ -268,13 +270,13 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 def walking_minutes(metres: float) -> float:
-    """Minutes on foot for a straight-line distance: × detour factor at 4.5 km/h."""
-    return metres * DETOUR_FACTOR / (WALKING_KMH * 1000 / 60)
+    """Minutes on foot for a straight-line distance: × detour factor at the walking speed."""
+    return walking.minutes_for(metres)
 
 
 def walking_radius_m(minutes: float) -> float:
     """The straight-line radius reachable in `minutes` on foot."""
-    return minutes * (WALKING_KMH * 1000 / 60) / DETOUR_FACTOR
+    return walking.straight_radius_m(minutes)
 
 
 def bounding_box(lat: float, lon: float, metres: float) -> tuple[float, float, float, float]:

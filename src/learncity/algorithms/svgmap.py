@@ -47,7 +47,7 @@ from __future__ import annotations
 import html
 import math
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
@@ -172,6 +172,13 @@ def _format_value(value: float | None, value_format: str, unit: str) -> str:
     return value_format.format(value) + (f" {unit}" if unit else "")
 
 
+LEGEND_WORDS = {
+    "no_data": "자료 없음 / no data",
+    "venue": "학습 장소 / learning venue",
+    "site": "제안 입지 / proposed site",
+}
+
+
 def render_map(
     shapes: Sequence[MapShape],
     points: Sequence[MapPoint] = (),
@@ -187,8 +194,12 @@ def render_map(
     width: int = 640,
     point_radius: float = 4.0,
     id_prefix: str = "",
+    legend_words: Mapping[str, str] | None = None,
 ) -> str:
-    """Render the shapes as a choropleth with the points on top; see the module docstring."""
+    """Render the shapes as a choropleth with the points on top; see the module docstring.
+    `legend_words` ("no_data", "venue", "site") are the legend's words in the reader's
+    language (LEGEND_WORDS, both languages, when not given)."""
+    words = {**LEGEND_WORDS, **(legend_words or {})}
     if width < 100:
         raise ValueError("width must be at least 100 pixels")
     if not all(ch.isalnum() or ch in "-_" for ch in id_prefix):
@@ -262,6 +273,9 @@ def render_map(
     out: list[str] = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{esc(title)}" '
         f'viewBox="0 0 {total_width} {_fmt(height)}" width="{total_width}" height="{_fmt(height)}" '
+        # how to turn a point of the drawing back into lon/lat (the venue map's clicks):
+        # lon = min_lon + (x - padding) / (kx × scale), lat = max_lat - (y - padding) / scale
+        f'data-projection="{min_lon!r} {max_lat!r} {kx!r} {scale!r} {PADDING!r}" '
         'font-family="sans-serif" font-size="12">',
         f"<title>{esc(title)}</title>",
         "<defs>"
@@ -343,7 +357,7 @@ def render_map(
             f'<rect x="{lx}" y="{ly}" width="14" height="14" '
             f'fill="url(#{nodata})" {SWATCH_STROKE}/>'
         )
-        out.append(f'<text x="{lx + 20}" y="{ly + 11}">자료 없음 / no data</text>')
+        out.append(f'<text x="{lx + 20}" y="{ly + 11}">{esc(words["no_data"])}</text>')
         ly += 22
     kinds_seen: list[str] = []
     for point in points:
@@ -353,13 +367,13 @@ def render_map(
         cy = ly + 7
         if kind == "venue":
             out.append(f'<circle cx="{lx + 7}" cy="{cy}" r="2" fill="#000000"/>')
-            text = "학습 장소 / learning venue"
+            text = words["venue"]
         elif kind == "site":
             out.append(
                 f'<path d="M{lx + 7},{cy - 7} L{lx + 14},{cy} L{lx + 7},{cy + 7} L{lx},{cy} Z" '
                 'fill="#e66100" stroke="#000000" stroke-width="1"/>'
             )
-            text = "제안 입지 / proposed site"
+            text = words["site"]
         else:
             out.append(
                 f'<circle cx="{lx + 7}" cy="{cy}" r="5" fill="none" '

@@ -7,6 +7,12 @@ centres are what offers are copied between; across two institutions the provider
 anyway. Same-provider repeats (과정1, 과정2 in one centre) are the centre's own schedule, not
 copies, and are never reported.
 
+Repeats (issue 18): one institution's course offered again — the next term, another cohort,
+another of its centres — with the same title up to term and cohort words
+(algorithms.lookalike.repeat_key) is a *repeat*, reported by `lookalike_repeats` and never a
+look-alike. Within one institution, only different titles with the same content remain
+look-alikes across its centres.
+
 Tokens are Kiwi morphemes (the shared analyser of learncity.algorithms.korean_text) of the
 display title (prefixes like `[논현2]` and session counts removed) and of the description
 when it is one; a description that is only the source's category word (기타, 미술/서예 in the
@@ -30,7 +36,9 @@ def _provider(row: dict[str, Any]) -> tuple[Any, str]:
 
 
 def _text(row: dict[str, Any]) -> str:
-    title = row.get("display_title") or row.get("title") or ""
+    """What is compared: the title without term and cohort words, and the description."""
+    shown = row.get("display_title") or row.get("title") or ""
+    title = algorithm.strip_term_words(shown) or shown
     description = (row.get("description") or "").strip()
     if description and description != (row.get("source_category_word") or ""):
         return f"{title} {description}"
@@ -40,7 +48,13 @@ def _text(row: dict[str, Any]) -> str:
 def _documents(rows: list[dict[str, Any]]) -> list[algorithm.Doc]:
     features = korean_text.shared().features_many([_text(row) for row in rows])
     return [
-        algorithm.Doc(row["id"], _provider(row), algorithm.canonical_tokens(tokens))
+        algorithm.Doc(
+            row["id"],
+            _provider(row),
+            algorithm.canonical_tokens(tokens),
+            institution=row.get("institution_id"),
+            base=algorithm.repeat_key(row.get("display_title") or row.get("title") or ""),
+        )
         for row, tokens in zip(rows, features, strict=True)
     ]
 
@@ -115,9 +129,49 @@ def lookalike_clusters(
     return result
 
 
+def lookalike_repeats(district_code: str | None = None) -> list[dict[str, Any]]:
+    """One institution's courses offered again (another term, cohort or centre of its own),
+    reported apart from look-alikes, largest first. With a district: the groups with a
+    programme there. Each: id (smallest programme id), size, title (the title without term
+    and cohort words), institution, centres, districts, programmes."""
+    rows = list(programme_rows())
+    by_id = {row["id"]: row for row in rows}
+    docs = [
+        algorithm.Doc(
+            row["id"],
+            _provider(row),
+            (),
+            institution=row.get("institution_id"),
+            base=algorithm.repeat_key(row.get("display_title") or row.get("title") or ""),
+        )
+        for row in rows
+    ]
+    result: list[dict[str, Any]] = []
+    for keys in algorithm.repeats(docs):
+        members = [_member(by_id[key]) for key in keys]
+        districts = sorted({m["district_code"] for m in members if m["district_code"]})
+        if district_code and district_code not in districts:
+            continue
+        first = members[0]
+        result.append(
+            {
+                "id": keys[0],
+                "size": len(members),
+                "title": algorithm.strip_term_words(first["title"]) or first["title"],
+                "institution": first["institution"],
+                "centres": len({_provider(by_id[key]) for key in keys}),
+                "districts": districts,
+                "programmes": members,
+            }
+        )
+    return result
+
+
 def lookalike_summary(threshold: float | None = None) -> dict[str, Any]:
-    """Headline figures for the report: programmes, those in a look-alike cluster, clusters."""
+    """Headline figures for the report: programmes, those in a look-alike cluster, clusters,
+    and the repeats of one institution's own courses, counted apart."""
     clusters = lookalike_clusters(threshold)
+    repeated = lookalike_repeats()
     total = sum(1 for _ in programme_rows())
     involved = sum(c["size"] for c in clusters)
     return {
@@ -126,4 +180,6 @@ def lookalike_summary(threshold: float | None = None) -> dict[str, Any]:
         "clusters": len(clusters),
         "programmes_in_clusters": involved,
         "share_in_clusters": involved / total if total else None,
+        "repeat_groups": len(repeated),
+        "programmes_repeated": sum(r["size"] for r in repeated),
     }

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.utils.translation import gettext
+
 from learncity.algorithms.svgmap import MapShape, render_map
 
 # Nothing in the regions selectors returns geometry yet; this module reads the boundary
@@ -80,7 +82,17 @@ def choropleth(
         classes=max(2, min(5, len(distinct))),
         width=width,
         id_prefix=f"map{_maps_drawn}-",
+        legend_words=legend_words(),
     )
+
+
+def legend_words() -> dict[str, str]:
+    """The map legend's words in the active language."""
+    return {
+        "no_data": gettext("자료 없음"),
+        "venue": gettext("학습 장소"),
+        "site": gettext("제안 입지"),
+    }
 
 
 _maps_drawn = 0

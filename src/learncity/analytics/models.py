@@ -107,3 +107,51 @@ class DeliveryInput(models.Model):
 
     def __str__(self) -> str:
         return f"delivery inputs {self.year} {self.region_code or 'city'}"
+
+
+class ReportJob(models.Model):
+    """One annual report asked for in the console and built in the background (a thread of
+    the server that took the request, or `learncity report-jobs`): queued → running → done
+    with the file, or failed with the reason. The file is kept in the row, so any server
+    worker can hand it out."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField()
+    format = models.CharField(max_length=4, help_text="pdf, xlsx, html")
+    district_code = models.CharField(
+        max_length=10, blank=True, default="", help_text="empty: the whole city"
+    )
+    language = models.CharField(max_length=8, default="ko")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="percent, 0-100")
+    step = models.CharField(max_length=40, blank=True, default="", help_text="the step now")
+    error = models.TextField(blank=True, default="", help_text="why it failed")
+    content = models.BinaryField(blank=True, default=b"")
+    file_name = models.CharField(max_length=120, blank=True, default="")
+    created_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["status", "id"], name="analytics_reportjob_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__lte=100), name="analytics_reportjob_progress_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(format__in=["pdf", "xlsx", "html"]),
+                name="analytics_reportjob_format",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"report job {self.pk} ({self.year} {self.format}, {self.status})"

@@ -22,6 +22,7 @@ import datetime as dt
 import io
 import math
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,9 @@ SOURCES = (
         "learncity operations (applications, attendance, completions, satisfaction survey)",
     ),
 )
+
+
+Progress = Callable[[str, int], None]
 
 
 class ReportInvalid(DomainError):
@@ -311,6 +315,8 @@ def _lookalike_section(district_code: str | None) -> dict[str, Any]:
                     ["유사 묶음 clusters", summary["clusters"]],
                     ["묶음에 속한 강좌 programmes in clusters", summary["programmes_in_clusters"]],
                     ["비율 share", _number(share)],
+                    ["같은 기관의 반복 개설 묶음 repeat groups", summary["repeat_groups"]],
+                    ["반복 개설 강좌 programmes repeated", summary["programmes_repeated"]],
                 ],
             ),
             _table(
@@ -397,39 +403,102 @@ def _appendix() -> dict[str, Any]:
     )
 
 
-def report_build(year: int, *, district_code: str | None = None) -> dict[str, Any]:
-    """The report's content for a year, for the whole city or one district."""
+def _city(district_code: str | None) -> dict[str, Any]:
+    """The city the report is of (`learncity city set`): its name, areas and residents, its
+    emblem as a data: address for the cover; and the district's name when one is asked."""
+    import base64
+
+    from learncity.regions.selectors import city_brand, city_emblem, city_scope, region_ref_get
+
+    brand = city_brand()
+    scope = city_scope() if brand.is_set else None
+    emblem = city_emblem() if brand.has_emblem else None
+    district = region_ref_get(code=district_code) if district_code else None
+    return {
+        "name": brand.name,
+        "name_en": brand.name_en,
+        "areas": list(scope.area_names) if scope else [],
+        "population": scope.population if scope else None,
+        "district_name": district.full_name if district else "",
+        "emblem": (
+            f"data:{emblem[1]};base64,{base64.b64encode(emblem[0]).decode('ascii')}"
+            if emblem
+            else ""
+        ),
+    }
+
+
+def _no_progress(step: str, percent: int) -> None:
+    return None
+
+
+def report_build(
+    year: int, *, district_code: str | None = None, progress: Progress = _no_progress
+) -> dict[str, Any]:
+    """The report's content for a year, for the whole city or one district. `progress`
+    hears each step's name and how far the whole report is (percent) before it starts."""
     year = _year(year)
     if district_code is not None and (not district_code.isdigit() or len(district_code) > 10):
         raise ReportInvalid(
             f"시·군·구 코드가 아닙니다 · not a district code: {district_code[:20]!r}"
         )
+    progress("delivery", 5)
     sections = [_delivery_section(year, district_code)]
+    progress("indicators", 10)
     indicator_sections, values = _indicator_sections(year, district_code)
     sections += indicator_sections
+    progress("maps", 30)
     sections.append(_figures(values, district_code))
+    progress("lookalikes", 45)
     sections.append(_lookalike_section(district_code))
+    progress("survey", 55)
     survey_section = _survey_section(year, district_code)
     if survey_section:
         sections.append(survey_section)
     # planning's section covers every district of the city: in the city's report only
+    progress("planning", 60)
     planning_section = _planning_section(year) if district_code is None else None
     if planning_section:
         sections.append({"tables": [], "figures": [], "notes": "", **planning_section})
     sections.append(_appendix())
+    city = _city(district_code)
     scope_ko = f"시·군·구 {district_code}" if district_code else "시 전체"
     scope_en = f"district {district_code}" if district_code else "whole city"
+    if city["district_name"]:
+        scope_ko = f"{city['district_name']} ({scope_ko})"
+        scope_en = f"{city['district_name']} ({scope_en})"
+    elif city["name"] and not district_code:
+        scope_ko, scope_en = city["name"], city["name_en"] or city["name"]
     return {
         "year": year,
         "district_code": district_code,
+        "city": city,
         "title_ko": f"{year}년 평생학습도시 연차 평가 보고서",
         "title_en": f"Learning city annual evaluation report {year}",
         "scope_ko": scope_ko,
         "scope_en": scope_en,
         "generated_at": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
         "sections": sections,
-        "sources": SOURCES,
+        # invented data is never credited to the national sources (issue 18)
+        "demo": _is_demo(),
+        "sources": DEMO_SOURCES if _is_demo() else SOURCES,
     }
+
+
+DEMO_SOURCES = (
+    (
+        "데모 도시 (가상 데이터): 지역, 인구, 기관, 강좌, 사람은 모두 지어낸 것입니다",
+        "Demo city (invented data): its areas, residents, institutions, courses and people are "
+        "all made up",
+    ),
+)
+
+
+def _is_demo() -> bool:
+    """The report is of the demo city (the city set is the demo, or demo areas are loaded)."""
+    from learncity.regions.selectors import city_brand, region_count
+
+    return city_brand().is_demo or region_count(source="demo") > 0
 
 
 def render_html(report: dict[str, Any]) -> str:
@@ -459,6 +528,8 @@ def render_xlsx(report: dict[str, Any]) -> bytes:
     cover.append([f"{report['scope_ko']} · {report['scope_en']}"])
     cover.append([f"작성 generated {report['generated_at']}"])
     cover.append([])
+    if report.get("demo"):
+        cover.append(["데모 DEMO: 가상 데이터 · invented data, not a real city"])
     cover.append(["출처 Sources"])
     for ko, en in report["sources"]:
         cover.append([ko, en])
@@ -510,13 +581,17 @@ def _cell(value: Any) -> Any:
     return "'" + text if text[:1] in ("=", "+", "@") else text
 
 
-def report_render(year: int, fmt: str, *, district_code: str | None = None) -> bytes:
-    """The report as bytes in one of FORMATS."""
+def report_render(
+    year: int, fmt: str, *, district_code: str | None = None, progress: Progress = _no_progress
+) -> bytes:
+    """The report as bytes in one of FORMATS (`progress` as in report_build; the rendering
+    is the last step, from 70 %)."""
     if fmt not in FORMATS:
         raise ReportInvalid(
             f"형식은 pdf, xlsx, html 중 하나 · the format must be pdf, xlsx or html: {fmt[:20]!r}"
         )
-    report = report_build(year, district_code=district_code)
+    report = report_build(year, district_code=district_code, progress=progress)
+    progress("render", 70)
     if fmt == "html":
         return render_html(report).encode("utf-8")
     if fmt == "pdf":

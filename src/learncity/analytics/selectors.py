@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import get_language, gettext
 
 from learncity.algorithms import indicators as compute
 from learncity.algorithms.access_policy import in_area
@@ -29,6 +30,7 @@ from learncity.learners.access import (
     reach_of,
     roles_of,
 )
+from learncity.regions.selectors import city_brand, city_counted_districts
 
 __all__ = [
     "BreakdownRow",
@@ -96,6 +98,11 @@ def indicator_definitions() -> list[IndicatorDef]:
     return indicator_registry()
 
 
+def _city_districts() -> tuple[str, ...] | None:
+    codes = city_counted_districts()
+    return None if codes is None else tuple(codes)
+
+
 def _scope(filters: Filters) -> compute.Scope:
     try:
         return compute.Scope(
@@ -105,6 +112,9 @@ def _scope(filters: Filters) -> compute.Scope:
             district_code=filters.district_code or None,
             institution_id=filters.institution_id,
             as_of=timezone.localdate(),
+            # the city's 시·군·구 (`learncity city set`): residents of other loaded areas are
+            # outside every denominator; None (no city set): every district with a course
+            districts=_city_districts(),
         )
     except compute.IndicatorInputError as error:
         raise IndicatorFilterError(str(error)) from error
@@ -204,7 +214,9 @@ def indicator_drilldown(
             {
                 "level": "city",
                 "code": scope.district_code or "",
-                "name": names.get(scope.district_code or "", "") or "시 전체 / whole city",
+                "name": names.get(scope.district_code or "", "")
+                or city_brand().name_in(get_language())
+                or gettext("시 전체"),
                 "value": compute.finite(result.value),
                 "numerator": result.numerator,
                 "denominator": result.denominator,
@@ -325,12 +337,13 @@ class ConsoleScope:
         return self.city or bool(self.districts) or bool(self.institutions)
 
     @property
-    def label(self) -> tuple[str, str]:
-        if self.city:
-            return ("시 전체", "whole city")
+    def label(self) -> str:
+        """What the person may see, in the page's language."""
+        if self.city:  # the city's name once set (`learncity city set`)
+            return city_brand().name_in(get_language()) or gettext("시 전체")
         if self.districts:
-            return ("담당 시·군·구", "your district")
-        return ("소속 기관", "your institution")
+            return gettext("담당 시·군·구")
+        return gettext("소속 기관")
 
     def may(self, action: str, scope: Scope = WHOLE) -> bool:
         """The policy's answer for another console action (delivery inputs, the report)."""

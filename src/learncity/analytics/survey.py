@@ -32,6 +32,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from learncity.analytics import models as _models
 from learncity.analytics.models import SurveyInvitation, SurveyResponse
@@ -50,11 +51,11 @@ GROUP_LABELS = {
     "none": "해당 없음 · none of these groups",
 }
 ITEM_LABELS = {
-    "overall": ("전반적으로 만족하십니까?", "Overall, how satisfied are you?"),
-    "content": ("강좌 내용은 유익했습니까?", "Was the content useful?"),
-    "instructor": ("강사의 진행에 만족하십니까?", "Were you satisfied with the instructor?"),
-    "venue": ("교육 장소와 접근성에 만족하십니까?", "Were the venue and access good?"),
-    "recommend": ("다른 사람에게 추천하시겠습니까?", "Would you recommend it to others?"),
+    "overall": gettext_lazy("전반적으로 만족하십니까?"),
+    "content": gettext_lazy("강좌 내용은 유익했습니까?"),
+    "instructor": gettext_lazy("강사의 진행에 만족하십니까?"),
+    "venue": gettext_lazy("교육 장소와 접근성에 만족하십니까?"),
+    "recommend": gettext_lazy("다른 사람에게 추천하시겠습니까?"),
 }
 GROUP_BY = ("programme", "institution", "category", "group")
 
@@ -208,10 +209,10 @@ def survey_get(token: str, *, now: dt.datetime | None = None) -> dict[str, Any]:
 
     token = (token or "").strip()
     if not token or len(token) > 100:
-        raise SurveyUnknown("이 설문 링크를 찾을 수 없습니다 · this survey link is not known")
+        raise SurveyUnknown(gettext("이 설문 링크를 찾을 수 없습니다"))
     found = SurveyInvitation.objects.filter(token_digest=_digest(token)).first()
     if found is None:
-        raise SurveyUnknown("이 설문 링크를 찾을 수 없습니다 · this survey link is not known")
+        raise SurveyUnknown(gettext("이 설문 링크를 찾을 수 없습니다"))
     now = now or timezone.now()
     state = "answered" if found.responded_at else "expired" if found.expires_at <= now else "open"
     title = programme_title(found.programme_id)  # "" for a programme deleted since
@@ -222,8 +223,7 @@ def _rating(name: str, value: Any) -> int:
     text = str(value if value is not None else "").strip()
     if not text.isdigit() or not 1 <= int(text) <= 5:
         raise SurveyInvalid(
-            f"{ITEM_LABELS[name][0]} 1~5 중 하나를 골라 주세요 · "
-            f"choose 1 to 5 for: {ITEM_LABELS[name][1]}",
+            gettext("%(question)s 1~5 중 하나를 골라 주세요") % {"question": ITEM_LABELS[name]},
             details={"field": name},
         )
     return int(text)
@@ -248,13 +248,13 @@ def survey_respond(
             details={"field": "comment"},
         )
     if not token or len(token) > 100:
-        raise SurveyUnknown("이 설문 링크를 찾을 수 없습니다 · this survey link is not known")
+        raise SurveyUnknown(gettext("이 설문 링크를 찾을 수 없습니다"))
     with transaction.atomic():
         invitation = (
             SurveyInvitation.objects.select_for_update().filter(token_digest=_digest(token)).first()
         )
         if invitation is None:
-            raise SurveyUnknown("이 설문 링크를 찾을 수 없습니다 · this survey link is not known")
+            raise SurveyUnknown(gettext("이 설문 링크를 찾을 수 없습니다"))
         if invitation.responded_at is not None:
             raise SurveyAlreadyAnswered(
                 "이미 응답하셨습니다. 참여해 주셔서 감사합니다 · "

@@ -17,13 +17,15 @@ from typing import Annotated, Any, Literal
 
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext
 from ninja import Field, NinjaAPI, Query, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from pydantic import WithJsonSchema
 
-from learncity.algorithms.search_text import registration
 from learncity.catalog.selectors import institution_rows, programme_rows, venue_rows
+from learncity.core.error_words import error_body
 from learncity.core.errors import LearncityError, NotFound
+from learncity.enrollment.selectors import registration_status
 from learncity.regions.selectors import region_refs
 from learncity.search.selectors import programme_search, search_params_from
 
@@ -58,9 +60,7 @@ REFUSALS: dict[int, Any] = {
 
 
 def _error(request: HttpRequest, status: int, code: str, message: str, **details: Any) -> Any:
-    return api.create_response(
-        request, {"code": code, "message": message, "details": details}, status=status
-    )
+    return api.create_response(request, error_body(code, message, details), status=status)
 
 
 @api.exception_handler(ValidationError)
@@ -77,7 +77,7 @@ def _domain(request: HttpRequest, exc: LearncityError) -> HttpResponse:
     """The one handler of the project's errors: the error's status (403 forbidden, 404 not
     found, 409 conflicts, 422 otherwise) and its details, in the reader's language."""
     return JsonResponse(
-        {"code": exc.code, "message": exc.message, "details": exc.details},
+        error_body(exc.code, exc.message, exc.details),
         status=exc.http_status,
         json_dumps_params={"ensure_ascii": False},
     )
@@ -88,7 +88,7 @@ def _unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
     return JsonResponse(
         {
             "code": "unauthorized",
-            "message": "로그인하거나 API 토큰을 보내 주세요 / sign in or send an API token",
+            "message": gettext("로그인하거나 API 토큰을 보내 주세요"),
             "details": {},
         },
         status=401,
@@ -201,7 +201,9 @@ class ProgrammeCard(Schema):
     target_groups: list[str]
     registration_start: dt.date | None
     registration_end: dt.date | None
-    registration_status: str
+    registration_status: str  # upcoming, open, closed, unknown (what ?status= filters on)
+    # upcoming, open, closing_soon, waitlist, closed, ended, unknown (algorithms.registration)
+    registration_state: str = ""
     registration_days: int | None
     distance_m: int | None
     walking_minutes: int | None
@@ -355,14 +357,13 @@ def programme_detail(request: HttpRequest, response: HttpResponse, programme_id:
     if not rows:
         raise NotFound(f"no programme {programme_id}")
     row = rows[0]
-    window = registration(
-        dt.date.today(), row["registration_start"], row["registration_end"], row["start_date"]
-    )
+    window = registration_status(programme_id, published=row)  # the one status
     _cached(response)
     return {
         **row,
         "score": 0.0,
         "registration_status": window.status,
+        "registration_state": window.state,
         "registration_days": window.days,
         "distance_m": None,
         "walking_minutes": None,

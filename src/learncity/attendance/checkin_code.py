@@ -20,6 +20,7 @@ import re
 import secrets
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 PREFIX = "LC"
 _TOKEN = re.compile(r"^LC[A-Z2-7]{32}$")
@@ -58,9 +59,7 @@ def checkin_link(token: str) -> str:
     return f"{settings.LEARNCITY_PUBLIC_URL}/checkin/{token}"
 
 
-def checkin_qr_svg(
-    token: str, *, scale: int = 8, title: str = "출석 QR 코드 / check-in code"
-) -> str:
+def checkin_qr_svg(token: str, *, scale: int = 8, title: str = "") -> str:
     """The QR code of a token as an SVG document (segno; error correction M, quiet zone of
     four modules, black on white for any printer)."""
     import segno
@@ -72,7 +71,7 @@ def checkin_qr_svg(
         kind="svg",
         scale=scale,
         border=4,
-        title=title,
+        title=title or gettext("출석 QR 코드"),
         xmldecl=False,
         dark="#000",
         light="#fff",

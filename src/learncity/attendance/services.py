@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
 
 from learncity.algorithms import completion
 from learncity.attendance.checkin_code import (
@@ -222,10 +223,7 @@ def checkin_code_get(*, actor: Actor, application_id: int) -> IssuedCode:
     printed card): the same code every time until it is revoked or re-issued."""
     application = _application_for(actor, application_id)
     if application.status != "confirmed":
-        raise NotConfirmed(
-            "출석 코드는 수강이 확정된 신청에만 있습니다"
-            " / only a confirmed place has a check-in code"
-        )
+        raise NotConfirmed(gettext("출석 코드는 수강이 확정된 신청에만 있습니다"))
     return _current(application_id)
 
 
@@ -234,10 +232,7 @@ def checkin_code_reissue(*, actor: Actor, application_id: int) -> IssuedCode:
     one is refused at the kiosk from now on."""
     application = _application_for(actor, application_id)
     if application.status != "confirmed":
-        raise NotConfirmed(
-            "출석 코드는 수강이 확정된 신청에만 있습니다"
-            " / only a confirmed place has a check-in code"
-        )
+        raise NotConfirmed(gettext("출석 코드는 수강이 확정된 신청에만 있습니다"))
     with transaction.atomic():
         Application.objects.select_for_update().filter(pk=application_id).first()
         CheckinToken.objects.filter(application_id=application_id, revoked_at__isnull=True).update(
@@ -291,7 +286,7 @@ def checkin_code_send(*, application_id: int) -> bool:
             kind="checkin_code",
             channel="sms" if phone else "email",
             recipient=phone or email,
-            subject="[learncity] 출석 QR 코드 / check-in code",
+            subject=gettext("[learncity] 출석 QR 코드"),
             body=f"{programme_title(programme_id)}: 출석할 때 이 QR 코드를 보여 주세요."
             f" / Show this code when you arrive: {code.link}",
             dedupe_key=f"application:{application_id}:checkin_code:{digest_of(code.token)[:16]}",
@@ -413,20 +408,17 @@ def _from_db(value: Any) -> Any:
 def _by_token(found: tuple[Any, ...] | None, venue_id: int) -> _Candidate:
     """The candidate of a code (what _CODE_SQL read for it), or the refusal."""
     if found is None:
-        raise TokenInvalid("등록되지 않은 출석 코드입니다 / this check-in code is not known")
+        raise TokenInvalid(gettext("등록되지 않은 출석 코드입니다"))
     revoked_at, application_id, status, schedule_id, code_venue, name = found
     if revoked_at is not None:
-        raise TokenRevoked(
-            "사용이 중지된 코드입니다. 새 코드를 받아 주세요"
-            " / this code was revoked: use the new one"
-        )
+        raise TokenRevoked(gettext("사용이 중지된 코드입니다. 새 코드를 받아 주세요"))
     if code_venue != venue_id:
         raise WrongVenue(
-            "다른 교육장의 수업 코드입니다 / this code is for a class at another venue",
+            gettext("다른 교육장의 수업 코드입니다"),
             details={"application_id": application_id},
         )
     if status != "confirmed":
-        raise NotConfirmed("수강이 확정되지 않았습니다 / this place is not confirmed")
+        raise NotConfirmed(gettext("수강이 확정되지 않았습니다"))
     return _Candidate(application_id, schedule_id, name)
 
 
@@ -514,20 +506,16 @@ def _by_phone(
 ) -> list[_Candidate]:
     tail = re.sub(r"\D", "", phone_tail or "")
     if len(tail) != 4 or birth_year is None or not 1900 <= birth_year <= 2100:
-        raise AttendanceError(
-            "전화번호 뒤 네 자리와 태어난 해를 입력해 주세요"
-            " / enter the last four digits of the phone number and the year of birth"
-        )
+        raise AttendanceError(gettext("전화번호 뒤 네 자리와 태어난 해를 입력해 주세요"))
     found = learners_by_phone(phone_tail=tail, birth_year=birth_year, name=name.strip())
     if not found:
-        raise PersonNotFound("일치하는 분이 없습니다 / nobody matches these details")
+        raise PersonNotFound(gettext("일치하는 분이 없습니다"))
     if len(found) > 1:
         # never guess between people: one more detail, else staff
         raise MoreDetailNeeded(
-            "같은 번호와 생년의 분이 여러 명입니다. 이름을 입력해 주세요"
-            " / several people match: enter your name"
+            gettext("같은 번호와 생년의 분이 여러 명입니다. 이름을 입력해 주세요")
             if not name.strip()
-            else "여러 명이 일치합니다. 담당자에게 문의해 주세요 / several people match: ask staff",
+            else gettext("여러 명이 일치합니다. 담당자에게 문의해 주세요"),
             details={"ask_for": "name" if not name.strip() else "staff"},
         )
     learner_id, learner_name = found[0]
@@ -564,7 +552,7 @@ def _pick(
     if session_id is not None:
         today = [s for s in today if s.id == session_id]
     if not today:
-        raise NoSessionNow("오늘 이 교육장에 수업이 없습니다 / no class here today")
+        raise NoSessionNow(gettext("오늘 이 교육장에 수업이 없습니다"))
     open_now: list[SessionRow] = []
     cancelled_now: list[SessionRow] = []
     for session in today:
@@ -575,7 +563,7 @@ def _pick(
         return by_schedule[open_now[0].schedule_id], open_now[0]
     if len(open_now) > 1:
         raise SessionChoiceNeeded(
-            "오늘 수업이 여러 개입니다. 하나를 고르세요 / you have several classes now: choose one",
+            gettext("오늘 수업이 여러 개입니다. 하나를 고르세요"),
             details={
                 "choices": [
                     _choice_out(s, by_schedule[s.schedule_id].application_id, at) for s in open_now
@@ -737,7 +725,7 @@ def checkin_record(
     sessions = None
     if token is not None and token.strip():
         if parsed is None:
-            raise TokenInvalid("출석 코드가 아닙니다 / this is not a check-in code")
+            raise TokenInvalid(gettext("출석 코드가 아닙니다"))
         candidates = [_by_token(found.code, venue_id)]
         sessions = found.sessions
         method = Attendance.Method.QR
@@ -747,7 +735,7 @@ def checkin_record(
     else:
         raise AttendanceError("send a token, or phone_tail and birth_year")
     if not candidates:
-        raise NoSessionNow("오늘 이 교육장에 수업이 없습니다 / no class here today")
+        raise NoSessionNow(gettext("오늘 이 교육장에 수업이 없습니다"))
     candidate, session = _pick(candidates, at, session_id, sessions)
     late_after = session.starts_at + dt.timedelta(minutes=settings.LEARNCITY_CHECKIN_LATE_AFTER)
     status = "late" if not session.all_day and at > late_after else "present"
@@ -807,7 +795,7 @@ def checkin_record(
         said = (
             f"{_hhmm(when)}에 이미 출석했습니다 / already checked in at {_hhmm(when)}"
             if when
-            else ("이미 출석으로 기록되어 있습니다 / already marked present")
+            else (gettext("이미 출석으로 기록되어 있습니다"))
         )
         raise AlreadyCheckedIn(
             f"{session.title}: {said}",
@@ -1106,7 +1094,7 @@ def reminders_queue(*, now: dt.datetime | None = None) -> dict[str, int]:
                     kind="session_reminder",
                     channel="sms" if phone else "email",
                     recipient=phone or email,
-                    subject="[learncity] 내일 수업 / class tomorrow",
+                    subject=gettext("[learncity] 내일 수업"),
                     body=f"{session.title}: 내일({session.date:%m/%d}) {when} {session.room}"
                     f" 수업이 있습니다. / Class tomorrow ({session.date:%m/%d}) {when_en},"
                     f" {session.room}.",

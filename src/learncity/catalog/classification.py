@@ -51,6 +51,7 @@ def predictions(
     descriptions: Sequence[str] | None = None,
     source_words: Sequence[str] | None = None,
     *,
+    providers: Sequence[str] | None = None,
     workers: int | None = None,
 ) -> list[Prediction]:
     """Classify many titles, on every core when there are enough of them."""
@@ -60,6 +61,7 @@ def predictions(
         titles,
         descriptions,
         source_words,
+        providers=providers,
         workers=workers or min(os.cpu_count() or 1, 4),
     )
 
@@ -90,10 +92,15 @@ def programmes_classify(*, all_programmes: bool = False) -> int:
     for start in range(0, len(ids), BATCH):
         rows = list(
             Programme.objects.filter(id__in=ids[start : start + BATCH]).values_list(
-                "id", "title", "description", "source_category_word"
+                "id", "title", "description", "source_category_word", "provider_name"
             )
         )
-        predicted = predictions([r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows])
+        predicted = predictions(
+            [r[1] for r in rows],
+            [r[2] for r in rows],
+            [r[3] for r in rows],
+            providers=[r[4] for r in rows],
+        )
         values = [
             (
                 p.area,
@@ -104,7 +111,7 @@ def programmes_classify(*, all_programmes: bool = False) -> int:
                 text_hash(title, description, word),
                 pk,
             )
-            for (pk, title, description, word), p in zip(rows, predicted, strict=True)
+            for (pk, title, description, word, _), p in zip(rows, predicted, strict=True)
         ]
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.executemany(sql, values)

@@ -27,6 +27,8 @@ from learncity.algorithms import course_source
 from learncity.algorithms.course_record import Course, Normaliser, Outcome
 from learncity.algorithms.course_source import Record, Source, SourceError
 from learncity.algorithms.korean_address import AddressIndex, Area, Resolution
+from learncity.catalog.geocoding import geocoder_from_environment
+from learncity.catalog.locations import Locator, kept
 from learncity.catalog.models import (
     ImportFile,
     ImportRun,
@@ -184,7 +186,9 @@ class _Places:
         areas = [Area(r.code, r.level, r.name, r.full_name, r.parent_code, r.kind) for r in refs]
         self.index = AddressIndex(areas)
         self.region_ids = {r.code: r.id for r in refs}
-        self.centroids = {r.code: r.centroid for r in refs if r.centroid is not None}
+        # where venues are: a configured geocoder's point, else the 동 of the address or the
+        # name, else the district (catalog/locations.py)
+        self.locator = Locator(refs, geocoder=geocoder_from_environment())
         self.has_regions = bool(areas)
         self.addresses: dict[str, Resolution] = {}
         self.institutions: dict[str, int] = {}
@@ -247,33 +251,38 @@ class _Places:
                 venue.neighbourhood_id = self._id(where.neighbourhood)
                 venue.address_note = ""
                 venue.save()
+            if venue is not None and not kept(venue):
+                values = self._located(name, course.address, where)
+                if any(getattr(venue, k) != v for k, v in values.items() if k != "located_at"):
+                    Venue.objects.filter(pk=venue.pk).update(**values)
             if venue is None:
-                point: tuple[float | None, float | None] = (None, None)
-                precision = Venue.Precision.UNKNOWN
-                if where.neighbourhood and where.neighbourhood in self.centroids:
-                    precision, point = (
-                        Venue.Precision.NEIGHBOURHOOD,
-                        self.centroids[where.neighbourhood],
-                    )
-                elif where.district and where.district in self.centroids:
-                    precision, point = Venue.Precision.DISTRICT, self.centroids[where.district]
+                values = {
+                    "neighbourhood_id": self._id(where.neighbourhood),
+                    **self._located(name, course.address, where),
+                }
                 venue = Venue.objects.create(
                     institution_id=institution_id,
                     name=name,
                     road_address=course.address,
                     province_id=self._id(where.province),
                     district_id=self._id(where.district),
-                    neighbourhood_id=self._id(where.neighbourhood),
                     address_note=where.note[:300],
-                    latitude=point[0],
-                    longitude=point[1],
-                    precision=precision,
+                    **values,
                 )
             found = self.venues[key] = venue.pk
         return found
 
     def _id(self, code: str | None) -> int | None:
         return self.region_ids.get(code) if code else None
+
+    def _located(self, name: str, address: str, where: Resolution) -> dict[str, Any]:
+        located = self.locator.place(
+            address=address,
+            name=name,
+            district_code=where.district,
+            neighbourhood_code=where.neighbourhood,
+        )
+        return self.locator.fields(located, by="import")
 
 
 def _venue_name(place: str) -> str:
@@ -663,6 +672,7 @@ def catalog_import(
         "errors": sum(1 for r in reports if r.error),
         "classified": classified,
         "district_resolved_share": resolved,
+        "location_notes": dict(places.locator.notes),  # a geocoder's failures, when one is used
         "files": [r.as_dict() for r in reports],
     }
     run.finished_at = timezone.now()

@@ -66,6 +66,15 @@ class Institution(TimeStampedModel):
 
 
 class Venue(TimeStampedModel):
+    class LocationSource(models.TextChoices):
+        STAFF = "staff", "담당자 지정"
+        VENUE_FILE = "venue_file", "교육장 좌표 파일"
+        GEOCODER = "geocoder", "주소 좌표 변환"
+        ADDRESS = "address", "주소의 동"
+        NAME = "name", "교육장 이름의 동"
+        DISTRICT = "district", "시·군·구"
+        NONE = "", "알 수 없음"
+
     class Precision(models.TextChoices):
         EXACT = "exact", "정확한 위치"
         NEIGHBOURHOOD = "neighbourhood", "읍·면·동 중심점"
@@ -92,6 +101,19 @@ class Venue(TimeStampedModel):
     precision = models.CharField(
         max_length=16, choices=Precision.choices, default=Precision.UNKNOWN
     )
+    # how the point was found (algorithms/venue_location): a point set on purpose (staff on the
+    # map, a venue file, a geocoder) is kept; a guess (address, name, district) is redone
+    location_source = models.CharField(
+        max_length=12, choices=LocationSource.choices, blank=True, default=""
+    )
+    location_label = models.CharField(
+        max_length=100, blank=True, default="", help_text="the 동 or district the point stands for"
+    )
+    location_codes = models.JSONField(
+        default=list, blank=True, help_text="the administrative 동 codes the place covers"
+    )
+    located_by = models.CharField(max_length=150, blank=True, default="")
+    located_at = models.DateTimeField(null=True, blank=True)
     accessibility_notes = models.TextField(blank=True, default="")
 
     class Meta:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
+
+from django.db.models import Q
 
 from learncity.catalog.models import (
     Category,
@@ -33,9 +35,20 @@ def catalog_overview() -> CatalogOverview:
     )
 
 
-def programme_list(*, limit: int = 20) -> list[Programme]:
+def programme_list(
+    *, limit: int = 20, district_codes: Collection[str] | None = None
+) -> list[Programme]:
+    """Programmes by title; with `district_codes`, those whose venue or (without a venue's
+    district) institution lies in one of them (the city's area)."""
+    queryset = Programme.objects.all()
+    if district_codes is not None:
+        codes = list(district_codes)
+        queryset = queryset.filter(
+            Q(venue__district__code__in=codes)
+            | Q(venue__district__isnull=True, institution__district__code__in=codes)
+        )
     return list(
-        Programme.objects.select_related("institution", "venue")
+        queryset.select_related("institution", "venue")
         .prefetch_related("schedules")
         .order_by("display_title")[:limit]
     )
@@ -71,6 +84,7 @@ _ROW_FIELDS = (
     "venue__district__full_name",
     "venue__neighbourhood__name",
     "venue__precision",
+    "venue__location_label",
     "description",
     "institution_id",
     "venue_id",
@@ -132,6 +146,7 @@ def _with_schedules(page: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
             "venue": row["venue__name"],
             "address": row["venue__road_address"],
             "location_precision": row["venue__precision"],
+            "location_label": row["venue__location_label"] or "",
             "description": row["description"],
             "institution_id": row["institution_id"],
             "venue_id": row["venue_id"],
@@ -188,14 +203,21 @@ def quarantine_list(*, limit: int = 50) -> dict[str, Any]:
 
 
 def institution_rows(
-    *, ids: list[int] | None = None, limit: int = 100, offset: int = 0
+    *,
+    ids: list[int] | None = None,
+    limit: int = 100,
+    offset: int = 0,
+    district_codes: Collection[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Institutions with their district and how many programmes and venues they run."""
+    """Institutions with their district and how many programmes and venues they run (those of
+    `district_codes` only when given: the city's area)."""
     from django.db.models import Count
 
     queryset = Institution.objects.order_by("id")
     if ids is not None:
         queryset = queryset.filter(id__in=ids)
+    if district_codes is not None:
+        queryset = queryset.filter(district__code__in=list(district_codes))
     rows = queryset.annotate(
         programme_count=Count("programmes", distinct=True),
         venue_count=Count("venues", distinct=True),
@@ -255,6 +277,10 @@ def venue_rows(
         "latitude",
         "longitude",
         "precision",
+        "location_source",
+        "location_label",
+        "located_by",
+        "located_at",
         "address_note",
         "accessibility_notes",
         "programme_count",
@@ -274,6 +300,10 @@ def venue_rows(
             "latitude": r["latitude"],
             "longitude": r["longitude"],
             "location_precision": r["precision"],
+            "location_source": r["location_source"],
+            "location_label": r["location_label"],
+            "located_by": r["located_by"],
+            "located_at": r["located_at"],
             "address_note": r["address_note"],
             "accessibility_notes": r["accessibility_notes"],
             "programmes": r["programme_count"],
@@ -520,7 +550,9 @@ def venue_programme_counts(
 def venue_locations() -> list[dict[str, Any]]:
     """Every venue in id order: id, name, institution_name, district_code and
     neighbourhood_code ("" when unknown), latitude and longitude (None when unknown),
-    precision as recorded ("" when unknown) and exact (the coordinates are the building's)."""
+    precision as recorded ("" when unknown), exact (the coordinates are the building's) and
+    location_source (how the catalog placed it: staff, venue_file, geocoder, address, name,
+    district; "" when it did not)."""
     return [
         {
             "id": row["id"],
@@ -532,6 +564,7 @@ def venue_locations() -> list[dict[str, Any]]:
             "longitude": row["longitude"],
             "precision": row["precision"] or "",
             "exact": row["precision"] == Venue.Precision.EXACT,
+            "location_source": row["location_source"] or "",
         }
         for row in Venue.objects.order_by("id").values(
             "id",
@@ -542,6 +575,7 @@ def venue_locations() -> list[dict[str, Any]]:
             "latitude",
             "longitude",
             "precision",
+            "location_source",
         )
     ]
 
@@ -552,3 +586,27 @@ def catalog_counts(*, source: str) -> dict[str, int]:
         "programmes": Programme.objects.filter(source=source).count(),
         "schedules": Schedule.objects.filter(programme__source=source).count(),
     }
+
+
+def institution_ids_named(name: str) -> list[int]:
+    """The ids of the institutions of exactly this name (learners: a staff role's scope
+    given by name)."""
+    return list(Institution.objects.filter(name=name).order_by("id").values_list("id", flat=True))
+
+
+def institution_choices(
+    *, ids: list[int] | None = None, district_codes: list[str] | None = None
+) -> list[tuple[int, str]]:
+    """(id, name) of institutions by name, for a picker: those of `ids`, and/or those seated
+    in one of `district_codes` or running a venue there (every institution when neither is
+    given)."""
+    from django.db.models import Q
+
+    queryset = Institution.objects.all()
+    if ids is not None:
+        queryset = queryset.filter(id__in=ids)
+    if district_codes is not None:
+        queryset = queryset.filter(
+            Q(district__code__in=district_codes) | Q(venues__district__code__in=district_codes)
+        )
+    return list(queryset.order_by("name", "id").values_list("id", "name").distinct())

@@ -43,14 +43,19 @@ def venue_create(
     )
     latitude: float | None
     longitude: float | None
+    # a place given by a person (or the demo's data) is kept by `learncity venues locate`
+    source = Venue.LocationSource.STAFF
+    label = ""
     if coordinates is not None:
         latitude, longitude, precision = coordinates[0], coordinates[1], Venue.Precision.EXACT
     elif neighbourhood is not None and neighbourhood.centroid is not None:
         latitude, longitude = neighbourhood.centroid
         precision = Venue.Precision.NEIGHBOURHOOD
+        label = neighbourhood.name
     else:
         latitude = longitude = None
         precision = Venue.Precision.UNKNOWN
+        source = Venue.LocationSource.NONE
     venue, _ = Venue.objects.update_or_create(
         institution=institution,
         name=name,
@@ -62,6 +67,9 @@ def venue_create(
             "latitude": latitude,
             "longitude": longitude,
             "precision": precision,
+            "location_source": source,
+            "location_label": label,
+            "location_codes": [neighbourhood.code] if label and neighbourhood else [],
             "accessibility_notes": accessibility_notes,
         },
     )

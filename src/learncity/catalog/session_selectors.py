@@ -126,6 +126,24 @@ def sessions_starting_between(start: dt.datetime, end: dt.datetime) -> list[Sess
     )
 
 
+def next_sessions(schedule_ids: Iterable[int], now: dt.datetime) -> dict[int, SessionRow]:
+    """The next held (scheduled, not ended at `now`) session of each schedule that has one:
+    the one a learner's application card announces."""
+    ids = sorted(set(schedule_ids))
+    if not ids:
+        return {}
+    first: dict[int, int] = {}
+    for pk, schedule_id in (
+        Session.objects.filter(
+            schedule_id__in=ids, status=Session.Status.SCHEDULED, ends_at__gte=now
+        )
+        .order_by("schedule_id", "starts_at", "id")
+        .values_list("pk", "schedule_id")
+    ):
+        first.setdefault(schedule_id, pk)
+    return {row.schedule_id: row for row in _rows(Session.objects.filter(pk__in=first.values()))}
+
+
 def schedule_last_end(schedule_ids: Iterable[int]) -> dict[int, dt.datetime]:
     """When the last held (scheduled) session of each schedule ends."""
     from django.db.models import Max

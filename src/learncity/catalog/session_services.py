@@ -12,12 +12,13 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from learncity.algorithms.calendar import session_dates
 from learncity.catalog.models import Schedule, Session
 from learncity.core.errors import DomainError, NotFound
 
-REMOVED_NOTE = "일정에서 빠진 날 / no longer in the schedule"
+REMOVED_NOTE = gettext_lazy("일정에서 빠진 날")
 
 
 class SessionError(DomainError):

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "learncity.records",
     "learncity.analytics",
     "learncity.planning",
+    "learncity.notices",
     "learncity.portal",
     "learncity.console",
 ]
@@ -75,8 +76,12 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "learncity.portal.context.staff_area",
+                "learncity.portal.context.city",
             ],
-            "builtins": ["learncity.core.templatetags.bilingual"],
+            "builtins": [
+                "django.templatetags.i18n",
+                "learncity.core.templatetags.bilingual",
+            ],
         },
     }
 ]
@@ -144,7 +149,7 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # Accounts (portal pages): sign-in at /accounts/login; a reset link is valid for an hour.
 LOGIN_URL = "portal:login"
-LOGIN_REDIRECT_URL = "portal:my_applications"
+LOGIN_REDIRECT_URL = "portal:landing"  # staff to the staff home, citizens to their applications
 LOGOUT_REDIRECT_URL = "portal:home"
 PASSWORD_RESET_TIMEOUT = 3600
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
@@ -152,6 +157,9 @@ AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 LANGUAGE_CODE = "ko"
 LANGUAGES = [("ko", "한국어"), ("en", "English")]
 LANGUAGE_COOKIE_NAME = "learncity_language"
+# The catalogues (Korean msgids, English msgstrs) live in the repository as .po files and are
+# compiled to .mo by `learncity i18n compile` (run by make), without GNU gettext.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Seoul"
 USE_I18N = True
 USE_TZ = True
@@ -223,7 +231,8 @@ LEARNCITY_PUBLIC_URL = os.environ.get("LEARNCITY_PUBLIC_URL", "http://127.0.0.1:
 # Verifiable credentials (docs/credentials.md): the issuing city's name; the private Ed25519 key
 # from a PEM file in production (LEARNCITY_CREDENTIAL_KEY_FILE), else generated keys kept in
 # LEARNCITY_CREDENTIAL_KEY_DIR (default var/keys). Credentials carry links under PUBLIC_URL.
-LEARNCITY_ISSUER_NAME = os.environ.get("LEARNCITY_ISSUER_NAME", "learncity 평생학습도시")
+# the issuer's name on credentials; empty: the city's (`learncity city set`) + " 평생학습"
+LEARNCITY_ISSUER_NAME = os.environ.get("LEARNCITY_ISSUER_NAME", "")
 LEARNCITY_CREDENTIAL_KEY_FILE = os.environ.get("LEARNCITY_CREDENTIAL_KEY_FILE", "")
 LEARNCITY_CREDENTIAL_KEY_DIR = os.environ.get("LEARNCITY_CREDENTIAL_KEY_DIR", "") or str(
     env.var_dir() / "keys"

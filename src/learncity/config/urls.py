@@ -9,6 +9,7 @@ from learncity.api import enrollment as enrollment_api
 from learncity.api import records as records_api
 from learncity.api import vouchers as vouchers_api
 from learncity.api.v1 import api as api_v1
+from learncity.demo.views import demo_home
 from learncity.portal.views import language_set
 
 enrollment_api.install(api_v1)  # the enrolment endpoints live beside the catalog's
@@ -21,5 +22,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("i18n/setlang/", language_set, name="set_language"),
     path("api/v1/", api_v1.urls),
     path("console/", include("learncity.console.urls")),
+    path("demo/", demo_home, name="demo_home"),  # demo mode only: the demo accounts
     path("", include("learncity.portal.urls")),
 ]
+
+# the error pages in the site's layout and language (500: no database, no request context)
+handler403 = "learncity.portal.errors.forbidden"
+handler404 = "learncity.portal.errors.not_found"
+handler500 = "learncity.portal.errors.server_error"

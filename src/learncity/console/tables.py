@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils.translation import get_language
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,11 @@ class Column:
     en: str
     numeric: bool = False
     digits: int = 1
+
+    @property
+    def label(self) -> str:
+        """The heading in the page's language (the CSV download carries both)."""
+        return self.en if get_language() == "en" else self.ko
 
 
 @dataclass
@@ -33,6 +39,11 @@ class Table:
     rows: list[dict[str, Any]]
     links: dict[int, str] = field(default_factory=dict)  # row index -> drill-down url
     sort: str = ""
+
+    @property
+    def title(self) -> str:
+        """The caption in the page's language."""
+        return self.title_en if get_language() == "en" else self.title_ko
 
     def sorted_by(self, sort: str) -> Table:
         """A copy sorted by a known column ("" keeps the order); unknown keys are ignored.

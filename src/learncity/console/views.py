@@ -21,9 +21,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from learncity.analytics import delivery, lookalike, survey
+from learncity.analytics import delivery, lookalike, report_jobs, survey
+from learncity.analytics.indicators import DIMENSIONS
 from learncity.analytics.maps import choropleth
 from learncity.analytics.selectors import (
     ConsoleForbidden,
@@ -34,6 +36,7 @@ from learncity.analytics.selectors import (
     indicator_drilldown_for,
     indicator_values,
 )
+from learncity.console.choices import console_choices, district_choices, district_code_of
 from learncity.console.tables import Column, Table, bar_chart, csv_response
 from learncity.core.errors import DomainError
 from learncity.learners.access import Actor, Scope, requires
@@ -108,6 +111,8 @@ def parse_filters(request: HttpRequest, scope: ConsoleScope) -> Filters:
     if term is not None and not _TERM.match(term):
         raise FilterInvalid(f"term: 학기 값이 올바르지 않습니다 · not a term: {term[:20]!r}")
     district = request.GET.get("district", "").strip() or None
+    if district is not None and not district.isdigit() and len(district) <= 40:
+        district = district_code_of(district, scope) or district  # a name: its code
     if district is not None and (not district.isdigit() or len(district) > 10):
         raise FilterInvalid(
             f"district: 시·군·구 코드가 아닙니다 · not a district code: {district[:20]!r}"
@@ -156,12 +161,15 @@ def _change(value: float | None, previous: float | None) -> float | None:
 
 
 def _filters_context(filters: Filters, scope: ConsoleScope) -> dict[str, Any]:
+    choices = console_choices(scope, district_code=filters.district_code)
     return {
         "filters": filters,
         "scope": scope,
         "filter_query": _query(filters),
         "months": range(1, 13),
         "districts": sorted(scope.districts),
+        "district_choices": choices.districts,
+        "institution_choices": choices.institutions,
     }
 
 
@@ -180,7 +188,7 @@ def dashboard(request: HttpRequest, scope: ConsoleScope) -> HttpResponse:
         rows.append(
             {
                 "id": d.id,
-                "name": f"{d.name_ko} ({d.name_en})",
+                "name": _name(d),
                 "value": v.value,
                 "previous": v.previous,
                 "change": _change(v.value, v.previous),
@@ -222,22 +230,36 @@ def dashboard(request: HttpRequest, scope: ConsoleScope) -> HttpResponse:
         by_region = _region_table("regions", d, region_rows, filters, level)
         map_svg = _map(d, region_rows)
         chart = bar_chart(
-            region_rows, label="region_name", value="value", title=d.name_ko, unit=_unit(d)
+            region_rows, label="region_name", value="value", title=_name(d), unit=_unit(d)
         )
     context = {
         **_filters_context(filters, scope),
         "focus": definitions.get(focus) if focus else None,
+        "focus_name": _name(definitions[focus]) if focus else "",
         "map_svg": map_svg,
         "chart": chart,
         "level": level,
+        "report_jobs": report_jobs.report_jobs_of(actor=_actor_of(request))
+        if scope.reach("analytics.report_download").anywhere
+        else [],
     }
     tables = [headline_table] + ([by_region] if by_region else [])
     return _respond(request, "console/analytics/dashboard.html", context, tables)
 
 
+def _words(ko: str, en: str) -> str:
+    """Korean, or English when the page is in English (pairs kept by the definitions)."""
+    return en if get_language() == "en" else ko
+
+
+def _name(definition: Any) -> str:
+    return _words(definition.name_ko, definition.name_en)
+
+
 def _unit(definition: Any) -> str:
     ko = getattr(definition, "unit_ko", definition.unit)
-    return str(ko)
+    en = getattr(definition, "unit_en", definition.unit)
+    return _words(str(ko), str(en))
 
 
 def _region_table(
@@ -280,7 +302,7 @@ def _map(definition: Any, rows: list[dict[str, Any]]) -> str:
     the table under the map carries the drill-down links."""
     return choropleth(
         rows,
-        title=f"{definition.name_ko} ({definition.name_en})",
+        title=_name(definition),
         legend_title=_unit(definition),
     )
 
@@ -295,15 +317,14 @@ def indicator_list(request: HttpRequest, scope: ConsoleScope) -> HttpResponse:
         v = values.get(d.id)
         rows.append(
             {
-                "dimension": d.dimension,
+                "dimension": _words(*DIMENSIONS.get(d.dimension, (d.dimension, d.dimension))),
                 "id": d.id,
-                "name_ko": d.name_ko,
-                "name_en": d.name_en,
+                "name": _name(d),
                 "value": v.value if v else None,
                 "previous": v.previous if v else None,
                 "change": _change(v.value, v.previous) if v else None,
                 "unit": _unit(d),
-                "proxy": "대리지표 proxy" if d.proxy else "",
+                "proxy": gettext("대리지표") if d.proxy else "",
             }
         )
         links[index] = reverse("console:indicator", args=[d.id]) + "?" + _query(filters)
@@ -313,8 +334,7 @@ def indicator_list(request: HttpRequest, scope: ConsoleScope) -> HttpResponse:
         "All indicators",
         [
             Column("dimension", "영역", "dimension"),
-            Column("name_ko", "지표", "indicator"),
-            Column("name_en", "영문", "English"),
+            Column("name", "지표", "indicator"),
             Column("value", "값", "value", numeric=True, digits=2),
             Column("previous", "전년 동기", "previous period", numeric=True, digits=2),
             Column("change", "증감", "change", numeric=True, digits=2),
@@ -366,6 +386,7 @@ def indicator_detail(request: HttpRequest, scope: ConsoleScope, indicator_id: st
     context = {
         **_filters_context(filters, scope),
         "definition": definition,
+        "definition_name": _name(definition),
         "value": value,
         "change": _change(value.value, value.previous) if value else None,
         "level": detail.level,
@@ -416,7 +437,7 @@ def _drill_chart(definition: Any, rows: list[dict[str, Any]], level: str) -> str
         rows,
         label="region_name" if level in REGION_LEVELS else "title",
         value="value",
-        title=definition.name_ko,
+        title=_name(definition),
         unit=_unit(definition),
     )
 
@@ -427,7 +448,7 @@ def _crumbs(
     city = (
         reverse("console:indicator", args=[indicator_id]) + "?" + _query(filters, level="district")
     )
-    crumbs = [("시 전체 · city", city)] if scope.city else []
+    crumbs = [(gettext("시 전체"), city)] if scope.city else []
     if parent:
         crumbs.append((parent, ""))
     return crumbs
@@ -482,19 +503,51 @@ def lookalikes(request: HttpRequest, scope: ConsoleScope) -> HttpResponse:
         ],
         rows,
     )
+    # one institution's own courses offered again (issue 18): reported apart, never look-alikes
+    repeats = scope.visible_clusters(
+        lookalike.lookalike_repeats(district_code=filters.district_code)
+    )
+    repeat_table = Table(
+        "repeats",
+        "같은 기관의 반복 개설",
+        "Repeats of an institution's own course",
+        [
+            Column("group", "묶음", "group"),
+            Column("size", "개설 수", "runs", numeric=True, digits=0),
+            Column("centres", "센터 수", "centres", numeric=True, digits=0),
+            Column("programme_id", "강좌 번호", "programme id"),
+            Column("title", "강좌명", "title"),
+            Column("institution", "기관", "institution"),
+            Column("venue", "장소", "venue"),
+        ],
+        [
+            {
+                "group": group["id"],
+                "size": group["size"],
+                "centres": group["centres"],
+                "programme_id": programme.get("programme_id"),
+                "title": programme.get("title"),
+                "institution": programme.get("institution"),
+                "venue": programme.get("venue"),
+            }
+            for group in repeats
+            for programme in group["programmes"]
+        ],
+    )
     context = {
         **_filters_context(filters, scope),
         "clusters": clusters,
+        "repeats": repeats,
         "threshold": threshold_text,
     }
-    return _respond(request, "console/analytics/lookalikes.html", context, [table])
+    return _respond(request, "console/analytics/lookalikes.html", context, [table, repeat_table])
 
 
 SURVEY_GROUPS = {
-    "programme": ("강좌별", "by programme"),
-    "institution": ("기관별", "by institution"),
-    "category": ("영역별", "by category"),
-    "group": ("대상 집단별", "by group"),
+    "programme": gettext_lazy("강좌별"),
+    "institution": gettext_lazy("기관별"),
+    "category": gettext_lazy("영역별"),
+    "group": gettext_lazy("대상 집단별"),
 }
 
 
@@ -603,7 +656,7 @@ def delivery_page(request: HttpRequest, scope: ConsoleScope) -> HttpResponse:
         [Column("region_code", "지역", "scope")]
         + [Column(name, ko, en, numeric=True, digits=0) for name, ko, en in DELIVERY_FIELDS]
         + [Column("notes", "비고", "notes")],
-        [{**d.as_dict(), "region_code": d.region_code or "시 전체 city"} for d in entered],
+        [{**d.as_dict(), "region_code": d.region_code or gettext("시 전체")} for d in entered],
     )
     may_enter = scope.may("analytics.delivery_enter", Scope(district_code=region))
     context = {
@@ -619,6 +672,8 @@ def delivery_page(request: HttpRequest, scope: ConsoleScope) -> HttpResponse:
         "errors": errors,
         "may_enter": may_enter,
         "districts": sorted(scope.districts),
+        "district_choices": (choices := district_choices(scope)),
+        "region_name": dict(choices).get(region, region),
     }
     response = _respond(request, "console/analytics/delivery.html", context, [table])
     if errors:
@@ -653,5 +708,70 @@ def report_download(request: HttpRequest, scope: ConsoleScope) -> HttpResponse:
     content = report_render(year, fmt, district_code=district)
     response = HttpResponse(content, content_type=REPORT_TYPES[fmt])
     name = f"learncity-report-{year}{'-' + district if district else ''}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+# ------------------------------------------------------------------ the report in the background
+
+
+def _actor_of(request: HttpRequest) -> Actor:
+    pk: Any = request.user.pk
+    return Actor(int(pk))
+
+
+@require_http_methods(["POST"])
+@console_page
+@requires("analytics.report_download")
+def report_job_request(request: HttpRequest, scope: ConsoleScope) -> HttpResponse:
+    """Queue the annual report (year, format; a district officer's is their district's) and
+    go to its page, which shows the progress until the file is ready."""
+    year_text = request.POST.get("year", "").strip() or str(timezone.localdate().year)
+    if not year_text.isdigit() or not 2000 <= int(year_text) <= 2100:
+        raise FilterInvalid(gettext("연도는 2000~2100 사이의 숫자여야 합니다"))
+    fmt = request.POST.get("format", "pdf")
+    if fmt not in REPORT_TYPES:
+        raise FilterInvalid(gettext("형식은 pdf, xlsx, html 중 하나입니다"))
+    district = request.POST.get("district", "").strip() or None
+    if district is not None and not district.isdigit():
+        district = district_code_of(district, scope) or district
+    if not scope.city:
+        district = scope.narrow(district, None)[0]
+    try:
+        job = report_jobs.report_job_request(
+            actor=_actor_of(request),
+            year=int(year_text),
+            fmt=fmt,
+            district_code=district,
+            language=get_language() or "ko",
+        )
+    except report_jobs.ReportJobForbidden as exc:
+        return _refused(request, exc.message, 403)
+    return redirect(reverse("console:report_job", args=[job.id]), permanent=False)
+
+
+@require_GET
+@console_page
+def report_job_page(request: HttpRequest, scope: ConsoleScope, job_id: int) -> HttpResponse:
+    """The job's progress; HTMX polls its status block every second until it is done."""
+    job = report_jobs.report_job_get(actor=_actor_of(request), job_id=job_id)
+    names = dict(district_choices(scope))
+    context = {
+        "job": job,
+        "scope": scope,
+        "district_name": names.get(job.district_code, job.district_code),
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "console/analytics/_report_job.html", context)
+    return render(request, "console/analytics/report_job.html", context)
+
+
+@require_GET
+@console_page
+def report_job_download(request: HttpRequest, scope: ConsoleScope, job_id: int) -> HttpResponse:
+    content, content_type, name = report_jobs.report_job_file(
+        actor=_actor_of(request), job_id=job_id
+    )
+    response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from learncity.algorithms.korean_regions import Level
 from learncity.algorithms.population_file import (
@@ -21,7 +22,7 @@ from learncity.algorithms.population_file import (
     link_hierarchy,
 )
 from learncity.catalog import services as catalog_services
-from learncity.catalog.selectors import catalog_counts
+from learncity.catalog.selectors import catalog_counts, programme_ids_of, programme_title
 from learncity.regions import services as region_services
 from learncity.regions.selectors import region_count
 from learncity.search.services import search_index
@@ -299,8 +300,156 @@ def _rows() -> tuple[list[PopulationRow], dict[str, dict[str, Any]]]:
     return [province, *district_rows, *rows], boxes
 
 
+@dataclass(frozen=True)
+class Story:
+    """Where one demo course stands on the day the demo is loaded: its dates and times, and
+    the enrolment window its offer opens (demo.offers.demo_story_open)."""
+
+    title: str
+    kind: str  # current, lottery, closing, upcoming, closed, past
+    start: dt.date
+    end: dt.date
+    weekdays: list[int]
+    begin: dt.time
+    finish: dt.time
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+
+
+# the story of each programme of PROGRAMMES, by index: this term's courses taking
+# applications now (one of them meets today, now), a lottery that closes tomorrow, one closing
+# in two days, two opening next week, one whose window is over, and a short course whose last
+# class is today (now), with no window published and no enrolment open yet: the
+# institution's staff open it (a newcomer's first day: tests/browser/test_newcomer.py)
+STORY = [
+    "current",
+    "lottery",
+    "current",
+    "unopened",
+    "upcoming",
+    "closed",
+    "closing",
+    "upcoming",
+    "current",
+    "current",
+]
+MEETS_TODAY = (0, 3)  # 스마트폰 교실 and 한글교실, at the hour the demo is loaded
+PAST_TERM = (0, 3)  # the courses also held last term: completed by the demo learner
+STAFF_INSTITUTION = 3  # where the demo's institution staff and instructor work (both classes)
+PAST_SUFFIX = " (지난 학기)"
+
+
+def _at(day: dt.date, hour: int) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, 0)))
+
+
+def programme_plan(
+    *, today: dt.date, now: dt.datetime | None = None
+) -> list[tuple[DemoProgramme, Story]]:
+    """Every demo course with its story, dated from `today` (the day `learncity demo` runs):
+    the same story whatever the day."""
+    if now is None or timezone.localdate(now) != today:
+        now = _at(today, 10)
+    hour = min(max(timezone.localtime(now).hour, 7), 20)
+    weekday = today.isoweekday()
+    in_two_days = (weekday + 1) % 7 + 1
+    plan: list[tuple[DemoProgramme, Story]] = []
+    for number, item in enumerate(PROGRAMMES):
+        kind = STORY[number]
+        weekdays = sorted(set(item.weekdays))
+        begin = dt.time(*item.start)
+        if number in MEETS_TODAY:
+            weekdays = sorted({weekday, in_two_days})
+            begin = dt.time(hour, 0)  # a session now: the kiosk can check people in
+        start = {
+            "current": today - dt.timedelta(days=14),
+            "unopened": today - dt.timedelta(days=14),
+            "lottery": today + dt.timedelta(days=7),
+            "closing": today + dt.timedelta(days=10),
+            "upcoming": today + dt.timedelta(days=35),
+            "closed": today - dt.timedelta(days=14),
+        }[kind]
+        opens, closes = {
+            "current": (
+                _at(today - dt.timedelta(days=7), 9),
+                _at(today + dt.timedelta(days=7), 18),
+            ),
+            "unopened": (  # what the staff are expected to open (nothing is published)
+                _at(today, 0),
+                _at(today + dt.timedelta(days=7), 18),
+            ),
+            "lottery": (
+                _at(today - dt.timedelta(days=6), 9),
+                _at(today + dt.timedelta(days=1), 18),
+            ),
+            "closing": (
+                _at(today - dt.timedelta(days=5), 9),
+                _at(today + dt.timedelta(days=2), 18),
+            ),
+            "upcoming": (
+                _at(today + dt.timedelta(days=7), 9),
+                _at(today + dt.timedelta(days=21), 18),
+            ),
+            "closed": (
+                _at(today - dt.timedelta(days=20), 9),
+                _at(today - dt.timedelta(days=3), 18),
+            ),
+        }[kind]
+        # the course the staff open is a short one whose last class is today: a newcomer's
+        # whole day ends with its completion in the learner's record
+        end = today if kind == "unopened" else None
+        story = _story(item.title, kind, start, weekdays, begin, item, opens, closes, end=end)
+        plan.append((item, story))
+    for number in PAST_TERM:
+        item = PROGRAMMES[number]
+        start = today - dt.timedelta(days=100)
+        opens, closes = _at(start - dt.timedelta(days=21), 9), _at(start - dt.timedelta(days=7), 18)
+        story = _story(
+            item.title + PAST_SUFFIX,
+            "past",
+            start,
+            sorted(set(item.weekdays)),
+            dt.time(*item.start),
+            item,
+            opens,
+            closes,
+            end=today - dt.timedelta(days=23),
+        )
+        plan.append((item, story))
+    return plan
+
+
+def _story(  # noqa: PLR0917 - the parts of one course's story
+    title: str,
+    kind: str,
+    start: dt.date,
+    weekdays: list[int],
+    begin: dt.time,
+    item: DemoProgramme,
+    opens: dt.datetime,
+    closes: dt.datetime,
+    end: dt.date | None = None,
+) -> Story:
+    finish_minutes = min(begin.hour * 60 + begin.minute + item.minutes, 23 * 60 + 59)
+    return Story(
+        title=title,
+        kind=kind,
+        start=start,
+        end=end or start + dt.timedelta(weeks=10),
+        weekdays=weekdays,
+        begin=begin,
+        finish=dt.time(finish_minutes // 60, finish_minutes % 60),
+        opens_at=opens,
+        closes_at=closes,
+    )
+
+
 @transaction.atomic
-def demo_city_load() -> dict[str, Any]:
+def demo_city_load(
+    *, today: dt.date | None = None, now: dt.datetime | None = None
+) -> dict[str, Any]:
+    """The demo city, its institutions and its courses, dated from `today` (default: the
+    local date) so that this term is running when the demo is shown."""
     rows, boxes = _rows()
     linked = link_hierarchy(rows)
     parsed = PopulationFile(
@@ -341,28 +490,33 @@ def demo_city_load() -> dict[str, Any]:
         )
         for i, (name, _, _, neighbourhood, address) in enumerate(INSTITUTIONS)
     }
-    term_start = dt.date(2026, 3, 2)
-    for number, item in enumerate(PROGRAMMES):
-        start = term_start + dt.timedelta(days=7 * (number % 3))
-        begin = dt.time(*item.start)
-        finish_minutes = item.start[0] * 60 + item.start[1] + item.minutes
+    # a course loaded before keeps the story it was given then (its people, attendance and
+    # records hang on it): a new story is for a fresh database
+    loaded_before = {
+        (institution.pk, programme_title(pk))
+        for institution in institutions
+        for pk in programme_ids_of(institution_id=institution.pk)
+    }
+    for item, story in programme_plan(today=today or timezone.localdate(), now=now):
+        if (institutions[item.institution].pk, story.title) in loaded_before:
+            continue
         catalog_services.programme_create(
             institution=institutions[item.institution],
             venue=venues[item.venue_neighbourhood],
-            title=item.title,
+            title=story.title,
             description=item.description,
             category=item.category,
             target_groups=item.target_groups,
             fee_krw=item.fee_krw,
             source="demo",
-            start_date=start,
-            end_date=start + dt.timedelta(weeks=10),
-            weekdays=item.weekdays,
-            start_time=begin,
-            end_time=dt.time(finish_minutes // 60, finish_minutes % 60),
+            start_date=story.start,
+            end_date=story.end,
+            weekdays=story.weekdays,
+            start_time=story.begin,
+            end_time=story.finish,
             capacity=item.capacity,
-            registration_start=start - dt.timedelta(days=21),
-            registration_end=start - dt.timedelta(days=7),
+            registration_start=story.opens_at.date() if story.kind != "unopened" else None,
+            registration_end=story.closes_at.date() if story.kind != "unopened" else None,
             selection=item.selection,
         )
     made = catalog_counts(source="demo")
@@ -371,6 +525,7 @@ def demo_city_load() -> dict[str, Any]:
         "regions": region_count(source=DEMO_REGION_SOURCE),
         "population": parsed.national_total,
         "institutions": len(institutions),
+        "institution_ids": [institution.pk for institution in institutions],
         "venues": len(venues),
         "programmes": made["programmes"],
         "schedules": made["schedules"],

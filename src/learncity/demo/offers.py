@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.contrib.auth.models import User
+from django.utils import timezone
+
 DEMO_ADMIN = "demo-city-admin"
 
 
@@ -120,3 +125,103 @@ def demo_vouchers_open() -> dict[str, int]:
             actor=actor, programme_id=programme.pk, institution_id=institution_id
         )
     return {"voucher_programmes": 1, "projects": len(project_list())}
+
+
+def demo_story_open(
+    *, today: dt.date | None = None, now: dt.datetime | None = None
+) -> dict[str, int]:
+    """The demo city's enrolment story, dated from `today`: an offer on every demo schedule
+    but one (today's 한글교실, which the institution's staff open themselves), with the window
+    and method its story says (demo.city.programme_plan: this term's courses
+    open now, a lottery closing tomorrow, one closing in two days, two opening next week, one
+    closed, last term's courses over); the sessions of every demo schedule; the demo learner
+    confirmed on today's smartphone class and, last term, on two courses attended to the
+    end, completed, in the learning record and with credentials. Needs the demo accounts
+    (demo.accounts.demo_accounts_create) and the demo city loaded the same day."""
+    from learncity.attendance.services import attendance_mark, completion_run
+    from learncity.catalog.session_selectors import sessions_of_schedule
+    from learncity.catalog.session_services import sessions_expand_many
+    from learncity.demo.accounts import CITIZEN
+    from learncity.demo.city import programme_plan
+    from learncity.enrollment.selectors import offer_id_of_schedule
+    from learncity.enrollment.services import apply, offer_create
+    from learncity.learners.access import Actor
+    from learncity.learners.selectors import learner_id_of_user
+    from learncity.records.services import records_sync
+
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
+    admin = User.objects.get(username=DEMO_ADMIN)
+    instructor = User.objects.get(username="demo-instructor")
+    citizen = User.objects.get(username=CITIZEN)
+    learner_id = learner_id_of_user(citizen.pk)
+    assert learner_id is not None
+    counts = {"offers": 0, "sessions": 0, "applications": 0, "completions": 0, "records": 0}
+    schedules: list[int] = []
+    for item, story in programme_plan(today=today, now=now):
+        schedule_id = _demo_schedule(story.title)
+        if schedule_id is None:
+            continue
+        schedules.append(schedule_id)
+        if story.kind == "unopened" or offer_id_of_schedule(schedule_id) is not None:
+            continue  # the institution's staff open it (or the demo did before)
+        offer = offer_create(
+            actor=Actor(admin.pk),
+            schedule_id=schedule_id,
+            capacity=item.capacity or 20,
+            opens_at=story.opens_at,
+            closes_at=story.closes_at,
+            method=item.selection,
+            fee_krw=item.fee_krw,
+            fee_waiver_groups=["senior", "low_income"],
+            term=f"{story.start.year}-{1 if story.start.month <= 6 else 2}",
+        )
+        counts["offers"] += 1
+        counts["sessions"] += sessions_expand_many(schedule_ids=[schedule_id])["created"]
+        if story.kind == "past" or item is _today_class():
+            # the demo learner applies while the window is open (the day after it opened)
+            applied_at = min(story.opens_at + dt.timedelta(days=1), now)
+            apply(
+                actor=Actor(citizen.pk),
+                offer_id=offer.pk,
+                learner_id=learner_id,
+                idempotency_key=f"demo-{offer.pk}-{learner_id}",
+                now=applied_at,
+            )
+            counts["applications"] += 1
+        if story.kind == "past":
+            application_id = _application_of(offer.pk, learner_id)
+            for session in sessions_of_schedule(schedule_id):
+                attendance_mark(
+                    actor=Actor(instructor.pk),
+                    session_id=session.id,
+                    application_id=application_id,
+                    status="present",
+                    now=session.ends_at,
+                )
+            done = completion_run(offer_id=offer.pk, now=now)
+            counts["completions"] += done["emitted"]
+    counts["sessions"] += sessions_expand_many(schedule_ids=schedules)["created"]
+    counts["records"] = records_sync(now=now)["entries"]
+    return counts
+
+
+def _today_class() -> object:
+    from learncity.demo.city import MEETS_TODAY, PROGRAMMES
+
+    return PROGRAMMES[MEETS_TODAY[0]]
+
+
+def _demo_schedule(title: str) -> int | None:
+    """The schedule of the demo course of that exact title."""
+    from learncity.catalog.selectors import schedule_choices
+
+    _, rows = schedule_choices(q=title, limit=50)
+    return next((int(r["id"]) for r in rows if r["title"] == title), None)
+
+
+def _application_of(offer_id: int, learner_id: int) -> int:
+    from learncity.enrollment.selectors import offer_roster
+
+    roster = offer_roster(offer_id)
+    return next(int(r["id"]) for r in roster["confirmed"] if r["learner_id"] == learner_id)

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from learncity.catalog.importer import catalog_import
+from learncity.demo.city_setting import real_city_set
 from learncity.regions import services as region_services
 from learncity.search.services import search_index
 
@@ -45,6 +46,7 @@ def real_regions_load(data_dir: Path) -> dict[str, Any]:
         courses = {k: report[k] for k in ("rows", "created", "updated", "unchanged", "quarantined")}
     return {
         "mode": "real",
+        "city": real_city_set(),
         "data_dir": str(data_dir),
         "population": population,
         "boundaries": boundaries,

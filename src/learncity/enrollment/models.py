@@ -143,6 +143,12 @@ class Application(TimeStampedModel):
     queue = models.BigIntegerField(
         null=True, blank=True, help_text="waitlist order: arrival (first-come) or draw order"
     )
+    desk_paid_krw = models.PositiveIntegerField(
+        default=0,
+        db_default=0,  # the apply's plain INSERT leaves it out
+        help_text="paid at the institution's desk (cash or card), as its staff marked it",
+    )
+    desk_paid_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

@@ -27,8 +27,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from learncity.algorithms.ledger import CourseProgress
+from learncity.core.errors import NotFound
 from learncity.enrollment.models import Application, Offer
 from learncity.learners.access import Actor
 
@@ -237,6 +239,10 @@ def voucher_pay(
                 "nothing to pay: the course is free or its fee is waived"
                 " (수강료가 없거나 감면 대상입니다)"
             )
+        # what the desk took is not owed again (issue 18)
+        fee -= min(application.desk_paid_krw, fee)
+        if fee == 0:
+            raise errors.InvalidAmount(_("낼 수강료가 남아 있지 않습니다"))
         return pay(
             actor=actor,
             application_id=application.pk,
@@ -248,3 +254,98 @@ def voucher_pay(
             idempotency_key=idempotency_key,
             now=now,
         )
+
+
+# ------------------------------------------------------------------ payment status (issue 18)
+# What an application's card says about the fee: nothing to pay (free or waived), paid by
+# voucher, paid at the desk, still to pay at the desk (a confirmed place with money owed), or
+# not yet due (the place is not confirmed: pending, waiting, offered).
+
+PAYMENT_STATES = ("free", "paid_voucher", "paid_desk", "due_at_desk", "not_due")
+
+
+def payment_state(*, fee: int, voucher_paid: int, desk_paid: int, status: str) -> tuple[str, int]:
+    """The state of a fee and what is still owed (won)."""
+    if fee <= 0:
+        return "free", 0
+    owed = max(fee - voucher_paid - desk_paid, 0)
+    if owed == 0:
+        return ("paid_desk" if desk_paid > 0 else "paid_voucher"), 0
+    if status != Application.Status.CONFIRMED:
+        return "not_due", owed
+    return "due_at_desk", owed
+
+
+def payments_of(
+    application_ids: list[int], *, now: dt.datetime | None = None
+) -> dict[int, dict[str, Any]]:
+    """application id -> {state, fee_krw, voucher_krw, desk_krw, owed_krw, desk_paid_at} for
+    the applications whose offer has a fee (the others are left out: nothing to say)."""
+    today = timezone.localtime(now or timezone.now()).date()
+    found: dict[int, dict[str, Any]] = {}
+    applications = (
+        Application.objects.filter(pk__in=application_ids, offer__fee_krw__gt=0)
+        .select_related("learner", "offer")
+        .order_by("id")
+    )
+    for application in applications:
+        fee = fee_due(application.learner, application.offer, today)
+        voucher = paid_krw(application.pk) if fee else 0
+        state, owed = payment_state(
+            fee=fee,
+            voucher_paid=voucher,
+            desk_paid=application.desk_paid_krw,
+            status=application.status,
+        )
+        found[application.pk] = {
+            "state": state,
+            "fee_krw": fee,
+            "voucher_krw": voucher,
+            "desk_krw": application.desk_paid_krw,
+            "owed_krw": owed,
+            "desk_paid_at": application.desk_paid_at,
+        }
+    return found
+
+
+def desk_payment_mark(
+    *,
+    actor: Actor,
+    application_id: int,
+    offer_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """The institution's desk took what a confirmed place still owed (cash or card): the
+    application is marked paid, in the audit log. Only the offer's staff (the policy's
+    `enrollment.payment_mark`); a second mark finds nothing owed and is refused."""
+    from learncity.enrollment.services import Forbidden, InvalidState, _audit
+    from learncity.learners.access import Scope, allowed
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        application = Application.objects.filter(pk=application_id).only("offer_id").first()
+        if application is None or offer_id not in (None, application.offer_id):
+            raise NotFound(f"no application {application_id}")
+        offer = Offer.objects.select_for_update().get(pk=application.offer_id)
+        scope = Scope(institution_id=offer.institution_id, district_code=offer.district_code)
+        if not allowed(actor, "enrollment.payment_mark", scope):
+            raise Forbidden("only the staff of the course's institution mark a payment")
+        application = (
+            Application.objects.select_for_update().select_related("learner").get(pk=application_id)
+        )
+        if application.status != Application.Status.CONFIRMED:
+            raise InvalidState(_("확정된 수강만 결제할 수 있습니다"))
+        fee = fee_due(application.learner, offer, timezone.localtime(now).date())
+        state, owed = payment_state(
+            fee=fee,
+            voucher_paid=paid_krw(application.pk),
+            desk_paid=application.desk_paid_krw,
+            status=application.status,
+        )
+        if owed <= 0:
+            raise InvalidState(_("낼 수강료가 남아 있지 않습니다"))
+        Application.objects.filter(pk=application.pk).update(
+            desk_paid_krw=application.desk_paid_krw + owed, desk_paid_at=now, updated_at=now
+        )
+        _audit(actor, "desk_payment", offer.pk, application.pk, amount_krw=owed)
+    return {"application_id": application.pk, "paid_krw": owed, "was": state}

@@ -9,9 +9,12 @@ from typing import Any
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from learncity.algorithms import registration
+from learncity.algorithms.registration import RegistrationStatus
 from learncity.core.errors import NotFound
 from learncity.enrollment.models import LIVE, Application, AuditEvent, Offer
 from learncity.learners.access import Actor, Reach, Roles, Scope, allowed, reach_of, roles_of
+from learncity.search.events import RegistrationAsked
 
 
 def offer_count() -> int:
@@ -100,15 +103,124 @@ def applications_of(user_id: int) -> list[dict[str, Any]]:
             "channel",
             "accept_by",
             "created_at",
+            schedule_id=F("offer__schedule_id"),
         )[:200]
     ]
 
 
+def _current_offer_ids(
+    programme_ids: list[int] | None, today: dt.date
+) -> dict[int, dict[str, Any]]:
+    """Each programme's current offer (the one its page, search and the API show): the first
+    of its schedules, by start date, whose course is not over; when all are over, the last.
+    Keyed by programme id; the values carry the facts the status needs."""
+    offers = Offer.objects.all()
+    if programme_ids is not None:
+        offers = offers.filter(programme_id__in=programme_ids)
+    rows = offers.order_by("programme_id", "schedule__start_date", "schedule_id").values(
+        "id",
+        "programme_id",
+        "opens_at",
+        "closes_at",
+        "method",
+        "capacity",
+        "desk_seats",
+        "general_taken",
+        "drawn_at",
+        end_date=F("schedule__end_date"),
+    )
+    chosen: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        known = chosen.get(row["programme_id"])
+        if known is None or known["end_date"] < today:
+            chosen[row["programme_id"]] = dict(row)
+    return chosen
+
+
+def _status_of(row: dict[str, Any], now: dt.datetime, today: dt.date) -> RegistrationStatus:
+    opens, closes = timezone.localtime(row["opens_at"]), timezone.localtime(row["closes_at"])
+    return registration.offer_status(
+        now=now,
+        today=today,
+        opens_at=row["opens_at"],
+        closes_at=row["closes_at"],
+        opens_on=opens.date(),
+        closes_on=closes.date(),
+        course_end=row["end_date"],
+        seats_left=row["capacity"] - row["desk_seats"] - row["general_taken"],
+        first_come=row["method"] == Offer.Method.FIRST_COME,
+    )
+
+
+def moment_of(today: dt.date | None, now: dt.datetime | None = None) -> tuple[dt.datetime, dt.date]:
+    """(now, today) for a status: the real moment, or noon of another day asked for (search's
+    `?today=`)."""
+    now = now or timezone.now()
+    if today is None or today == timezone.localdate(now):
+        return now, timezone.localdate(now)
+    noon = dt.datetime.combine(today, dt.time(12, 0))
+    return timezone.make_aware(noon), today
+
+
+def registration_statuses(
+    *,
+    programme_ids: list[int] | None = None,
+    today: dt.date | None = None,
+    now: dt.datetime | None = None,
+) -> dict[int, RegistrationStatus]:
+    """The registration status of every programme with an enrolment offer (of its current
+    offer), by programme id: what search shows and filters on for those programmes."""
+    now, today = moment_of(today, now)
+    return {
+        programme_id: _status_of(row, now, today)
+        for programme_id, row in _current_offer_ids(programme_ids, today).items()
+    }
+
+
+def registration_asked(asked: RegistrationAsked) -> dict[int, RegistrationStatus]:
+    """Search's question (learncity.search.events): the statuses the offers decide."""
+    return registration_statuses(today=asked.today)
+
+
+def registration_status(
+    programme_id: int,
+    *,
+    published: dict[str, Any] | None = None,
+    today: dt.date | None = None,
+    now: dt.datetime | None = None,
+) -> RegistrationStatus:
+    """THE registration status of a programme (issue 18, item 6): from its current enrolment
+    offer when it has one (window, places, the course's last day), else from the window its
+    source published (`published`: the catalog row with registration_start,
+    registration_end, start_date and end_date; read when not given). Search, the programme
+    page, the quick links and the API all show this."""
+    from learncity.catalog.selectors import programme_rows
+
+    now, today = moment_of(today, now)
+    current = _current_offer_ids([programme_id], today).get(programme_id)
+    if current is not None:
+        return _status_of(current, now, today)
+    if published is None:
+        found = list(programme_rows(ids=[programme_id]))
+        if not found:
+            raise NotFound(f"no programme {programme_id}")
+        published = found[0]
+    return registration.published_status(
+        today=today,
+        start=published.get("registration_start"),
+        end=published.get("registration_end"),
+        course_start=published.get("start_date"),
+        course_end=published.get("end_date"),
+    )
+
+
 def offer_of_programme(programme_id: int) -> dict[str, Any] | None:
-    """The offer of the programme's first schedule (the one its page shows), if any."""
+    """The programme's current offer (its page shows it; see _current_offer_ids), if any."""
+    current = _current_offer_ids([programme_id], timezone.localdate()).get(programme_id)
+    if current is None:
+        return None
     found: dict[str, Any] | None = (
-        Offer.objects.filter(programme_id=programme_id)
-        .order_by("schedule_id")
+        Offer.objects.filter(pk=current["id"])
         .values(
             *_OFFER_FIELDS,
             "accept_hours",
@@ -156,14 +268,18 @@ def offer_for_applicants(
     offer = offer_of_programme(programme_id)
     if offer is None:
         return None
-    window = window_of(offer["opens_at"], offer["closes_at"], now or timezone.now())
+    now = now or timezone.now()
+    window = window_of(offer["opens_at"], offer["closes_at"], now)
     general = offer["capacity"] - offer["desk_seats"]
+    status = registration_status(programme_id, now=now)
     return {
         **offer,
         "seats_left": max(general - offer["general_taken"], 0),
         "window": window,
-        "window_open": window == "open",
-        "window_upcoming": window == "upcoming",
+        "registration": status,
+        # an ended course takes no application, whatever its window says
+        "window_open": status.accepting,
+        "window_upcoming": status.state == "upcoming",
     }
 
 
@@ -516,3 +632,44 @@ def offer_of_application(application_id: int) -> dict[str, Any] | None:
 def offer_institution_ids() -> list[int]:
     """The institutions that take applications here (those with an offer)."""
     return sorted(set(Offer.objects.values_list("institution_id", flat=True)))
+
+
+def offers_turning_for_staff(
+    actor: Actor,
+    *,
+    within: dt.timedelta = dt.timedelta(days=7),
+    limit: int = 10,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """For the staff home: the offers the actor may read (`enrollment.offer_read`) that open
+    within `within` (soonest first), that close within it (soonest first), and those with a
+    waiting list, each at most `limit`, with how many there are in all."""
+    now = now or timezone.now()
+    scope = staff_scope(actor)
+    offers = Offer.objects.filter(_readable(scope)) if scope.has_role else Offer.objects.none()
+    offers = offers.annotate(
+        waitlisted=Count("applications", filter=Q(applications__status="waitlisted"))
+    )
+    fields = ("id", "programme__display_title", "programme__title", "institution__name")
+
+    def rows(found: Any, order: str) -> dict[str, Any]:
+        listed = [
+            {
+                **row,
+                "title": row["programme__display_title"] or row["programme__title"],
+                "institution": row["institution__name"],
+            }
+            for row in found.order_by(order, "id").values(
+                *fields, "opens_at", "closes_at", "waitlisted"
+            )[:limit]
+        ]
+        return {"count": found.count(), "rows": listed}
+
+    soon = now + within
+    return {
+        "opening": rows(offers.filter(opens_at__gt=now, opens_at__lte=soon), "opens_at"),
+        "closing": rows(
+            offers.filter(opens_at__lte=now, closes_at__gte=now, closes_at__lte=soon), "closes_at"
+        ),
+        "waiting": rows(offers.filter(waitlisted__gt=0), "closes_at"),
+    }

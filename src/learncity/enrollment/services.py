@@ -19,7 +19,10 @@ from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from learncity.algorithms import lottery
 from learncity.catalog import sql as catalog_sql
@@ -43,6 +46,14 @@ class EnrollmentError(DomainError):
 
 class WindowClosed(EnrollmentError):
     code = "window_closed"
+    http_status = 409
+
+
+class CourseEnded(EnrollmentError):
+    """The course is over (its last day is before today): nobody may apply, whatever the
+    offer's window says."""
+
+    code = "course_ended"
     http_status = 409
 
 
@@ -109,46 +120,37 @@ def _audit(
 
 # ------------------------------------------------------------------ notifications
 
+# The learner's messages: Korean msgids, sent in the recipient's language. Learners store
+# no preferred language, so that is Korean (the city's language) whatever page they used.
+RECIPIENT_LANGUAGE = "ko"
 _MESSAGES = {
     "confirmed": (
-        "수강 확정",
-        "confirmed",
-        "{title}: 수강이 확정되었습니다. 출석 QR: {checkin}"
-        " / Your place is confirmed. Check-in code: {checkin}",
+        gettext_lazy("수강 확정"),
+        gettext_lazy("{title}: 수강이 확정되었습니다. 출석 QR: {checkin}"),
     ),
     "waitlisted": (
-        "대기 등록",
-        "waitlisted",
-        "{title}: 대기자로 등록되었습니다. 자리가 나면 알려 드립니다."
-        " 지금 순번은 '내 신청'에서 볼 수 있습니다."
-        " / You are on the waiting list; we tell you when a place is free."
-        " Your place in the queue is under My applications.",
+        gettext_lazy("대기 등록"),
+        gettext_lazy(
+            "{title}: 대기자로 등록되었습니다. 자리가 나면 알려 드립니다."
+            " 지금 순번은 '내 신청'에서 볼 수 있습니다."
+        ),
     ),
     "pending": (
-        "추첨 신청 접수",
-        "lottery entry",
-        "{title}: 추첨 신청이 접수되었습니다. 결과는 접수 마감 후 알려 드립니다."
-        " / Your lottery entry is received; results after the window closes.",
+        gettext_lazy("추첨 신청 접수"),
+        gettext_lazy("{title}: 추첨 신청이 접수되었습니다. 결과는 접수 마감 후 알려 드립니다."),
     ),
     "promoted": (
-        "추가 합격",
-        "a place is free",
-        "{title}: 자리가 났습니다. {deadline}까지 수락해 주세요."
-        " / A place is free for you: accept by {deadline}.",
+        gettext_lazy("추가 합격"),
+        gettext_lazy("{title}: 자리가 났습니다. {deadline}까지 수락해 주세요."),
     ),
     "voucher_failed": (
-        "바우처 결제 실패",
-        "voucher payment failed",
-        "{title}: 수강은 확정되었지만 선택한 바우처로 결제하지 못했습니다 ({reason})."
-        " 다른 방법으로 결제하거나 '내 신청'에서 다시 결제해 주세요."
-        " / Your place is confirmed but the voucher you chose could not pay ({reason});"
-        " pay otherwise or again under My applications.",
+        gettext_lazy("바우처 결제 실패"),
+        gettext_lazy(
+            "{title}: 수강은 확정되었지만 선택한 바우처로 결제하지 못했습니다 ({reason})."
+            " 다른 방법으로 결제하거나 '내 신청'에서 다시 결제해 주세요."
+        ),
     ),
-    "drawn": (
-        "추첨 결과",
-        "lottery result",
-        "{title}: 추첨 결과 {result}. / Lottery result: {result_en}.",
-    ),
+    "drawn": (gettext_lazy("추첨 결과"), gettext_lazy("{title}: 추첨 결과 {result}.")),
 }
 
 
@@ -184,14 +186,18 @@ def _message(
 
     if not (phone or email):
         return []
-    subject_ko, subject_en, template = _MESSAGES[kind]
+    subject, template = _MESSAGES[kind]
+    with translation.override(RECIPIENT_LANGUAGE):
+        words = {key: str(value) for key, value in values.items()}
+        subject_text = f"[learncity] {subject}"
+        body = str(template).format(title=title, **words)
     return [
         queue_statement(
             kind=kind,
             channel="sms" if phone else "email",
             recipient=phone or email,
-            subject=f"[learncity] {subject_ko} / {subject_en}",
-            body=template.format(title=title, **values),
+            subject=subject_text,
+            body=body,
             dedupe_key=dedupe_key,
         )
     ]
@@ -491,6 +497,8 @@ def apply(
             amount=voucher_krw,
             now=now,
         )
+    # a course that is over takes nobody, whatever its window says (issue 18)
+    _refuse_ended(offer_id, timezone.localtime(now).date())
     # fast answers outside the lock (the unique indexes below are the guarantee)
     if live is not None:
         raise AlreadyApplied("this person already has an application for this programme")
@@ -645,6 +653,19 @@ def _insert_statement(  # noqa: PLR0917 - the columns of one application
         ],
         returns_rows=True,
     )
+
+
+def _refuse_ended(offer_id: int, today: dt.date) -> None:
+    """CourseEnded when the offer's course had its last day before `today`."""
+    last_day = (
+        Offer.objects.filter(pk=offer_id).values_list("schedule__end_date", flat=True).first()
+    )
+    if last_day is not None and last_day < today:
+        raise CourseEnded(
+            _("이 강좌는 %(day)s에 끝났습니다. 끝난 강좌에는 신청할 수 없습니다.")
+            % {"day": last_day.isoformat()},
+            details={"end_date": last_day.isoformat()},
+        )
 
 
 def _window_closed(offer_id: int) -> WindowClosed:
@@ -839,7 +860,7 @@ def lottery_draw(
             Application.objects.filter(pk=int(drawn.id)).update(
                 status="confirmed", seat=seat, updated_at=now
             )
-            _notify(int(drawn.id), "drawn", result="당첨", result_en="selected")
+            _notify(int(drawn.id), "drawn", result=gettext_lazy("당첨"))
             _confirmed(int(drawn.id))
             if by_id[int(drawn.id)].voucher_choice_id:
                 payments.pay_on_confirm(by_id[int(drawn.id)], offer, now, None)
@@ -850,8 +871,7 @@ def lottery_draw(
             _notify(
                 int(waiting),
                 "drawn",
-                result=f"대기 {position + 1}번",
-                result_en=f"waiting list number {position + 1}",
+                result=format_lazy(gettext_lazy("대기 {number}번"), number=position + 1),
             )
         Offer.objects.filter(pk=offer.pk).update(
             general_taken=general,

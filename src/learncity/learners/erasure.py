@@ -15,7 +15,7 @@ from django.utils import timezone
 from learncity.core import events
 from learncity.core.errors import NotFound
 from learncity.learners.events import LearnerErased
-from learncity.learners.models import ApiToken, Consent, HouseholdLink, Learner
+from learncity.learners.models import ApiToken, Consent, HouseholdLink, Learner, StaffAudit
 
 ERASED_NAME = "탈퇴 회원"
 
@@ -61,6 +61,9 @@ def learner_erase(*, learner_id: int, now: dt.datetime | None = None) -> dict[st
         tokens = ApiToken.objects.filter(user_id=user.pk, revoked_at__isnull=True).update(
             revoked_at=now, label=""
         )
+        # the staff audit log keeps what happened, under the pseudonym
+        StaffAudit.objects.filter(subject_id=user.pk).update(subject_label=user.username)
+        StaffAudit.objects.filter(actor_id=user.pk).update(actor_label=user.username)
         # the contexts above let go of the person in this transaction (analytics: the survey
         # answers lose their link and comments; the ratings stay, anonymous)
         released: dict[str, int] = {}

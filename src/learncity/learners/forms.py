@@ -16,6 +16,7 @@ from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from learncity.learners.models import Consent
 from learncity.learners.selectors import username_taken
@@ -26,7 +27,12 @@ from learncity.learners.services import (
     login_locked_until,
     normalise_phone,
 )
-from learncity.regions.selectors import RegionRef, region_ref_get, region_refs
+from learncity.regions.selectors import (
+    RegionRef,
+    city_district_refs,
+    city_neighbourhood_refs,
+    region_ref_get,
+)
 
 
 class Described(forms.BaseForm):
@@ -66,30 +72,33 @@ def _required(ko: str, en: str) -> dict[str, str]:
 
 
 def districts() -> list[RegionRef]:
-    return sorted((r for r in region_refs() if r.level == "district"), key=lambda r: r.full_name)
+    """The 시·군·구 a resident may live in: the city's (`learncity city set`; the 구 of a 시 with
+    구, not the 시), every loaded one when no city is set."""
+    return city_district_refs(counted=True)
 
 
 def neighbourhoods(district_code: str) -> list[RegionRef]:
+    """The 읍·면·동 of one of those 시·군·구 (none for a 시·군·구 outside the city)."""
     if not district_code:
         return []
-    return sorted(
-        (r for r in region_refs() if r.level == "neighbourhood" and r.parent_code == district_code),
-        key=lambda r: r.name,
-    )
+    return [
+        r
+        for r in city_neighbourhood_refs(district_code=district_code)
+        if r.parent_code == district_code
+    ]
 
 
 class SignUpForm(Described, forms.Form):
     username = forms.CharField(
         max_length=150,
         min_length=3,
-        help_text="3~150자: 영문, 숫자, _ . @ + - / 3 to 150 letters, digits or _ . @ + -",
+        help_text=gettext_lazy("3~150자: 영문, 숫자, _ . @ + -"),
         error_messages=_required("아이디를 입력해 주세요", "choose a user name"),
         widget=forms.TextInput(attrs={"autocomplete": "username"}),
     )
     password1 = forms.CharField(
         strip=False,
-        help_text="8자 이상, 흔하거나 숫자만인 비밀번호는 안 됩니다"
-        " / at least 8 characters, not common, not only digits",
+        help_text=gettext_lazy("8자 이상, 흔하거나 숫자만인 비밀번호는 안 됩니다"),
         error_messages=_required("비밀번호를 입력해 주세요", "choose a password"),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
@@ -105,24 +114,23 @@ class SignUpForm(Described, forms.Form):
     )
     birth_year = forms.IntegerField(
         min_value=1900,
-        help_text="예: 1958 / e.g. 1958",
+        help_text=gettext_lazy("예: 1958"),
         error_messages={
             **_required("태어난 해를 입력해 주세요", "give your birth year"),
-            "invalid": "태어난 해를 숫자 네 자리로 입력해 주세요 / give the year as four digits",
-            "min_value": "1900년 이후여야 합니다 / the year must be 1900 or later",
+            "invalid": gettext_lazy("태어난 해를 숫자 네 자리로 입력해 주세요"),
+            "min_value": gettext_lazy("1900년 이후여야 합니다"),
         },
         widget=forms.NumberInput(attrs={"autocomplete": "bday-year", "inputmode": "numeric"}),
     )
     phone = forms.CharField(
         max_length=20,
-        help_text="예: 010-1234-5678 (계정 하나에 번호 하나) / e.g. 010-1234-5678"
-        " (one account per number)",
+        help_text=gettext_lazy("예: 010-1234-5678 (계정 하나에 번호 하나)"),
         error_messages=_required("휴대전화 번호를 입력해 주세요", "give your mobile number"),
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
     email = forms.EmailField(
         required=False,
-        error_messages={"invalid": "이메일 주소를 확인해 주세요 / check the e-mail address"},
+        error_messages={"invalid": gettext_lazy("이메일 주소를 확인해 주세요")},
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     district_code = forms.CharField(required=False, max_length=10)
@@ -141,18 +149,14 @@ class SignUpForm(Described, forms.Form):
     def clean_username(self) -> str:
         username: str = self.cleaned_data["username"]
         if username_taken(username):
-            raise ValidationError(
-                "이미 쓰이는 아이디입니다 / this user name is taken: choose another"
-            )
+            raise ValidationError(gettext("이미 쓰이는 아이디입니다"))
         return username
 
     def clean_birth_year(self) -> int:
         year: int = self.cleaned_data["birth_year"]
         this_year = timezone.localdate().year
         if year > this_year:
-            raise ValidationError(
-                f"{this_year}년 이전이어야 합니다 / the year must be {this_year} or earlier"
-            )
+            raise ValidationError(gettext("%(year)s년 이전이어야 합니다") % {"year": this_year})
         return year
 
     def clean_phone(self) -> str:
@@ -163,17 +167,15 @@ class SignUpForm(Described, forms.Form):
 
     def clean_district_code(self) -> str:
         code: str = self.cleaned_data["district_code"]
-        if code:
-            found = region_ref_get(code=code)
-            if found is None or found.level != "district":
-                raise ValidationError("목록에서 시·군·구를 골라 주세요 / choose a district")
+        if code and code not in {d.code for d in districts()}:
+            raise ValidationError(gettext("목록에서 시·군·구를 골라 주세요"))
         return code
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         first, second = data.get("password1"), data.get("password2")
         if first and second and first != second:
-            self.add_error("password2", "두 비밀번호가 다릅니다 / the two passwords differ")
+            self.add_error("password2", gettext("두 비밀번호가 다릅니다"))
         elif first:
             try:
                 validate_password(first)
@@ -189,8 +191,7 @@ class SignUpForm(Described, forms.Form):
             ):
                 self.add_error(
                     "neighbourhood_code",
-                    "고른 시·군·구의 읍·면·동을 골라 주세요"
-                    " / choose a neighbourhood of the chosen district",
+                    gettext("고른 시·군·구의 읍·면·동을 골라 주세요"),
                 )
         return data
 
@@ -218,12 +219,10 @@ class SignUpForm(Described, forms.Form):
 
 def lockout_message(until: dt.datetime) -> str:
     local = timezone.localtime(until)
-    return (
-        f"로그인에 여러 번 실패해서 {local:%H:%M}까지 이 아이디로 로그인할 수 없습니다."
+    return gettext(
+        "로그인에 여러 번 실패해서 %(until)s까지 이 아이디로 로그인할 수 없습니다."
         " 비밀번호를 잊었다면 재설정해 주세요."
-        f" / Too many failed sign-ins: this user name is locked until {local:%H:%M}."
-        " Reset the password if you forgot it."
-    )
+    ) % {"until": f"{local:%H:%M}"}
 
 
 class LoginForm(Described, AuthenticationForm):
@@ -232,9 +231,8 @@ class LoginForm(Described, AuthenticationForm):
     right password."""
 
     error_messages = {
-        "invalid_login": "아이디 또는 비밀번호가 맞지 않습니다"
-        " / the user name or the password is not right",
-        "inactive": "사용할 수 없는 계정입니다 / this account is inactive",
+        "invalid_login": gettext_lazy("아이디 또는 비밀번호가 맞지 않습니다"),
+        "inactive": gettext_lazy("사용할 수 없는 계정입니다"),
     }
 
     def clean(self) -> dict[str, Any]:
@@ -258,8 +256,7 @@ class LoginForm(Described, AuthenticationForm):
 class PasswordResetRequestForm(Described, forms.Form):
     identifier = forms.CharField(
         max_length=254,
-        help_text="가입할 때 쓴 휴대전화 번호, 아이디 또는 이메일"
-        " / the mobile number, user name or e-mail of the account",
+        help_text=gettext_lazy("가입할 때 쓴 휴대전화 번호, 아이디 또는 이메일"),
         error_messages=_required(
             "휴대전화 번호, 아이디 또는 이메일을 입력해 주세요",
             "give a mobile number, a user name or an e-mail address",

@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from learncity.core.models import TimeStampedModel
 
@@ -83,11 +84,12 @@ class HouseholdLink(models.Model):
 
 class StaffRole(models.Model):
     class Role(models.TextChoices):
-        INSTRUCTOR = "instructor", "강사"
-        INSTITUTION_STAFF = "institution_staff", "기관 담당자"
-        DISTRICT_OFFICER = "district_officer", "시·군·구 담당자"
-        CITY_ADMIN = "city_admin", "시 관리자"
-        AUDITOR = "auditor", "감사 (읽기 전용)"
+        INSTRUCTOR = "instructor", _("강사")
+        INSTITUTION_STAFF = "institution_staff", _("기관 담당자")
+        DISTRICT_OFFICER = "district_officer", _("시·군·구 담당자")
+        CITY_ADMIN = "city_admin", _("시 관리자")
+        AUDITOR = "auditor", _("감사 (읽기 전용)")
+        COACH = "coach", _("학습 상담사")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_roles"
@@ -101,6 +103,74 @@ class StaffRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role} for user {self.user_id}"
+
+
+class StaffInvitation(models.Model):
+    """A one-time link that lets a person in as staff with one scoped role: sent through the
+    outbox to `email`; only the SHA-256 of its token is kept. When `user` is set the link is
+    for that existing account only; otherwise whoever opens it chooses a user name and a
+    password."""
+
+    email = models.EmailField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="staff_invitations",
+    )
+    role = models.CharField(max_length=20, choices=StaffRole.Role.choices)
+    institution = models.ForeignKey(
+        "catalog.Institution", null=True, blank=True, on_delete=models.CASCADE
+    )
+    district_code = models.CharField(max_length=10, blank=True, default="")
+    digest = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"staff invitation {self.pk} ({self.role})"
+
+
+class StaffAudit(models.Model):
+    """Who changed whose staff access, when, and what: a role granted or withdrawn, an
+    invitation sent, accepted or revoked, an API token issued or revoked. `actor` is empty
+    for the `learncity` command (`actor_label` says "command line")."""
+
+    class Change(models.TextChoices):
+        ROLE_GRANTED = "role_granted", _("역할 부여")
+        ROLE_WITHDRAWN = "role_withdrawn", _("역할 회수")
+        INVITED = "invited", _("초대 보냄")
+        INVITATION_ACCEPTED = "invitation_accepted", _("초대 수락")
+        INVITATION_REVOKED = "invitation_revoked", _("초대 취소")
+        TOKEN_ISSUED = "token_issued", _("API 토큰 발급")
+        TOKEN_REVOKED = "token_revoked", _("API 토큰 폐기")
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150, blank=True, default="")
+    change = models.CharField(max_length=30, choices=Change.choices)
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    subject_label = models.CharField(max_length=254, blank=True, default="")
+    role = models.CharField(max_length=20, blank=True, default="")
+    institution_id = models.BigIntegerField(null=True, blank=True)
+    district_code = models.CharField(max_length=10, blank=True, default="")
+    detail = models.CharField(max_length=200, blank=True, default="")
+
+    def __str__(self) -> str:
+        return f"staff audit {self.pk}: {self.change}"
 
 
 class ApiToken(models.Model):

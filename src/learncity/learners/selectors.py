@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from learncity.learners import models
-from learncity.learners.models import HouseholdLink, Learner, StaffRole
+from learncity.learners.models import HouseholdLink, Learner
 
 SENIOR_AGE = models.SENIOR_AGE  # 65 and over (노인복지법): "senior" to the contexts above
 
@@ -203,9 +203,12 @@ def learner_eligibility(learner_id: int) -> dict[str, Any] | None:
 
 
 def staff_roles_of(user_id: int) -> list[tuple[str, int | None, str]]:
-    """(role, institution id, district code) of each staff role the user holds."""
-    return list(
-        StaffRole.objects.filter(user_id=user_id).values_list(
-            "role", "institution_id", "district_code"
-        )
-    )
+    """(role, institution id, district code) of each staff role the user holds, and the
+    city administrator's for a Django superuser (one query: `learners.sql.ROLES_OF_USER`)."""
+    from django.db import connection
+
+    from learncity.learners.sql import ROLES_OF_USER
+
+    with connection.cursor() as cursor:
+        cursor.execute(ROLES_OF_USER, [user_id])
+        return [(str(role), institution, district or "") for role, institution, district in cursor]

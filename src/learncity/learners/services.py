@@ -14,6 +14,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from learncity.core import sql
 from learncity.core.errors import DomainError
@@ -36,9 +37,7 @@ def normalise_phone(text: str) -> str:
     if digits.startswith("+82"):
         digits = "0" + digits[3:]
     if not _PHONE.match(digits):
-        raise AccountError(
-            "휴대전화 번호를 확인해 주세요 / give a Korean mobile number (010-1234-5678)"
-        )
+        raise AccountError(gettext("휴대전화 번호를 확인해 주세요"))
     return digits
 
 
@@ -76,10 +75,7 @@ def learner_sign_up(
     if problems:
         raise AccountError("; ".join(problems))
     if Learner.objects.filter(phone=number).exists():
-        raise DuplicatePerson(
-            "이 휴대전화 번호로 가입한 계정이 이미 있습니다 / an account with this phone number"
-            " already exists: sign in or reset the password"
-        )
+        raise DuplicatePerson(gettext("이 휴대전화 번호로 가입한 계정이 이미 있습니다"))
     try:
         with transaction.atomic():
             user = User.objects.create_user(username, email=email, password=password)
@@ -98,9 +94,7 @@ def learner_sign_up(
             for purpose in consents:
                 Consent.objects.create(learner=learner, purpose=purpose)
     except IntegrityError:
-        raise DuplicatePerson(
-            "이미 있는 사용자 이름이나 휴대전화 번호입니다 / the user name or phone number is taken"
-        ) from None
+        raise DuplicatePerson(gettext("이미 있는 사용자 이름이나 휴대전화 번호입니다")) from None
     return learner
 
 
@@ -214,7 +208,7 @@ def password_reset_request(*, identifier: str, link: Callable[[str, str], str]) 
             kind="password_reset",
             channel="sms" if phone else "email",
             recipient=phone or email,
-            subject="[learncity] 비밀번호 재설정 / password reset",
+            subject=gettext("[learncity] 비밀번호 재설정"),
             body=RESET_LINK_TEXT.format(link=link(uid, token)),
             dedupe_key=f"password_reset:{user.pk}:{token}",
         )
@@ -257,10 +251,15 @@ def api_token_user(token: str) -> tuple[int, int | None] | None:
 def staff_role_grant(
     *, user_id: int, role: str, institution_id: int | None = None, district_code: str = ""
 ) -> None:
-    """Give a user a staff role (e.g. the demo city's administrator); the role must be one
-    of StaffRole's."""
+    """Give a user a staff role (e.g. the demo city's administrator), as the system: the
+    role must be one of StaffRole's; written to the staff audit log
+    (`learners.staff_services.role_grant`, which the pages and commands use)."""
+    from learncity.learners.staff_services import RoleScope, UnknownRole, role_grant
+
     if role not in StaffRole.Role.values:
-        raise AccountError(f"role must be one of {', '.join(StaffRole.Role.values)}")
-    StaffRole.objects.create(
-        user_id=user_id, role=role, institution_id=institution_id, district_code=district_code
+        raise UnknownRole(f"role must be one of {', '.join(StaffRole.Role.values)}")
+    role_grant(
+        actor=None,
+        user_id=user_id,
+        scope=RoleScope(role, institution_id=institution_id, district_code=district_code),
     )

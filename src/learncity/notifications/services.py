@@ -139,13 +139,28 @@ def _claim(now: dt.datetime) -> OutboxMessage | None:
     return None
 
 
+def branded(text: str, sender: str) -> str:
+    """A message opened by the software's name (`[learncity] 내일 수업`, `learncity 비밀번호
+    재설정: …`) opens with the city's service instead, at delivery: a citizen hears from their
+    city. Other mentions (a command to run) and messages without it stay as written."""
+    if not sender:
+        return text
+    if text.startswith("[learncity]"):
+        return f"[{sender}]" + text[len("[learncity]") :]
+    if text.startswith("learncity "):
+        return sender + text[len("learncity") :]
+    return text
+
+
 def send_due(
     *,
     limit: int = 1000,
     now: Callable[[], dt.datetime] = timezone.now,
     channel_adapters: dict[str, Adapter] | None = None,
+    sender: str = "",
 ) -> dict[str, int]:
-    """Send due messages; returns counts sent, retried, failed."""
+    """Send due messages; returns counts sent, retried, failed. `sender`: the city's service
+    (regions' `city_sender_name()`), put where a message names the software (`branded`)."""
     found = channel_adapters or adapters()
     counts = {"sent": 0, "retried": 0, "failed": 0}
     for _ in range(limit):
@@ -153,6 +168,8 @@ def send_due(
         if message is None:
             break
         try:
+            message.subject = branded(message.subject, sender)
+            message.body = branded(message.body, sender)
             found[message.channel].send(message)
         except Exception as exc:
             attempts = message.attempts + 1

@@ -12,6 +12,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy
+
 from learncity.catalog.selectors import venue_locations, venue_programme_counts
 from learncity.regions.selectors import (
     RegionRef,
@@ -31,11 +33,11 @@ PLACED_BY_NAME = "neighbourhood centroid by venue name"
 PLACED_DISTRICT = "district centroid"
 PLACED_NONE = "not placed"
 PLACED_WORDS = {
-    PLACED_EXACT: "좌표",
-    PLACED_NEIGHBOURHOOD: "읍·면·동 중심점",
-    PLACED_BY_NAME: "이름이 가리키는 읍·면·동 중심점",
-    PLACED_DISTRICT: "시·군·구 중심점",
-    PLACED_NONE: "위치 없음 (계산에서 빠짐)",
+    PLACED_EXACT: gettext_lazy("좌표"),
+    PLACED_NEIGHBOURHOOD: gettext_lazy("읍·면·동 중심점"),
+    PLACED_BY_NAME: gettext_lazy("이름이 가리키는 읍·면·동 중심점"),
+    PLACED_DISTRICT: gettext_lazy("시·군·구 중심점"),
+    PLACED_NONE: gettext_lazy("위치 없음 (계산에서 빠짐)"),
 }
 
 
@@ -145,6 +147,15 @@ def _named_place(name: str, stems: dict[str, tuple[float, float]]) -> tuple[floa
     return stems[max(matches, key=len)] if matches else None
 
 
+# how the catalog placed a venue without exact coordinates (catalog/locations.py)
+_CATALOG_PLACED = {
+    "address": PLACED_NEIGHBOURHOOD,
+    "staff": PLACED_NEIGHBOURHOOD,
+    "name": PLACED_BY_NAME,
+    "district": PLACED_DISTRICT,
+}
+
+
 def venue_places(
     *,
     category: str | None = None,
@@ -153,7 +164,9 @@ def venue_places(
     evening: bool = False,
     refs: list[RegionRef] | None = None,
 ) -> list[VenuePlace]:
-    """Every venue, placed: its own coordinates when exact; else its 읍·면·동 centroid; else,
+    """Every venue, placed: its own coordinates when exact; else the place the catalog gave
+    it (catalog/locations.py: the 동 of its address or name, or its district; the point search
+    uses too); for a venue the catalog did not place, its 읍·면·동 centroid; else,
     when its name starts with the name of neighbourhoods of its district (대치평생학습관 ->
     대치1·2·4동), their mean centroid; else its 시·군·구 centroid. With the number of its
     (offline or hybrid) programmes passing the filters.
@@ -169,8 +182,11 @@ def venue_places(
         neighbourhood = row["neighbourhood_code"]
         district = row["district_code"]
         lat, lon = row["latitude"], row["longitude"]
+        catalog_placed = _CATALOG_PLACED.get(row.get("location_source", ""))
         if lat is not None and lon is not None and row["exact"]:
             placed = PLACED_EXACT
+        elif lat is not None and lon is not None and catalog_placed is not None:
+            placed = catalog_placed  # the catalog's place, the one search uses (issue 18)
         elif centroids.get(neighbourhood):
             placed = PLACED_NEIGHBOURHOOD
             lat, lon = centroids[neighbourhood]  # type: ignore[misc]

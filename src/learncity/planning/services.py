@@ -18,13 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from django.utils.translation import gettext
 
 from learncity.algorithms import access, mclp, osm
 from learncity.algorithms.svgmap import MapPoint, MapShape, render_map
 from learncity.core.errors import DomainError, InputFileError
 from learncity.planning import selectors
 from learncity.planning.selectors import PLACED_NONE, PLACED_WORDS, Neighbourhood, VenuePlace
-from learncity.regions.selectors import region_refs
+from learncity.regions.selectors import city_counted_districts, region_refs
 
 SOURCE_NOTE = (
     "인구: 행정안전부 주민등록 연령별 인구 / population: Ministry of the Interior and Safety; "
@@ -132,16 +133,11 @@ def _model(options: Options) -> access.TravelModel:
 
 def _check(options: Options) -> None:
     if not (math.isfinite(options.minutes) and 0 < options.minutes <= 240):
-        raise PlanningError(
-            "도보 시간은 0분 초과 240분 이하여야 합니다 / "
-            "minutes must be more than 0 and at most 240"
-        )
+        raise PlanningError(gettext("도보 시간은 0분 초과 240분 이하여야 합니다"))
     if options.min_programmes < 0:
-        raise PlanningError(
-            "최소 강좌 수는 0 이상이어야 합니다 / the minimum number of programmes must be >= 0"
-        )
+        raise PlanningError(gettext("최소 강좌 수는 0 이상이어야 합니다"))
     if options.weekday is not None and not 1 <= options.weekday <= 7:
-        raise PlanningError("요일은 1(월)–7(일)입니다 / weekday must be 1 (Monday) to 7 (Sunday)")
+        raise PlanningError(gettext("요일은 1(월)–7(일)입니다"))
 
 
 @dataclass(frozen=True)
@@ -167,8 +163,7 @@ def population_grid_read(path: str | Path) -> list[GridCell]:
     needed = {"lat", "lon", "residents"}
     if not reader.fieldnames or not needed <= set(reader.fieldnames):
         raise InputFileError(
-            "인구 격자에는 lat, lon, residents 열이 있어야 합니다 / "
-            "a population grid needs the columns lat, lon, residents",
+            gettext("인구 격자에는 lat, lon, residents 열이 있어야 합니다"),
             path=str(file),
         )
     cells = []
@@ -183,24 +178,24 @@ def population_grid_read(path: str | Path) -> list[GridCell]:
             )
         except (TypeError, ValueError):
             raise InputFileError(
-                "숫자가 아닌 값이 있습니다 / a value is not a number", path=str(file), line=line
+                gettext("숫자가 아닌 값이 있습니다"), path=str(file), line=line
             ) from None
         values = (cell.lat, cell.lon, cell.residents, cell.seniors, cell.children)
         if not all(math.isfinite(v) for v in values) or min(values[2:]) < 0:
             raise InputFileError(
-                "값이 유효하지 않습니다 / invalid value (not finite or negative)",
+                gettext("값이 유효하지 않습니다"),
                 path=str(file),
                 line=line,
             )
         if abs(cell.lat) > 90 or abs(cell.lon) > 180:
             raise InputFileError(
-                "좌표가 위경도(WGS84)가 아닙니다 / coordinates are not WGS84 lat/lon",
+                gettext("좌표가 위경도(WGS84)가 아닙니다"),
                 path=str(file),
                 line=line,
             )
         cells.append(cell)
     if not cells:
-        raise InputFileError("인구 격자가 비어 있습니다 / the grid is empty", path=str(file))
+        raise InputFileError(gettext("인구 격자가 비어 있습니다"), path=str(file))
     return cells
 
 
@@ -212,7 +207,11 @@ def access_compute(options: Options | None = None) -> AccessResult:
     started = time.perf_counter()
     model = _model(options)
     refs = region_refs()
-    areas = selectors.neighbourhoods(district_codes=list(options.districts) or None, refs=refs)
+    # no districts asked: the city's (`learncity city set`), so that every denominator is its
+    # residents; every loaded district only when no city is set
+    areas = selectors.neighbourhoods(
+        district_codes=list(options.districts) or city_counted_districts(refs=refs), refs=refs
+    )
     venues = selectors.venue_places(
         category=options.category,
         target_group=options.target_group,
@@ -404,8 +403,7 @@ def candidates_read(path: str | Path) -> list[Candidate]:
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames or not {"name", "lat", "lon"} <= set(reader.fieldnames):
         raise InputFileError(
-            "후보지 파일에는 name, lat, lon 열이 있어야 합니다 / "
-            "candidates need the columns name, lat, lon",
+            gettext("후보지 파일에는 name, lat, lon 열이 있어야 합니다"),
             path=str(file),
         )
     result = []
@@ -414,17 +412,17 @@ def candidates_read(path: str | Path) -> list[Candidate]:
             lat, lon = float(row["lat"]), float(row["lon"])
         except (TypeError, ValueError):
             raise InputFileError(
-                "좌표가 숫자가 아닙니다 / a coordinate is not a number", path=str(file), line=line
+                gettext("좌표가 숫자가 아닙니다"), path=str(file), line=line
             ) from None
         if not (math.isfinite(lat) and math.isfinite(lon)) or abs(lat) > 90 or abs(lon) > 180:
             raise InputFileError(
-                "좌표가 위경도(WGS84)가 아닙니다 / coordinates are not WGS84 lat/lon",
+                gettext("좌표가 위경도(WGS84)가 아닙니다"),
                 path=str(file),
                 line=line,
             )
         result.append(Candidate(name=(row["name"] or "").strip() or f"#{line}", lat=lat, lon=lon))
     if not result:
-        raise InputFileError("후보지가 없습니다 / no candidates", path=str(file))
+        raise InputFileError(gettext("후보지가 없습니다"), path=str(file))
     return result
 
 
@@ -441,7 +439,7 @@ def participation_read(path: str | Path) -> dict[str, float]:
         ) from None
     if not reader.fieldnames or not {"code", "rate"} <= set(reader.fieldnames):
         raise InputFileError(
-            "참여율 파일에는 code, rate 열이 있어야 합니다 / it needs the columns code, rate",
+            gettext("참여율 파일에는 code, rate 열이 있어야 합니다"),
             path=str(file),
         )
     rates = {}
@@ -450,12 +448,10 @@ def participation_read(path: str | Path) -> dict[str, float]:
             rate = float(row["rate"])
         except (TypeError, ValueError):
             raise InputFileError(
-                "참여율이 숫자가 아닙니다 / a rate is not a number", path=str(file), line=line
+                gettext("참여율이 숫자가 아닙니다"), path=str(file), line=line
             ) from None
         if not math.isfinite(rate) or rate < 0:
-            raise InputFileError(
-                "참여율이 유효하지 않습니다 / invalid rate", path=str(file), line=line
-            )
+            raise InputFileError(gettext("참여율이 유효하지 않습니다"), path=str(file), line=line)
         rates[(row["code"] or "").strip()] = rate
     return rates
 
@@ -518,10 +514,10 @@ def sites_propose(
     options = options or Options()
     site_options = site_options or SiteOptions()
     if not 1 <= site_options.k <= 200:
-        raise PlanningError("K는 1–200이어야 합니다 / K must be 1 to 200")
+        raise PlanningError(gettext("K는 1–200이어야 합니다"))
     for value in (site_options.senior_weight, site_options.low_participation_weight):
         if not (math.isfinite(value) and 0 <= value <= 100):
-            raise PlanningError("가중치는 0–100입니다 / weights must be 0 to 100")
+            raise PlanningError(gettext("가중치는 0–100입니다"))
     if computed is not None:
         wanted = set(options.districts)
         result = AccessResult(
@@ -546,8 +542,7 @@ def sites_propose(
         candidates = [Candidate(r.name, r.lat, r.lon, r.code) for r in rows]  # type: ignore[arg-type]
     if not rows or not candidates:
         raise PlanningError(
-            "계획할 읍·면·동이나 후보지가 없습니다 (인구 자료를 먼저 불러오세요) / "
-            "no neighbourhoods or candidates to plan with (load the population first)"
+            gettext("계획할 읍·면·동이나 후보지가 없습니다 (인구 자료를 먼저 불러오세요)")
         )
     demand = access.Points.of([(r.lat, r.lon) for r in rows])  # type: ignore[misc]
     points = access.Points.of([(c.lat, c.lon) for c in candidates])
@@ -794,29 +789,37 @@ def access_map(
     ]
     for site in sites.sites if sites else []:
         points.append(
-            MapPoint(site["lat"], site["lon"], f"제안 {site['rank']}: {site['name']}", "site")
+            MapPoint(
+                site["lat"],
+                site["lon"],
+                gettext("제안 %(rank)s: %(name)s") % {"rank": site["rank"], "name": site["name"]},
+                "site",
+            )
         )
     half = minutes / 2
     return render_map(
         shapes,
         points,
-        title=(
-            "가장 가까운 학습 장소까지 도보 시간 / "
-            f"walking minutes to the nearest venue (T = {minutes:g})"
-        ),
+        title=gettext("가장 가까운 학습 장소까지 도보 시간 (T = %(minutes)s분)")
+        % {"minutes": f"{minutes:g}"},
         breaks=[half, minutes, 2 * minutes],
         reverse=True,
         class_labels=[
-            f"< {half:g}분 / min",
-            f"{half:g}–{minutes:g}분 / min",
-            f"{minutes:g}–{2 * minutes:g}분 / min",
-            f"≥ {2 * minutes:g}분 / min",
+            gettext("%(n)s분 미만") % {"n": f"{half:g}"},
+            gettext("%(low)s–%(high)s분") % {"low": f"{half:g}", "high": f"{minutes:g}"},
+            gettext("%(low)s–%(high)s분") % {"low": f"{minutes:g}", "high": f"{2 * minutes:g}"},
+            gettext("%(n)s분 이상") % {"n": f"{2 * minutes:g}"},
         ],
-        legend_title="도보 / walking",
+        legend_title=gettext("도보"),
         value_format="{:,.1f}",
-        unit="분 / min",
+        unit=gettext("분"),
         point_radius=3.0,
         id_prefix="planning-sites-" if sites else "planning-access-",
+        legend_words={
+            "no_data": gettext("자료 없음"),
+            "venue": gettext("학습 장소"),
+            "site": gettext("제안 입지"),
+        },
     )
 
 
@@ -825,12 +828,12 @@ def report_section(year: int | None = None) -> dict[str, Any]:
     result = access_compute(Options())
     districts = [d for d in result.districts if d.residents > 0]
     columns = [
-        "시·군·구 / district",
-        "학습 장소 / venues",
-        "주민 / residents",
-        "15분 내 주민 / residents within 15 min",
-        "어르신(65+) 15분 내 / seniors 65+",
-        "아동(0–14) 15분 내 / children 0–14",
+        gettext("시·군·구"),
+        gettext("학습 장소"),
+        gettext("주민"),
+        gettext("15분 내 주민"),
+        gettext("어르신(65+) 15분 내"),
+        gettext("아동(0–14) 15분 내"),
     ]
 
     def pct(value: float | None) -> str:
@@ -860,7 +863,7 @@ def report_section(year: int | None = None) -> dict[str, Any]:
     notes = [
         f"도보 {speed:g} km/h, 우회계수 {detour:g} (직선 {radius:.0f} m) / walking {speed:g} km/h, "
         f"detour factor {detour:g} ({radius:.0f} m as the crow flies)",
-        "주민은 읍·면·동 중심점에 있다고 봅니다 / residents are placed at neighbourhood centroids",
+        gettext("주민은 읍·면·동 중심점에 있다고 봅니다"),
         f"좌표 없는 학습 장소 {sum(1 for v in result.venues if v.placed != 'coordinates')}곳은 "
         "읍·면·동 또는 시·군·구 중심점에 두었습니다 / venues without coordinates were placed at "
         "their neighbourhood or district centroid",
@@ -883,9 +886,9 @@ def report_section(year: int | None = None) -> dict[str, Any]:
                     "title_ko": "새 학습센터 입지 제안 (K = 5, 최대 커버링)",
                     "title_en": "Proposed sites for new learning centres (K = 5, maximal covering)",
                     "columns": [
-                        "순위 / rank",
-                        "후보지 / site",
-                        "새로 15분 내 주민 / residents newly within 15 min",
+                        gettext("순위"),
+                        gettext("후보지"),
+                        gettext("새로 15분 내 주민"),
                     ],
                     "rows": [
                         [s["rank"], s["name"], s["residents_reached"]] for s in proposal.sites

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from learncity.learners.access import requires
@@ -58,15 +59,14 @@ def sign_up(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, exc.message)
             else:
                 login(request, learner.user, backend=MODEL_BACKEND)
-                messages.success(
-                    request, "가입했습니다. 환영합니다! / Your account is ready. Welcome!"
-                )
+                messages.success(request, gettext("가입했습니다. 환영합니다!"))
                 return redirect(after)
-    chosen = form["district_code"].value() or ""
+    places = districts()  # the city's 시·군·구 (a one-district city: chosen already)
+    chosen = form["district_code"].value() or (places[0].code if len(places) == 1 else "")
     context = {
         "form": form,
         "next": after,
-        "districts": districts(),
+        "districts": places,
         "neighbourhoods": neighbourhoods(chosen),
         "chosen_district": chosen,
         "chosen_neighbourhood": form["neighbourhood_code"].value() or "",
@@ -132,7 +132,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         response = super().form_valid(form)
         messages.success(
             self.request,
-            "새 비밀번호를 정했습니다. 로그인해 주세요. / Your new password is set: sign in.",
+            gettext("새 비밀번호를 정했습니다. 로그인해 주세요."),
         )
         return response
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from learncity.attendance.checkin_code import checkin_qr_svg
@@ -26,7 +27,9 @@ def checkin_code(request: HttpRequest, token: str) -> HttpResponse:
     title = programme_title(held["programme_id"])
     context = {"title": title, "live": held["live"], "hint": held["hint"]}
     if held["live"]:
-        svg = checkin_qr_svg(held["token"], scale=8, title=f"출석 QR 코드 / check-in code: {title}")
+        svg = checkin_qr_svg(
+            held["token"], scale=8, title=gettext("출석 QR 코드: %(title)s") % {"title": title}
+        )
         context["svg"] = mark_safe(  # noqa: S308 - segno's SVG of a token of [A-Z2-7]
             svg.replace("<svg ", '<svg aria-hidden="true" focusable="false" ', 1)
         )

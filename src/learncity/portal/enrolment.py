@@ -16,14 +16,18 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from learncity.attendance import selectors as attendance_selectors
 from learncity.attendance import services as attendance_services
 from learncity.attendance.checkin_code import checkin_qr_svg
 from learncity.catalog.selectors import programme_title
+from learncity.catalog.session_selectors import next_sessions
+from learncity.core.error_words import refusal_text
 from learncity.core.errors import LearncityError, NotFound
 from learncity.enrollment import services
+from learncity.enrollment.payments import payments_of
 from learncity.enrollment.selectors import (
     applications_of,
     applications_with_flags,
@@ -36,37 +40,39 @@ from learncity.learners.access import Actor, requires
 from learncity.learners.selectors import learner_id_of_user
 
 STATUS_WORDS = {
-    "pending": ("추첨 대기", "Waiting for the lottery"),
-    "confirmed": ("수강 확정", "Confirmed"),
-    "waitlisted": ("대기", "On the waiting list"),
-    "offered": ("추가 합격 (수락 대기)", "Offered a place (accept it)"),
-    "cancelled": ("취소", "Cancelled"),
-    "declined": ("포기", "Declined"),
-    "expired": ("수락 기한 지남", "Not accepted in time"),
+    "pending": pgettext_lazy("Waiting for the lottery", "추첨 대기"),
+    "confirmed": gettext_lazy("수강 확정"),
+    "waitlisted": pgettext_lazy("On the waiting list", "대기"),
+    "offered": pgettext_lazy("Offered a place (accept it)", "추가 합격 (수락 대기)"),
+    "cancelled": pgettext_lazy("Cancelled", "취소"),
+    "declined": pgettext_lazy("Declined", "포기"),
+    "expired": gettext_lazy("수락 기한 지남"),
 }
 METHOD_WORDS = {
-    "first_come": ("선착순", "First come, first served"),
-    "lottery": ("추첨", "Lottery"),
-    "lottery_then_first_come": ("추첨 후 잔여석 선착순", "Lottery, then first come for the rest"),
+    "first_come": gettext_lazy("선착순"),
+    "lottery": gettext_lazy("추첨"),
+    "lottery_then_first_come": gettext_lazy("추첨 후 잔여석 선착순"),
 }
 REFUSAL_WORDS = {
-    "window_closed": "지금은 신청 기간이 아닙니다",
-    "already_applied": "이미 이 강좌에 신청했습니다",
-    "not_eligible": "이 강좌의 신청 대상이 아닙니다",
-    "limit_reached": "이번 학기에 신청할 수 있는 강좌 수를 넘었습니다",
-    "idempotency_conflict": "이 신청서는 이미 다른 신청에 쓰였습니다. 페이지를 새로 고쳐 주세요",
-    "forbidden": "이 신청을 바꿀 수 없습니다",
-    "invalid_state": "지금 상태에서는 할 수 없습니다",
-    "not_found": "찾을 수 없습니다",
-    "checkin_not_confirmed": "출석 코드는 수강이 확정된 신청에만 있습니다",
+    "window_closed": gettext_lazy("지금은 신청 기간이 아닙니다"),
+    "already_applied": gettext_lazy("이미 이 강좌에 신청했습니다"),
+    "not_eligible": gettext_lazy("이 강좌의 신청 대상이 아닙니다"),
+    "limit_reached": gettext_lazy("이번 학기에 신청할 수 있는 강좌 수를 넘었습니다"),
+    "idempotency_conflict": gettext_lazy(
+        "이 신청서는 이미 다른 신청에 쓰였습니다. 페이지를 새로 고쳐 주세요"
+    ),
+    "forbidden": gettext_lazy("이 신청을 바꿀 수 없습니다"),
+    "invalid_state": gettext_lazy("지금 상태에서는 할 수 없습니다"),
+    "not_found": gettext_lazy("찾을 수 없습니다"),
+    "checkin_not_confirmed": gettext_lazy("출석 코드는 수강이 확정된 신청에만 있습니다"),
 }
 
 
 def refusal(exc: LearncityError) -> tuple[str, int]:
     """The message and the HTTP status of a refusal."""
     status = exc.http_status  # 403 forbidden, 404 not found, 409 conflicts, 422 otherwise
-    korean = REFUSAL_WORDS.get(exc.code, "신청을 처리할 수 없습니다")
-    return f"{korean} / {exc.message}", status
+    words = REFUSAL_WORDS.get(exc.code) or gettext("신청을 처리할 수 없습니다")
+    return refusal_text(words, exc.message), status
 
 
 def _user_id(request: HttpRequest) -> int:
@@ -84,20 +90,16 @@ def _learner_id(user_id: int) -> int:
 def result_message(status: str, application_id: int, *, replayed: bool) -> str:
     """What the person reads after applying."""
     if status == "confirmed":
-        text = "수강이 확정되었습니다 / Your place is confirmed"
+        text = gettext("수강이 확정되었습니다")
     elif status == "waitlisted":
         position = waitlist_position(application_id) or 0
-        text = f"대기 {position}번입니다 / You are number {position} on the waiting list"
+        text = gettext("대기 %(position)s번입니다") % {"position": position}
     elif status == "pending":
-        text = (
-            "추첨 신청이 접수되었습니다. 결과는 접수 마감 후 알려 드립니다"
-            " / Your lottery entry is received; results after the window closes"
-        )
+        text = gettext("추첨 신청이 접수되었습니다. 결과는 접수 마감 후 알려 드립니다")
     else:
-        ko, en = STATUS_WORDS.get(status, (status, status))
-        text = f"{ko} / {en}"
+        text = str(STATUS_WORDS.get(status, status))
     if replayed:
-        text = "이미 접수된 신청입니다: " + text + " (already received)"
+        text = gettext("이미 접수된 신청입니다") + ": " + text
     return text
 
 
@@ -118,7 +120,7 @@ def apply_context(request: HttpRequest, programme_id: int) -> dict[str, Any]:
         "seats_left": offer["seats_left"],
         "window_open": offer["window_open"],
         "window_upcoming": offer["window_upcoming"],
-        "method_words": METHOD_WORDS.get(offer["method"], (offer["method"], offer["method"])),
+        "method_words": METHOD_WORDS.get(offer["method"], offer["method"]),
         "idempotency_key": uuid.uuid4().hex,
         "mine": _described(mine) if mine else None,
         "vouchers": _usable_vouchers(request, offer),
@@ -161,7 +163,7 @@ def _voucher_choice(request: HttpRequest) -> tuple[int | None, int]:
 def _described(row: dict[str, Any]) -> dict[str, Any]:
     """A row with its flags (enrollment.selectors.application_flags) and the words of its
     status."""
-    return {**row, "status_words": STATUS_WORDS.get(row["status"], (row["status"], row["status"]))}
+    return {**row, "status_words": STATUS_WORDS.get(row["status"], row["status"])}
 
 
 @require_POST
@@ -210,8 +212,22 @@ def _applications_page(request: HttpRequest, *, error: str = "", status: int = 2
             held = [s for s in sessions if s["status"] == "scheduled"]
             row["attended"] = sum(s["attendance"] in ("present", "late") for s in held)
             row["held"] = len(held)
+    _next_sessions_and_payments(rows)
     context = {"applications": rows, "error": error}
     return render(request, "portal/my_applications.html", context, status=status)
+
+
+def _next_sessions_and_payments(rows: list[dict[str, Any]]) -> None:
+    """Each live application with its next session (date, time, place: `next_session`, None
+    when none is planned) and each with a fee with its payment (`payment`)."""
+    now = timezone.now()
+    live = [row for row in rows if row["may_cancel"]]  # pending, confirmed, waiting, offered
+    upcoming = next_sessions([row["schedule_id"] for row in live], now)
+    for row in live:
+        row["next_session"] = upcoming.get(row["schedule_id"])
+    fees = payments_of([row["id"] for row in live], now=now)
+    for row in rows:
+        row["payment"] = fees.get(row["id"])
 
 
 def grouped(token: str) -> str:
@@ -225,7 +241,9 @@ def _checkin_code(request: HttpRequest, application_id: int, title: str, *, scal
     code = attendance_services.checkin_code_get(
         actor=Actor(_user_id(request)), application_id=application_id
     )
-    svg = checkin_qr_svg(code.token, scale=scale, title=f"출석 QR 코드 / check-in code: {title}")
+    svg = checkin_qr_svg(
+        code.token, scale=scale, title=gettext("출석 QR 코드: %(title)s") % {"title": title}
+    )
     return {
         "token": code.token,
         "grouped": grouped(code.token),
@@ -243,11 +261,12 @@ def my_applications(request: HttpRequest) -> HttpResponse:
 
 
 CHANGE_DONE = {
-    "cancel": "신청을 취소했습니다 / Your application is cancelled",
-    "accept": "수락했습니다. 수강이 확정되었습니다 / Accepted: your place is confirmed",
-    "decline": "자리를 포기했습니다 / You gave up the place",
-    "reissue": "새 출석 코드를 발급했습니다. 이전 코드와 인쇄한 카드는 더 이상 쓸 수 없습니다"
-    " / A new check-in code is issued: the old code and printed cards no longer work",
+    "cancel": gettext_lazy("신청을 취소했습니다"),
+    "accept": gettext_lazy("수락했습니다. 수강이 확정되었습니다"),
+    "decline": gettext_lazy("자리를 포기했습니다"),
+    "reissue": gettext_lazy(
+        "새 출석 코드를 발급했습니다. 이전 코드와 인쇄한 카드는 더 이상 쓸 수 없습니다"
+    ),
 }
 
 

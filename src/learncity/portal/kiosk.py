@@ -23,7 +23,9 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from learncity.attendance import selectors, services
@@ -34,68 +36,42 @@ RESET_SECONDS = 8
 
 # What the kiosk says, per language: the same words for the server-rendered result and for
 # kiosk.js (given to it as JSON). {at}, {opens}: HH:MM.
-WORDS: dict[str, dict[str, str]] = {
-    "ko": {
-        "checked_in": "출석했습니다",
-        "late": "지각으로 기록했습니다",
-        "replayed": "이미 받은 출석입니다",
-        "already_checked_in": "이미 출석했습니다 ({at})",
-        "checkin_token_invalid": "출석 코드가 아닙니다",
-        "checkin_token_revoked": "사용이 중지된 코드입니다. '내 신청'에서 새 코드를 받아 주세요",
-        "checkin_wrong_venue": "다른 교육장의 수업 코드입니다",
-        "checkin_not_confirmed": "수강이 확정되지 않은 신청입니다",
-        "no_session_now": "지금 이 교육장에 수업이 없습니다",
-        "session_cancelled": "오늘 수업은 휴강입니다",
-        "checkin_not_open": "아직 출석 시간이 아닙니다. {opens}부터 출석할 수 있습니다",
-        "checkin_closed": "오늘 수업의 출석 시간이 지났습니다",
-        "person_not_found": "일치하는 분이 없습니다. 번호와 태어난 해를 확인해 주세요",
-        "more_detail_name": "같은 번호의 분이 여러 명입니다. 이름을 입력해 주세요",
-        "more_detail_staff": "여러 명이 일치합니다. 담당자에게 문의해 주세요",
-        "choose_session": "지금 수업이 여러 개입니다. 들으실 수업을 고르세요",
-        "invalid_scan_time": "출석 시간을 받을 수 없습니다. 담당자에게 문의해 주세요",
-        "forbidden": "이 교육장의 출석을 받을 권한이 없습니다. 담당자가 다시 로그인해 주세요",
-        "not_found": "찾을 수 없습니다",
-        "idempotency_conflict": "다시 시도해 주세요",
-        "attendance_error": "QR 코드를 대거나, 전화번호 뒤 네 자리와 태어난 해를 입력해 주세요",
-        "error": "처리할 수 없습니다. 다시 시도하거나 담당자에게 문의해 주세요",
-        "queued": "저장했습니다. 네트워크가 돌아오면 보냅니다",
-        "class": "수업",
-        "room": "장소",
-        "time": "시간",
-        "camera_stop": "카메라 닫기",
-        "camera_error": "카메라를 열 수 없습니다",
-    },
-    "en": {
-        "checked_in": "Checked in",
-        "late": "Recorded as late",
-        "replayed": "This check-in was already received",
-        "already_checked_in": "Already checked in at {at}",
-        "checkin_token_invalid": "This is not a check-in code",
-        "checkin_token_revoked": "This code was revoked: get the new one on 'My applications'",
-        "checkin_wrong_venue": "This code is for a class at another venue",
-        "checkin_not_confirmed": "This place is not confirmed",
-        "no_session_now": "There is no class for you here now",
-        "session_cancelled": "Today's class is cancelled",
-        "checkin_not_open": "Check-in is not open yet: it opens at {opens}",
-        "checkin_closed": "Check-in for today's class has closed",
-        "person_not_found": "Nobody matches: check the number and the year of birth",
-        "more_detail_name": "Several people match: please enter your name",
-        "more_detail_staff": "Several people match: please ask staff",
-        "choose_session": "You have several classes now: choose one",
-        "invalid_scan_time": "The time of this check-in cannot be taken: please ask staff",
-        "forbidden": "This account may not take attendance here: staff, please sign in again",
-        "not_found": "Not found",
-        "idempotency_conflict": "Please try again",
-        "attendance_error": "Scan a QR code, or enter the last four digits of the phone"
-        " number and the year of birth",
-        "error": "This cannot be done: try again or ask staff",
-        "queued": "Saved: it will be sent when the network is back",
-        "class": "Class",
-        "room": "Room",
-        "time": "Time",
-        "camera_stop": "Close the camera",
-        "camera_error": "The camera cannot be opened",
-    },
+# What the kiosk page and its script say, in the page's language (Korean msgids).
+WORDS: dict[str, Promise] = {
+    "checked_in": gettext_lazy("출석했습니다"),
+    "late": gettext_lazy("지각으로 기록했습니다"),
+    "replayed": gettext_lazy("이미 받은 출석입니다"),
+    "already_checked_in": gettext_lazy("이미 출석했습니다 ({at})"),
+    "checkin_token_invalid": gettext_lazy("출석 코드가 아닙니다"),
+    "checkin_token_revoked": gettext_lazy(
+        "사용이 중지된 코드입니다. '내 신청'에서 새 코드를 받아 주세요"
+    ),
+    "checkin_wrong_venue": gettext_lazy("다른 교육장의 수업 코드입니다"),
+    "checkin_not_confirmed": gettext_lazy("수강이 확정되지 않은 신청입니다"),
+    "no_session_now": gettext_lazy("지금 이 교육장에 수업이 없습니다"),
+    "session_cancelled": gettext_lazy("오늘 수업은 휴강입니다"),
+    "checkin_not_open": gettext_lazy("아직 출석 시간이 아닙니다. {opens}부터 출석할 수 있습니다"),
+    "checkin_closed": gettext_lazy("오늘 수업의 출석 시간이 지났습니다"),
+    "person_not_found": gettext_lazy("일치하는 분이 없습니다. 번호와 태어난 해를 확인해 주세요"),
+    "more_detail_name": gettext_lazy("같은 번호의 분이 여러 명입니다. 이름을 입력해 주세요"),
+    "more_detail_staff": gettext_lazy("여러 명이 일치합니다. 담당자에게 문의해 주세요"),
+    "choose_session": gettext_lazy("지금 수업이 여러 개입니다. 들으실 수업을 고르세요"),
+    "invalid_scan_time": gettext_lazy("출석 시간을 받을 수 없습니다. 담당자에게 문의해 주세요"),
+    "forbidden": gettext_lazy(
+        "이 교육장의 출석을 받을 권한이 없습니다. 담당자가 다시 로그인해 주세요"
+    ),
+    "not_found": gettext_lazy("찾을 수 없습니다"),
+    "idempotency_conflict": gettext_lazy("다시 시도해 주세요"),
+    "attendance_error": gettext_lazy(
+        "QR 코드를 대거나, 전화번호 뒤 네 자리와 태어난 해를 입력해 주세요"
+    ),
+    "error": gettext_lazy("처리할 수 없습니다. 다시 시도하거나 담당자에게 문의해 주세요"),
+    "queued": gettext_lazy("저장했습니다. 네트워크가 돌아오면 보냅니다"),
+    "class": gettext_lazy("수업"),
+    "room": gettext_lazy("장소"),
+    "time": gettext_lazy("시간"),
+    "camera_stop": gettext_lazy("카메라 닫기"),
+    "camera_error": gettext_lazy("카메라를 열 수 없습니다"),
 }
 # The network banner is in both languages: whoever stands at the kiosk reads it.
 BANNER = {
@@ -107,7 +83,7 @@ _DIGITS = re.compile(r"^\d{1,9}$")
 
 
 def words() -> dict[str, str]:
-    return WORDS["en" if translation.get_language() == "en" else "ko"]
+    return {key: str(text) for key, text in WORDS.items()}
 
 
 def _hhmm(moment: Any) -> str:

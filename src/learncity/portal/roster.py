@@ -24,39 +24,41 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from learncity.attendance import selectors, services
 from learncity.attendance.errors import AttendanceError, Forbidden
+from learncity.core.error_words import refusal_text
 from learncity.core.errors import LearncityError, NotFound
 from learncity.learners.access import Actor, allowed, requires
 from learncity.records.services import records_sync
 
 MARKS = {
-    "present": ("출석", "Present"),
-    "late": ("지각", "Late"),
-    "absent": ("결석", "Absent"),
-    "excused": ("공결", "Excused"),
+    "present": pgettext_lazy("Present", "출석"),
+    "late": gettext_lazy("지각"),
+    "absent": gettext_lazy("결석"),
+    "excused": gettext_lazy("공결"),
 }
 SESSION_STATUS = {
-    "scheduled": ("예정", "Scheduled"),
-    "cancelled": ("휴강", "Cancelled"),
-    "holiday": ("공휴일·휴관", "Holiday"),
+    "scheduled": gettext_lazy("예정"),
+    "cancelled": pgettext_lazy("Cancelled", "휴강"),
+    "holiday": gettext_lazy("공휴일·휴관"),
 }
 METHODS = {
-    "qr": ("QR", "QR"),
-    "phone": ("번호", "phone"),
-    "manual": ("직접", "by hand"),
+    "qr": "QR",
+    "phone": pgettext_lazy("phone", "번호"),
+    "manual": gettext_lazy("직접"),
 }
 REFUSAL_WORDS = {
-    "forbidden": "이 수업의 출석부를 보거나 바꿀 권한이 없습니다",
-    "not_found": "찾을 수 없습니다",
-    "session_cancelled": "휴강한 회차에는 출석을 기록하지 않습니다",
-    "checkin_not_confirmed": "수강이 확정되지 않은 신청입니다",
-    "invalid_state": "그사이 출석이 바뀌었습니다. 다시 시도해 주세요",
-    "session_error": "회차 상태를 바꿀 수 없습니다",
+    "forbidden": gettext_lazy("이 수업의 출석부를 보거나 바꿀 권한이 없습니다"),
+    "not_found": gettext_lazy("찾을 수 없습니다"),
+    "session_cancelled": gettext_lazy("휴강한 회차에는 출석을 기록하지 않습니다"),
+    "checkin_not_confirmed": gettext_lazy("수강이 확정되지 않은 신청입니다"),
+    "invalid_state": gettext_lazy("그사이 출석이 바뀌었습니다. 다시 시도해 주세요"),
+    "session_error": gettext_lazy("회차 상태를 바꿀 수 없습니다"),
 }
-STAFF_ROLE_NEEDED = "직원만 볼 수 있는 페이지입니다 / this page is for staff"
+STAFF_ROLE_NEEDED = gettext_lazy("직원만 볼 수 있는 페이지입니다")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ID = re.compile(r"^\d{1,9}$")
 
@@ -66,11 +68,11 @@ def _actor(request: HttpRequest) -> Actor:
 
 
 def _refused(request: HttpRequest, exc: LearncityError) -> HttpResponse:
-    korean = REFUSAL_WORDS.get(exc.code, "처리할 수 없습니다")
+    words = REFUSAL_WORDS.get(exc.code) or gettext("처리할 수 없습니다")
     return render(
         request,
         "portal/roster/refused.html",
-        {"error": f"{korean} / {exc.message}"},
+        {"error": refusal_text(words, exc.message)},
         status=exc.http_status,
     )
 
@@ -84,7 +86,7 @@ def roster_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not allowed(_actor(request), "portal.staff_enter"):
-            return _refused(request, Forbidden(STAFF_ROLE_NEEDED))
+            return _refused(request, Forbidden(str(STAFF_ROLE_NEEDED)))
         try:
             return view(request, *args, **kwargs)
         except LearncityError as exc:
@@ -93,30 +95,35 @@ def roster_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     return guarded
 
 
-def _day(request: HttpRequest) -> dt.date:
-    text = request.GET.get("day", "")
+def _day(request: HttpRequest) -> tuple[dt.date, bool]:
+    """The day asked by `?date=YYYY-MM-DD` (the date picker; `?day=` from older links), and
+    whether what was asked was a date: today otherwise."""
+    text = (request.GET.get("date") or request.GET.get("day") or "").strip()
+    if not text:
+        return timezone.localdate(), True
     if _DAY.match(text):
         try:
-            return dt.date.fromisoformat(text)
+            return dt.date.fromisoformat(text), True
         except ValueError:
             pass
-    return timezone.localdate()
+    return timezone.localdate(), False
 
 
 @require_GET
 @roster_page
 def sessions(request: HttpRequest) -> HttpResponse:
     """The sessions of a day (default today) whose roster the staff member may see."""
-    day = _day(request)
+    day, understood = _day(request)
     rows = selectors.sessions_today(actor=_actor(request), day=day)
     for row in rows:
-        row["status_words"] = SESSION_STATUS.get(row["status"], (row["status"],) * 2)
+        row["status_words"] = SESSION_STATUS.get(row["status"], row["status"])
     context = {
         "day": day,
         "today": timezone.localdate(),
         "previous": day - dt.timedelta(days=1),
         "next": day + dt.timedelta(days=1),
         "sessions": rows,
+        "date_invalid": not understood,
     }
     return render(request, "portal/roster/sessions.html", context)
 
@@ -127,8 +134,8 @@ def _roster_context(request: HttpRequest, pk: int) -> dict[str, Any]:
     abilities = selectors.session_abilities(actor=actor, session_id=pk)
     session = roster["session"]
     for row in roster["learners"]:
-        row["mark_words"] = MARKS.get(row["attendance"] or "", ("미표시", "Not marked"))
-        row["method_words"] = METHODS.get(row["method"] or "", ("", ""))
+        row["mark_words"] = MARKS.get(row["attendance"] or "", gettext_lazy("미표시"))
+        row["method_words"] = METHODS.get(row["method"] or "", "")
     return {
         "session": session,
         "learners": roster["learners"],
@@ -138,7 +145,7 @@ def _roster_context(request: HttpRequest, pk: int) -> dict[str, Any]:
         "offer_id": selectors.offer_id_of_schedule(session["schedule_id"]),
         "marks": MARKS,
         "statuses": SESSION_STATUS,
-        "status_words": SESSION_STATUS.get(session["status"], (session["status"],) * 2),
+        "status_words": SESSION_STATUS.get(session["status"], session["status"]),
     }
 
 
@@ -178,8 +185,9 @@ def mark(request: HttpRequest, pk: int) -> HttpResponse:
         status=status,
         note=request.POST.get("note", "")[:300],
     )
-    korean, english = MARKS[done["status"]]
-    messages.success(request, f"{korean}(으)로 기록했습니다 / marked {english.lower()}")
+    messages.success(
+        request, gettext("%(mark)s(으)로 기록했습니다") % {"mark": MARKS[done["status"]]}
+    )
     return _back(pk, f"#learner-{done['application_id']}")
 
 
@@ -194,8 +202,11 @@ def status(request: HttpRequest, pk: int) -> HttpResponse:
     done = services.session_mark(
         actor=_actor(request), session_id=pk, status=wanted, note=request.POST.get("note", "")[:300]
     )
-    korean, english = SESSION_STATUS[done["status"]]
-    messages.success(request, f"회차를 '{korean}'(으)로 바꿨습니다 / session marked {english}")
+    messages.success(
+        request,
+        gettext("회차를 '%(status)s'(으)로 바꿨습니다")
+        % {"status": SESSION_STATUS[done["status"]]},
+    )
     return _back(pk)
 
 
@@ -213,9 +224,10 @@ def completion(request: HttpRequest, pk: int) -> HttpResponse:
     records_sync()  # completions reach the learning record and its credential at once
     messages.success(
         request,
-        f"수료 판정: {done['completed']}명 수료 (새로 {done['emitted']}명), 진행 중"
-        f" {done['in_progress']}명, 미수료 {done['not_completed']}명"
-        f" / completion: {done['completed']} completed ({done['emitted']} new),"
-        f" {done['in_progress']} in progress, {done['not_completed']} not completed",
+        gettext(
+            "수료 판정: %(completed)s명 수료 (새로 %(emitted)s명), 진행 중 %(in_progress)s명,"
+            " 미수료 %(not_completed)s명"
+        )
+        % done,
     )
     return _back(pk)

@@ -12,7 +12,7 @@ renders. Refusals are shown on the page in Korean and English with their status 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
@@ -23,10 +23,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from learncity.core.error_words import refusal_text
 from learncity.core.errors import LearncityError, NotFound
 from learncity.enrollment import services
+from learncity.enrollment.payments import payments_of
 from learncity.enrollment.selectors import (
     OFFER_STATES,
     OFFER_WINDOWS,
@@ -57,52 +61,56 @@ from learncity.portal.staff_forms import (
 )
 
 REFUSAL_WORDS = {
-    "forbidden": "이 기관·지역의 수강신청을 관리할 권한이 없습니다",
-    "not_found": "찾을 수 없습니다",
-    "window_closed": "지금은 신청 기간이 아닙니다",
-    "already_applied": "이 사람은 이미 이 강좌에 신청했습니다",
-    "not_eligible": "이 사람은 이 강좌의 신청 대상이 아닙니다",
-    "limit_reached": "이 사람은 이번 학기에 신청할 수 있는 강좌 수를 넘었습니다",
-    "idempotency_conflict": "이 신청서는 이미 다른 신청에 쓰였습니다. 페이지를 새로 고쳐 주세요",
-    "invalid_state": "지금 상태에서는 할 수 없습니다",
+    "forbidden": gettext_lazy("이 기관·지역의 수강신청을 관리할 권한이 없습니다"),
+    "not_found": gettext_lazy("찾을 수 없습니다"),
+    "window_closed": gettext_lazy("지금은 신청 기간이 아닙니다"),
+    "already_applied": gettext_lazy("이 사람은 이미 이 강좌에 신청했습니다"),
+    "not_eligible": gettext_lazy("이 사람은 이 강좌의 신청 대상이 아닙니다"),
+    "limit_reached": gettext_lazy("이 사람은 이번 학기에 신청할 수 있는 강좌 수를 넘었습니다"),
+    "idempotency_conflict": gettext_lazy(
+        "이 신청서는 이미 다른 신청에 쓰였습니다. 페이지를 새로 고쳐 주세요"
+    ),
+    "invalid_state": gettext_lazy("지금 상태에서는 할 수 없습니다"),
 }
 WINDOW_WORDS = {
-    "upcoming": ("접수 예정", "Not open yet"),
-    "open": ("접수 중", "Open"),
-    "closed": ("접수 마감", "Closed"),
+    "upcoming": pgettext_lazy("Not open yet", "접수 예정"),
+    "open": gettext_lazy("접수 중"),
+    "closed": pgettext_lazy("Closed", "접수 마감"),
 }
 STATE_WORDS = {
-    "seats_left": ("자리 남음", "Places left"),
-    "full": ("마감 (자리 없음)", "Full"),
-    "waitlist": ("대기자 있음", "With a waiting list"),
-    "to_draw": ("추첨 전", "Lottery not drawn"),
-    "drawn": ("추첨 완료", "Lottery drawn"),
+    "seats_left": gettext_lazy("자리 남음"),
+    "full": gettext_lazy("마감 (자리 없음)"),
+    "waitlist": gettext_lazy("대기자 있음"),
+    "to_draw": gettext_lazy("추첨 전"),
+    "drawn": pgettext_lazy("Lottery drawn", "추첨 완료"),
 }
 SEAT_WORDS = {
-    "general": ("일반석", "general place"),
-    "desk": ("현장·전화 할당석", "desk place"),
+    "general": pgettext_lazy("general place", "일반석"),
+    "desk": gettext_lazy("현장·전화 할당석"),
     "": ("", ""),
 }
 AUDIT_WORDS = {
-    "offer_created": ("수강신청 열림", "Enrolment opened"),
-    "applied_confirmed": ("신청 · 확정", "Applied: confirmed"),
-    "applied_waitlisted": ("신청 · 대기", "Applied: waiting list"),
-    "applied_pending": ("신청 · 추첨 대기", "Applied: lottery entry"),
-    "cancelled": ("취소", "Cancelled"),
-    "promoted": ("추가 합격 제안", "Place offered"),
-    "accepted": ("수락", "Accepted"),
-    "declined": ("포기", "Declined"),
-    "expired": ("수락 기한 지남", "Not accepted in time"),
-    "lottery_drawn": ("추첨", "Lottery drawn"),
+    "offer_created": gettext_lazy("수강신청 열림"),
+    "desk_payment": gettext_lazy("창구에서 수강료 받음"),
+    "applied_confirmed": gettext_lazy("신청 · 확정"),
+    "applied_waitlisted": gettext_lazy("신청 · 대기"),
+    "applied_pending": gettext_lazy("신청 · 추첨 대기"),
+    "cancelled": pgettext_lazy("Cancelled", "취소"),
+    "promoted": gettext_lazy("추가 합격 제안"),
+    "accepted": pgettext_lazy("Accepted", "수락"),
+    "declined": pgettext_lazy("Declined", "포기"),
+    "expired": gettext_lazy("수락 기한 지남"),
+    "lottery_drawn": pgettext_lazy("Lottery drawn", "추첨"),
 }
-TAG_WORDS = {**TAGS, "desk": ("방문·전화 접수", "desk or telephone")}
-STAFF_ROLE_NEEDED = "직원만 볼 수 있는 페이지입니다 / this page is for staff"
+TAG_WORDS = {**TAGS, "desk": gettext_lazy("방문·전화 접수")}
+STAFF_ROLE_NEEDED = gettext_lazy("직원만 볼 수 있는 페이지입니다")
 
 
 def refusal(exc: LearncityError) -> tuple[str, int]:
-    """The message (Korean, then the service's own words) and the HTTP status."""
-    korean = REFUSAL_WORDS.get(exc.code, "처리할 수 없습니다")
-    return f"{korean} / {exc.message}", exc.http_status
+    """The message in the page's language (a refusal without words of its own: the
+    service's message after a general one) and the HTTP status."""
+    words = REFUSAL_WORDS.get(exc.code) or gettext("처리할 수 없습니다")
+    return refusal_text(words, exc.message), exc.http_status
 
 
 def _actor(request: HttpRequest) -> Actor:
@@ -123,7 +131,7 @@ def staff_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not allowed(_actor(request), "portal.staff_enter"):
-            return _refused(request, services.Forbidden(STAFF_ROLE_NEEDED))
+            return _refused(request, services.Forbidden(str(STAFF_ROLE_NEEDED)))
         return view(request, *args, **kwargs)
 
     return guarded
@@ -139,8 +147,8 @@ def _page_number(request: HttpRequest) -> int:
     return int(text) if text.isdigit() and len(text) < 7 else 1
 
 
-def _words(table: dict[str, tuple[str, str]], key: str) -> tuple[str, str]:
-    return table.get(key, (key, key))
+def _words(table: Mapping[str, Promise], key: str) -> Promise | str:
+    return table.get(key, key)
 
 
 # ------------------------------------------------------------------ offers
@@ -162,8 +170,8 @@ def offers(request: HttpRequest) -> HttpResponse:
         **found,
         "window": window,
         "state": state,
-        "windows": [(k, *WINDOW_WORDS[k]) for k in OFFER_WINDOWS],
-        "states": [(k, *STATE_WORDS[k]) for k in OFFER_STATES],
+        "windows": [(k, WINDOW_WORDS[k]) for k in OFFER_WINDOWS],
+        "states": [(k, STATE_WORDS[k]) for k in OFFER_STATES],
         "query": query,
     }
     return render(request, "portal/staff/offers.html", context)
@@ -183,12 +191,12 @@ def _offer_form_page(
     context = {
         "form": form,
         "schedule": schedule,
-        "methods": [(k, *v) for k, v in METHODS.items()],
-        "tags": [(k, *v) for k, v in TAGS.items()],
-        "quota_fields": [(form[name], *TAGS[tag]) for name, tag in form.quota_fields()],
+        "methods": list(METHODS.items()),
+        "tags": list(TAGS.items()),
+        "quota_fields": [(form[name], TAGS[tag]) for name, tag in form.quota_fields()],
         "priority_fields": [form[name] for name in PRIORITY_FIELDS],
         "chosen_eligible": form["eligible_tags"].value() or [],
-        "waiver_tags": [(k, *v) for k, v in TAGS.items() if k in WAIVER_GROUPS],
+        "waiver_tags": [(k, v) for k, v in TAGS.items() if k in WAIVER_GROUPS],
         "chosen_waivers": form["fee_waiver_groups"].value() or [],
     }
     return render(request, "portal/staff/offer_new.html", context, status=status)
@@ -214,7 +222,7 @@ def offer_new(request: HttpRequest) -> HttpResponse:
         return render(
             request,
             "portal/staff/refused.html",
-            {"error": "강좌 일정 번호를 확인해 주세요 / give the number of a schedule"},
+            {"error": gettext("강좌 일정 번호를 확인해 주세요")},
             status=422,
         )
     try:
@@ -223,8 +231,7 @@ def offer_new(request: HttpRequest) -> HttpResponse:
         return _refused(request, exc)
     if schedule["offer_id"] is not None:
         context = {
-            "error": "이 일정은 이미 수강신청이 열려 있습니다"
-            " / this schedule already has an enrolment offer",
+            "error": gettext("이 일정은 이미 수강신청이 열려 있습니다"),
             "offer_id": schedule["offer_id"],
         }
         return render(request, "portal/staff/refused.html", context, status=409)
@@ -240,7 +247,7 @@ def offer_new(request: HttpRequest) -> HttpResponse:
     except LearncityError as exc:
         add_service_problems(form, exc.message, dict(exc.details.get("fields") or {}))
         return _offer_form_page(request, form, schedule, status=exc.http_status)
-    messages.success(request, "수강신청을 열었습니다 / Enrolment is open for this schedule")
+    messages.success(request, gettext("수강신청을 열었습니다"))
     return redirect("portal:staff_offer", pk=offer.pk)
 
 
@@ -250,9 +257,9 @@ def offer_new(request: HttpRequest) -> HttpResponse:
 def _described(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for row in rows:
         row["status_words"] = _words(STATUS_WORDS, row["status"])
-        row["seat_words"] = SEAT_WORDS.get(row["seat"], (row["seat"], row["seat"]))
-        row["channel_words"] = CHANNELS.get(row["channel"], ("온라인", "Online"))
-        row["tag_words"] = [TAG_WORDS.get(t, (t, t)) for t in row["tags"]]
+        row["seat_words"] = SEAT_WORDS.get(row["seat"], row["seat"])
+        row["channel_words"] = CHANNELS.get(row["channel"], gettext_lazy("온라인"))
+        row["tag_words"] = [TAG_WORDS.get(t, t) for t in row["tags"]]
     return rows
 
 
@@ -279,6 +286,9 @@ def _offer_page(
     roster = offer_roster(offer["id"])
     for key in ("confirmed", "offered", "waitlisted", "pending", "left"):
         _described(roster[key])
+    paid = payments_of([row["id"] for row in roster["confirmed"]]) if offer["fee_krw"] else {}
+    for row in roster["confirmed"]:
+        row["payment"] = paid.get(row["id"])  # the fee: paid by voucher, at the desk, or owed
     events = offer_audit_events(offer["id"])
     for event in events:
         event["words"] = _words(AUDIT_WORDS, event["action"])
@@ -294,7 +304,7 @@ def _offer_page(
     context = {
         "offer": offer,
         "roster": roster,
-        "counts": [(k, *STATUS_WORDS[k], counts.get(k, 0)) for k in STATUS_WORDS],
+        "counts": [(k, STATUS_WORDS[k], counts.get(k, 0)) for k in STATUS_WORDS],
         "events": events,
         "method_words": _words(METHODS, offer["method"]),
         "window_words": _words(WINDOW_WORDS, offer["window"]),
@@ -352,9 +362,7 @@ def offer_draw(request: HttpRequest, pk: int) -> HttpResponse:
         return _offer_page(request, offer, error=message, status=status)
     messages.success(
         request,
-        f"추첨했습니다: 당첨 {drawn['selected']}명, 대기 {drawn['waitlisted']}명"
-        f" (seed {drawn['seed']}) / The lottery is drawn: {drawn['selected']} selected,"
-        f" {drawn['waitlisted']} on the waiting list",
+        gettext("추첨했습니다: 당첨 %(selected)s명, 대기 %(waitlisted)s명 (seed %(seed)s)") % drawn,
     )
     return redirect("portal:staff_offer", pk=pk)
 
@@ -376,12 +384,11 @@ def application_cancel(request: HttpRequest, pk: int, application_id: int) -> Ht
     except LearncityError as exc:
         message, status = refusal(exc)
         return _offer_page(request, offer, error=message, status=status)
-    text = f"신청 {application_id}번을 취소했습니다 / Application {application_id} is cancelled"
+    text = gettext("신청 %(number)s번을 취소했습니다") % {"number": application_id}
     if done["promoted"]:
-        text += (
-            f". 대기 1번(신청 {done['promoted']}번)에게 자리를 제안했습니다"
-            f" / the place is offered to application {done['promoted']}"
-        )
+        text += ". " + gettext("대기 1번(신청 %(number)s번)에게 자리를 제안했습니다") % {
+            "number": done["promoted"]
+        }
     messages.success(request, text)
     return redirect("portal:staff_offer", pk=pk)
 
@@ -411,7 +418,7 @@ def _desk_page(
         "found": found,
         "matches": matches,
         "apply_form": apply_form,
-        "channels": [(k, *v) for k, v in CHANNELS.items()],
+        "channels": list(CHANNELS.items()),
         "method_words": _words(METHODS, offer["method"]),
         "window_words": _words(WINDOW_WORDS, offer["window"]),
         "error": error,
@@ -421,19 +428,20 @@ def _desk_page(
 
 def _applied_message(name: str, done: services.Applied) -> str:
     if done.status == "confirmed":
-        ko, en = SEAT_WORDS[done.seat]
-        text = f"{name}: 수강 확정 ({ko}) / confirmed on a {en}"
+        text = gettext("%(name)s: 수강 확정 (%(seat)s)") % {
+            "name": name,
+            "seat": SEAT_WORDS[done.seat],
+        }
     elif done.status == "waitlisted":
         position = waitlist_position(done.application_id) or 0
-        text = f"{name}: 대기 {position}번 / number {position} on the waiting list"
+        text = gettext("%(name)s: 대기 %(position)s번") % {"name": name, "position": position}
     elif done.status == "pending":
-        text = f"{name}: 추첨 신청 접수 / entered in the lottery"
+        text = gettext("%(name)s: 추첨 신청 접수") % {"name": name}
     else:
-        ko, en = _words(STATUS_WORDS, done.status)
-        text = f"{name}: {ko} / {en}"
+        text = f"{name}: {_words(STATUS_WORDS, done.status)}"
     if done.replayed:
-        text = "이미 접수된 신청입니다 (already received) — " + text
-    return f"{text} · 신청 {done.application_id}번 / application {done.application_id}"
+        text = gettext("이미 접수된 신청입니다") + " — " + text
+    return text + " · " + gettext("신청 %(number)s번") % {"number": done.application_id}
 
 
 @require_http_methods(["GET", "POST"])

@@ -9,12 +9,14 @@ Messages are Korean and English ("한국어 / English"); fields with an error ca
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
 from learncity.enrollment.services import WAIVER_GROUPS
 from learncity.learners.access import Actor
@@ -22,36 +24,51 @@ from learncity.learners.forms import Described
 from learncity.learners.selectors import learner_find
 from learncity.learners.services import AccountError, normalise_phone
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 MAX_ID = 2**63 - 1
 
+
+def _korean(words: Promise) -> str:
+    """Words as stored (a quota's name is data, kept in Korean whatever the page's language)."""
+    with translation.override("ko"):
+        return str(words)
+
+
 # what services.learner_tags gives a person; quotas, priorities and eligibility use them
-TAGS: dict[str, tuple[str, str]] = {
-    "resident": ("관내 거주자", "District residents"),
-    "senior": ("어르신 (65세 이상)", "Seniors (65 and over)"),
-    "first_time": ("첫 수강자", "First-time learners"),
-    "disability": ("장애인", "People with a disability"),
-    "low_income": ("저소득·바우처 대상", "Low income or voucher holders"),
-    "multicultural": ("다문화 가정", "Multicultural families"),
+TAGS: dict[str, Promise] = {
+    "resident": gettext_lazy("관내 거주자"),
+    "senior": gettext_lazy("어르신 (65세 이상)"),
+    "first_time": gettext_lazy("첫 수강자"),
+    "disability": pgettext_lazy("People with a disability", "장애인"),
+    "low_income": pgettext_lazy("Low income or voucher holders", "저소득·바우처 대상"),
+    "multicultural": pgettext_lazy("Multicultural families", "다문화 가정"),
 }
-METHODS: dict[str, tuple[str, str]] = {
-    "first_come": ("선착순", "First come, first served"),
-    "lottery": ("추첨", "Lottery"),
-    "lottery_then_first_come": ("추첨 후 잔여석 선착순", "Lottery, then first come for the rest"),
+METHODS: dict[str, Promise] = {
+    "first_come": gettext_lazy("선착순"),
+    "lottery": gettext_lazy("추첨"),
+    "lottery_then_first_come": gettext_lazy("추첨 후 잔여석 선착순"),
 }
-CHANNELS: dict[str, tuple[str, str]] = {
-    "desk": ("방문 접수", "At the desk"),
-    "phone": ("전화 접수", "By telephone"),
+CHANNELS: dict[str, Promise] = {
+    "desk": gettext_lazy("방문 접수"),
+    "phone": gettext_lazy("전화 접수"),
 }
 PRIORITY_FIELDS = ("priority_1", "priority_2", "priority_3")
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
 
-def _messages(ko: str, en: str, **more: str) -> dict[str, str]:
-    return {"required": f"{ko} / {en}", **more}
+def _messages(required: StrOrPromise, **more: StrOrPromise) -> dict[str, StrOrPromise]:
+    return {"required": required, **more}
 
 
 def _number(
-    low: int, high: int, ko: str, en: str, *, required: bool = True, initial: int | None = None
+    low: int,
+    high: int,
+    missing: StrOrPromise = "",
+    *,
+    required: bool = True,
+    initial: int | None = None,
 ) -> forms.IntegerField:
     return forms.IntegerField(
         min_value=low,
@@ -59,22 +76,19 @@ def _number(
         required=required,
         initial=initial,
         error_messages=_messages(
-            ko,
-            en,
-            invalid="숫자로 입력해 주세요 / give a whole number",
-            min_value=f"{low} 이상이어야 합니다 / at least {low}",
-            max_value=f"{high:,} 이하여야 합니다 / at most {high:,}",
+            missing,
+            invalid=gettext_lazy("숫자로 입력해 주세요"),
+            min_value=gettext_lazy("%(limit_value)s 이상이어야 합니다"),
+            max_value=gettext_lazy("%(limit_value)s 이하여야 합니다"),
         ),
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
 
 
-def _moment(ko: str, en: str) -> forms.DateTimeField:
+def _moment(missing: StrOrPromise) -> forms.DateTimeField:
     return forms.DateTimeField(
         input_formats=DATETIME_FORMATS,
-        error_messages=_messages(
-            ko, en, invalid="날짜와 시각을 확인해 주세요 / give a date and a time"
-        ),
+        error_messages=_messages(missing, invalid=gettext_lazy("날짜와 시각을 확인해 주세요")),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
 
@@ -84,55 +98,50 @@ class OfferForm(Described, forms.Form):
     refusal names its field."""
 
     schedule = forms.IntegerField(min_value=1, max_value=MAX_ID, widget=forms.HiddenInput)
-    capacity = _number(1, 100_000, "정원을 입력해 주세요", "give the number of places")
-    desk_seats = _number(0, 100_000, "", "", required=False, initial=0)
-    opens_at = _moment("신청 시작 시각을 입력해 주세요", "give when applications open")
-    closes_at = _moment("신청 마감 시각을 입력해 주세요", "give when applications close")
+    capacity = _number(1, 100_000, gettext_lazy("정원을 입력해 주세요"))
+    desk_seats = _number(0, 100_000, required=False, initial=0)
+    opens_at = _moment(gettext_lazy("신청 시작 시각을 입력해 주세요"))
+    closes_at = _moment(gettext_lazy("신청 마감 시각을 입력해 주세요"))
     method = forms.ChoiceField(
         choices=[(k, k) for k in METHODS],
         initial="first_come",
         error_messages=_messages(
-            "선정 방법을 골라 주세요",
-            "choose how places are given",
-            invalid_choice="목록에서 선정 방법을 골라 주세요 / choose one of the methods",
+            gettext_lazy("선정 방법을 골라 주세요"),
+            invalid_choice=gettext_lazy("목록에서 선정 방법을 골라 주세요"),
         ),
     )
-    quota_resident = _number(0, 100_000, "", "", required=False)
-    quota_senior = _number(0, 100_000, "", "", required=False)
-    quota_first_time = _number(0, 100_000, "", "", required=False)
-    quota_disability = _number(0, 100_000, "", "", required=False)
-    quota_low_income = _number(0, 100_000, "", "", required=False)
-    quota_multicultural = _number(0, 100_000, "", "", required=False)
+    quota_resident = _number(0, 100_000, required=False)
+    quota_senior = _number(0, 100_000, required=False)
+    quota_first_time = _number(0, 100_000, required=False)
+    quota_disability = _number(0, 100_000, required=False)
+    quota_low_income = _number(0, 100_000, required=False)
+    quota_multicultural = _number(0, 100_000, required=False)
     priority_1 = forms.ChoiceField(required=False, choices=[("", ""), *((k, k) for k in TAGS)])
     priority_2 = forms.ChoiceField(required=False, choices=[("", ""), *((k, k) for k in TAGS)])
     priority_3 = forms.ChoiceField(required=False, choices=[("", ""), *((k, k) for k in TAGS)])
     eligible_tags = forms.MultipleChoiceField(
         required=False,
         choices=[(k, k) for k in TAGS],
-        error_messages={"invalid_choice": "목록에서 골라 주세요 / choose from the list"},
+        error_messages={"invalid_choice": gettext_lazy("목록에서 골라 주세요")},
     )
     fee_waiver_groups = forms.MultipleChoiceField(
         required=False,
         choices=[(k, k) for k in TAGS if k in WAIVER_GROUPS],
-        error_messages={"invalid_choice": "목록에서 골라 주세요 / choose from the list"},
+        error_messages={"invalid_choice": gettext_lazy("목록에서 골라 주세요")},
     )
     term = forms.CharField(
         required=False,
         max_length=20,
-        error_messages={"max_length": "20자 이내로 입력해 주세요 / at most 20 characters"},
+        error_messages={"max_length": gettext_lazy("20자 이내로 입력해 주세요")},
     )
-    per_person_limit = _number(0, 100, "", "", required=False, initial=0)
-    fee_krw = _number(0, 100_000_000, "", "", required=False, initial=0)
-    accept_hours = _number(
-        1, 720, "수락 기한을 시간으로 입력해 주세요", "give the hours to accept", initial=48
-    )
+    per_person_limit = _number(0, 100, required=False, initial=0)
+    fee_krw = _number(0, 100_000_000, required=False, initial=0)
+    accept_hours = _number(1, 720, gettext_lazy("수락 기한을 시간으로 입력해 주세요"), initial=48)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in PRIORITY_FIELDS:
-            self.fields[name].error_messages["invalid_choice"] = (
-                "목록에서 골라 주세요 / choose from the list"
-            )
+            self.fields[name].error_messages["invalid_choice"] = gettext("목록에서 골라 주세요")
 
     @staticmethod
     def quota_fields() -> list[tuple[str, str]]:
@@ -144,14 +153,14 @@ class OfferForm(Described, forms.Form):
         if capacity is not None and desk > capacity:
             self.add_error(
                 "desk_seats",
-                f"현장·전화 할당석은 정원({capacity}) 이하여야 합니다"
-                f" / desk seats must be between 0 and the capacity ({capacity})",
+                gettext("현장·전화 할당석은 정원(%(capacity)s) 이하여야 합니다")
+                % {"capacity": capacity},
             )
         opens, closes = data.get("opens_at"), data.get("closes_at")
         if opens and closes and closes <= opens:
             self.add_error(
                 "closes_at",
-                "신청 마감은 시작보다 뒤여야 합니다 / applications must close after they open",
+                gettext("신청 마감은 시작보다 뒤여야 합니다"),
             )
         quotas = {tag: data.get(name) or 0 for name, tag in self.quota_fields()}
         used = [name for name, tag in self.quota_fields() if quotas[tag]]
@@ -160,27 +169,26 @@ class OfferForm(Described, forms.Form):
             for name in used:
                 self.add_error(
                     name,
-                    "할당 인원은 추첨 방식에서만 쓰입니다 / quotas apply to a lottery only",
+                    gettext("할당 인원은 추첨 방식에서만 쓰입니다"),
                 )
             for name, tag in zip(PRIORITY_FIELDS, chosen, strict=True):
                 if tag:
                     self.add_error(
                         name,
-                        "우선순위는 추첨 방식에서만 쓰입니다 / priorities apply to a lottery only",
+                        gettext("우선순위는 추첨 방식에서만 쓰입니다"),
                     )
         elif capacity is not None and used and sum(quotas.values()) + desk > capacity:
             self.add_error(
                 used[0],
-                f"할당 인원과 현장·전화 할당석의 합({sum(quotas.values()) + desk})이"
-                f" 정원({capacity})보다 많습니다 / quotas and desk seats reserve more seats"
-                " than the capacity",
+                gettext(
+                    "할당 인원과 현장·전화 할당석의 합(%(sum)s)이 정원(%(capacity)s)보다 많습니다"
+                )
+                % {"sum": sum(quotas.values()) + desk, "capacity": capacity},
             )
         seen: set[str] = set()
         for name, tag in zip(PRIORITY_FIELDS, chosen, strict=True):
             if tag and tag in seen and name not in self.errors:
-                self.add_error(
-                    name, "같은 우선순위를 두 번 골랐습니다 / this priority is already chosen"
-                )
+                self.add_error(name, gettext("같은 우선순위를 두 번 골랐습니다"))
             seen.add(tag)
         return data
 
@@ -188,7 +196,7 @@ class OfferForm(Described, forms.Form):
         """What enrollment.services.offer_create takes."""
         data = self.cleaned_data
         quotas = [
-            {"name": TAGS[tag][0], "tag": tag, "seats": data[name]}
+            {"name": _korean(TAGS[tag]), "tag": tag, "seats": data[name]}
             for name, tag in self.quota_fields()
             if data.get(name)
         ]
@@ -251,7 +259,7 @@ def add_service_problems(form: OfferForm, message: str, fields: dict[str, str]) 
         form.add_error(field, f"{korean} / {problem}" if korean else problem)
 
 
-_DIGITS4 = RegexValidator(r"^\d{4}$", "숫자 네 자리로 입력해 주세요 / give four digits")
+_DIGITS4 = RegexValidator(r"^\d{4}$", gettext_lazy("숫자 네 자리로 입력해 주세요"))
 
 
 class LearnerLookupForm(Described, forms.Form):
@@ -261,14 +269,14 @@ class LearnerLookupForm(Described, forms.Form):
     phone = forms.CharField(
         required=False,
         max_length=30,
-        help_text="예: 010-1234-5678 / e.g. 010-1234-5678",
-        error_messages={"max_length": "휴대전화 번호를 확인해 주세요 / check the mobile number"},
+        help_text=gettext_lazy("예: 010-1234-5678"),
+        error_messages={"max_length": gettext_lazy("휴대전화 번호를 확인해 주세요")},
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
     )
     name = forms.CharField(
         required=False,
         max_length=100,
-        error_messages={"max_length": "이름은 100자 이내입니다 / at most 100 characters"},
+        error_messages={"max_length": gettext_lazy("이름은 100자 이내입니다")},
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     birth_year = forms.IntegerField(
@@ -276,9 +284,9 @@ class LearnerLookupForm(Described, forms.Form):
         min_value=1900,
         max_value=2100,
         error_messages={
-            "invalid": "태어난 해를 숫자 네 자리로 입력해 주세요 / give the year as four digits",
-            "min_value": "1900년 이후여야 합니다 / the year must be 1900 or later",
-            "max_value": "태어난 해를 확인해 주세요 / check the year",
+            "invalid": gettext_lazy("태어난 해를 숫자 네 자리로 입력해 주세요"),
+            "min_value": gettext_lazy("1900년 이후여야 합니다"),
+            "max_value": gettext_lazy("태어난 해를 확인해 주세요"),
         },
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
@@ -286,7 +294,7 @@ class LearnerLookupForm(Described, forms.Form):
         required=False,
         max_length=4,
         validators=[_DIGITS4],
-        error_messages={"max_length": "숫자 네 자리로 입력해 주세요 / give four digits"},
+        error_messages={"max_length": gettext_lazy("숫자 네 자리로 입력해 주세요")},
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
 
@@ -303,9 +311,7 @@ class LearnerLookupForm(Described, forms.Form):
         year: int | None = self.cleaned_data.get("birth_year")
         this_year = timezone.localdate().year
         if year is not None and year > this_year:
-            raise ValidationError(
-                f"{this_year}년 이전이어야 합니다 / the year must be {this_year} or earlier"
-            )
+            raise ValidationError(gettext("%(year)s년 이전이어야 합니다") % {"year": this_year})
         return year
 
     def clean(self) -> dict[str, Any]:
@@ -314,16 +320,13 @@ class LearnerLookupForm(Described, forms.Form):
             return data
         name = (data.get("name") or "").strip()
         if name and data.get("birth_year") is None:
-            self.add_error(
-                "birth_year", "이름과 함께 태어난 해를 입력해 주세요 / give the birth year too"
-            )
+            self.add_error("birth_year", gettext("이름과 함께 태어난 해를 입력해 주세요"))
         elif data.get("birth_year") is not None and not name:
-            self.add_error("name", "태어난 해와 함께 이름을 입력해 주세요 / give the name too")
+            self.add_error("name", gettext("태어난 해와 함께 이름을 입력해 주세요"))
         elif not name:
             self.add_error(
                 "phone",
-                "휴대전화 번호나, 이름과 태어난 해를 입력해 주세요"
-                " / give the mobile number, or the name and the birth year",
+                gettext("휴대전화 번호나, 이름과 태어난 해를 입력해 주세요"),
             )
         return data
 
@@ -341,9 +344,10 @@ class LearnerLookupForm(Described, forms.Form):
         if len(found) > 1:
             self.add_error(
                 "phone_end" if not data.get("phone_end") else "phone",
-                "같은 이름과 태어난 해의 사람이 여럿입니다. 휴대전화 번호 끝 네 자리나 전체 번호를"
-                " 입력해 주세요 / several people have this name and birth year: give the last"
-                " four digits of the mobile number, or the whole number",
+                gettext(
+                    "같은 이름과 태어난 해의 사람이 여럿입니다."
+                    " 휴대전화 번호 끝 네 자리나 전체 번호를 입력해 주세요"
+                ),
             )
         return found
 
@@ -358,23 +362,22 @@ class DeskApplyForm(Described, forms.Form):
         widget=forms.HiddenInput,
         error_messages=dict.fromkeys(
             ("required", "invalid", "min_value", "max_value"),
-            "신청할 사람을 다시 찾아 주세요 / find the person again",
+            gettext_lazy("신청할 사람을 다시 찾아 주세요"),
         ),
     )
     channel = forms.ChoiceField(
         choices=[(k, k) for k in CHANNELS],
         initial="desk",
         error_messages=_messages(
-            "접수 방법을 골라 주세요",
-            "choose desk or telephone",
-            invalid_choice="방문 또는 전화를 골라 주세요 / choose desk or telephone",
+            gettext_lazy("접수 방법을 골라 주세요"),
+            invalid_choice=gettext_lazy("방문 또는 전화를 골라 주세요"),
         ),
     )
     idempotency_key = forms.RegexField(
         regex=r"^[A-Za-z0-9_.:-]{8,64}$",
         widget=forms.HiddenInput,
         error_messages={
-            "required": "페이지를 새로 고쳐 주세요 / reload the page",
-            "invalid": "페이지를 새로 고쳐 주세요 / reload the page",
+            "required": gettext_lazy("페이지를 새로 고쳐 주세요"),
+            "invalid": gettext_lazy("페이지를 새로 고쳐 주세요"),
         },
     )

@@ -92,6 +92,6 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
             form.add_error(None, exc.message)
         else:
             return _page(request, {**context, "state": "thanks"}, 200)
-    questions = [(form[name], *ITEM_LABELS[name]) for name in ITEMS]
+    questions = [(form[name], ITEM_LABELS[name]) for name in ITEMS]
     status = 422 if request.method == "POST" else 200
     return _page(request, {**context, "form": form, "questions": questions}, status)

@@ -2,10 +2,13 @@ from django.urls import path
 
 from learncity.portal import (
     accounts,
+    city,
     enrolment,
     urls_checkin,
+    urls_citizen,
     urls_records,
     urls_staff,
+    urls_staff_admin,
     urls_survey,
     urls_vouchers,
     views,
@@ -21,6 +24,7 @@ urlpatterns = [
     path("institutions/<int:pk>", views.institution, name="institution"),
     path("venues/<int:pk>", views.venue, name="venue"),
     path("healthz", views.health, name="health"),
+    path("city/emblem", city.emblem, name="city_emblem"),
     # accounts
     path("accounts/signup", accounts.sign_up, name="signup"),
     path(
@@ -46,6 +50,8 @@ urlpatterns = [
     ),
 ]
 urlpatterns += urls_staff.urlpatterns + urls_checkin.urlpatterns
+urlpatterns += urls_staff_admin.urlpatterns
 urlpatterns += urls_records.urlpatterns
 urlpatterns += urls_vouchers.urlpatterns
 urlpatterns += urls_survey.urlpatterns
+urlpatterns += urls_citizen.urlpatterns

@@ -4,12 +4,12 @@ from django.urls import URLPattern, path
 from django.views.generic import RedirectView
 
 from learncity.learners.access import requires
-from learncity.portal import staff
+from learncity.portal import staff, venues_staff
 
 urlpatterns: list[URLPattern] = [
     path(
         "staff/",
-        requires("portal.navigate")(RedirectView.as_view(pattern_name="portal:staff_offers")),
+        requires("portal.navigate")(RedirectView.as_view(pattern_name="portal:staff_home")),
         name="staff",
     ),
     path("staff/offers", staff.offers, name="staff_offers"),
@@ -23,4 +23,6 @@ urlpatterns: list[URLPattern] = [
         name="staff_application_cancel",
     ),
     path("staff/offers/<int:pk>/desk", staff.desk, name="staff_desk"),
+    path("staff/venues", venues_staff.venues, name="staff_venues"),
+    path("staff/venues/<int:pk>/locate", venues_staff.venue_locate, name="staff_venue_locate"),
 ]

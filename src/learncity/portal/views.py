@@ -7,15 +7,16 @@ import json
 from typing import Any
 
 from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, gettext_lazy, pgettext
 from django.views.decorators.http import require_GET
 from django.views.i18n import set_language
 
-from learncity.algorithms import calendar, search_text
+from learncity.algorithms import calendar
 from learncity.algorithms.course_fields import TARGET_GROUPS
 from learncity.catalog.selectors import (
     catalog_overview,
@@ -25,9 +26,14 @@ from learncity.catalog.selectors import (
     programme_rows,
     venue_rows,
 )
+from learncity.core.readiness import READY, readiness_status, readiness_timings
+from learncity.core.vocabulary import word
+from learncity.enrollment.selectors import registration_status
 from learncity.learners.access import requires
+from learncity.notices.selectors import notices_current
 from learncity.portal.enrolment import apply_context
-from learncity.regions.selectors import region_list, region_overview
+from learncity.regions.selectors import city_area_rows, city_scope, region_overview
+from learncity.search.places import search_places
 from learncity.search.selectors import (
     AREA_NAMES,
     MODES,
@@ -37,25 +43,32 @@ from learncity.search.selectors import (
     SearchInputError,
     programme_search,
     search_params_from,
+    search_table,
 )
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-SOURCE_KO = "교육부 전국평생학습강좌표준데이터"
-SOURCE_EN = "Ministry of Education, national lifelong-learning course standard data"
+SOURCE = gettext_lazy("교육부 전국평생학습강좌표준데이터")
+DEMO_SOURCE = gettext_lazy("데모 도시 (가상 데이터)")
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     overview = region_overview()
-    districts = region_list(level="district", limit=15)
+    city = city_scope()  # the city's area; every loaded area when none is set
+    area = city_area_rows(scope=city, limit=None if city.is_set else 15)
+    districts = sorted(city.districts) if city.is_set else None
     today = timezone.localdate()
     context = {
         "regions": overview,
         "catalog": catalog_overview(),
-        "districts": districts,
-        "programmes": programme_list(limit=12),
+        "city": city,
+        "area": area,
+        "districts": area.rows,
+        "institutions": institution_rows(district_codes=districts, limit=50) if city.is_set else [],
+        "programmes": programme_list(limit=12, district_codes=districts),
         "database": connection.vendor,
         "week_end": today + dt.timedelta(days=7),
+        "notices": notices_current(limit=5),  # the city's and the institutions'
     }
     return render(request, "portal/home.html", context)
 
@@ -64,16 +77,16 @@ def _choices() -> dict[str, Any]:
     return {
         "weekday_choices": [(i + 1, name) for i, name in enumerate(WEEKDAY_NAMES)],
         "time_choices": [
-            ("morning", "오전", "Morning"),
-            ("afternoon", "오후", "Afternoon"),
-            ("evening", "저녁", "Evening"),
+            ("morning", gettext("오전")),
+            ("afternoon", gettext("오후")),
+            ("evening", gettext("저녁")),
         ],
         "group_choices": TARGET_GROUPS,
         "category_choices": list(AREA_NAMES.items()),
         "status_choices": [
-            ("open", "접수 중", "Open now"),
-            ("upcoming", "접수 예정", "Opening soon"),
-            ("closed", "마감", "Closed"),
+            ("open", pgettext("registration status", "접수 중")),
+            ("upcoming", pgettext("registration status", "접수 예정")),
+            ("closed", pgettext("registration status", "마감")),
         ],
         "mode_choices": MODES,
         "sort_choices": SORTS,
@@ -81,30 +94,89 @@ def _choices() -> dict[str, Any]:
     }
 
 
+def _search_places(get: QueryDict) -> tuple[dict[str, Any], QueryDict]:
+    """The search form's district and neighbourhood choices, by name, and the query to run:
+    a neighbourhood outside the one district chosen is left out (the district was changed
+    after it was picked), with a note."""
+    wanted = [v.strip() for value in get.getlist("district") for v in value.split(",")]
+    wanted = [v for v in wanted if v]
+    indexed = frozenset(search_table().district.values)
+    places = search_places(district=wanted[0][:60] if len(wanted) == 1 else "", indexed=indexed)
+    query = get.copy()
+    inside = {code for code, _name in places.neighbourhoods}
+    picked = [v for value in get.getlist("neighbourhood") for v in value.split(",") if v.strip()]
+    names = {name: code for code, name in places.neighbourhoods}
+    outside = places.district and any(names.get(v, v) not in inside for v in picked)
+    if outside:
+        query.pop("neighbourhood", None)
+    chosen = [names.get(v, v) for v in picked if names.get(v, v) in inside]
+    context = {
+        "district_choices": places.districts,
+        "neighbourhood_choices": places.neighbourhoods,
+        "chosen_district": places.district or (wanted[0] if wanted else ""),
+        "chosen_neighbourhood": chosen[0] if chosen else "",
+        "place_note": gettext("고른 동이 이 시·군·구에 없어 동 조건을 뺐습니다.")
+        if outside
+        else "",
+    }
+    return context, query
+
+
+def _facet_links(get: QueryDict, facets: dict[str, list[dict[str, Any]]]) -> None:
+    """Each facet value with `href`, the search with that value applied (or, when it is
+    applied already, taken off: `active`), from the first page."""
+    for name in ("weekday", "category", "status", "district", "neighbourhood"):
+        for item in facets.get(name, []):
+            query = get.copy()
+            query.pop("page", None)
+            value = str(item["value"])
+            if not value:  # no known place: nothing to apply
+                item["active"], item["href"] = False, ""
+                continue
+            chosen = [v for v in query.getlist(name) if v]
+            item["active"] = value in chosen
+            if name in ("district", "neighbourhood"):
+                # one place at a time: a district replaces the district and its neighbourhood
+                query.setlist(name, [] if item["active"] else [value])
+                if name == "district":
+                    query.pop("neighbourhood", None)
+            elif item["active"]:
+                query.setlist(name, [v for v in chosen if v != value])
+            else:
+                query.setlist(name, [*chosen, value])
+            item["href"] = "?" + query.urlencode()
+
+
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
     error = None
     page = None
+    places, query = _search_places(request.GET)
     try:
-        page = programme_search(search_params_from(request.GET.getlist))
+        page = programme_search(search_params_from(query.getlist))
     except SearchInputError as exc:
         error = exc.message
+    else:
+        _facet_links(query, page.facets)
     pager = {}
     if page is not None:
         for name, number in (("previous", page.params.page - 1), ("next", page.params.page + 1)):
             if 1 <= number <= page.pages:
-                query = request.GET.copy()
-                query["page"] = str(number)
-                pager[name] = "?" + query.urlencode()
+                other = query.copy()
+                other["page"] = str(number)
+                pager[name] = "?" + other.urlencode()
     context = {
         "page": page,
         "pager": pager,
         "error": error,
-        "get": request.GET,
-        "selected": {k: request.GET.getlist(k) for k in request.GET},
+        "get": query,
+        "selected": {k: query.getlist(k) for k in query},
+        **places,
         **_choices(),
     }
-    template = "portal/_results.html" if request.headers.get("HX-Request") else "portal/search.html"
+    partial = bool(request.headers.get("HX-Request"))
+    context["swap_places"] = partial  # the neighbourhood choices follow the district
+    template = "portal/_results.html" if partial else "portal/search.html"
     return render(request, template, context, status=400 if error else 200)
 
 
@@ -177,9 +249,7 @@ def programme_page(
     refusal of an application, re-rendered with its 4xx status)."""
     row = _programme(pk)
     today = timezone.localdate()
-    window = search_text.registration(
-        today, row["registration_start"], row["registration_end"], row["start_date"]
-    )
+    window = registration_status(pk, published=row)  # the one status (search agrees)
     sessions = _sessions(row)
     months: dict[str, list[dt.date]] = {}
     for day in sessions:
@@ -190,15 +260,17 @@ def programme_page(
         "window": window,
         "sessions": sessions,
         "months": months,
-        "weekdays_ko": calendar.weekdays_in_words(row["weekdays"] or []),
-        "weekdays_en": calendar.weekdays_in_words(row["weekdays"] or [], english=True),
+        "weekdays": calendar.weekdays_in_words(
+            row["weekdays"] or [], english=translation.get_language() == "en"
+        ),
         "json_ld": mark_safe(_json_ld(row, url, sessions)),  # noqa: S308 - escaped in _json_ld
-        "area": AREA_NAMES.get(row["category_code"] or "", ""),
-        "source_ko": SOURCE_KO,
-        "source_en": SOURCE_EN,
+        "area": word(row["category_code"] or "", "area") if row["category_code"] else "",
+        # invented data is never credited to the national data (issue 18)
+        "source": DEMO_SOURCE if row.get("source") == "demo" else SOURCE,
         "today": today,
         "apply_error": error,
         **apply_context(request, pk),
+        "notices": notices_current(institution_id=row["institution_id"], limit=3),
     }
     return render(request, "portal/programme.html", context, status=status)
 
@@ -232,6 +304,7 @@ def institution(request: HttpRequest, pk: int) -> HttpResponse:
         "institution": rows[0],
         "venues": venue_rows(institution_id=pk),
         "programmes": list(programme_rows(ids=programme_ids_of(institution_id=pk, limit=100))),
+        "notices": notices_current(institution_id=pk, limit=5),
     }
     return render(request, "portal/institution.html", context)
 
@@ -250,9 +323,17 @@ def venue(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def health(request: HttpRequest) -> JsonResponse:
+    """200 `ready` once this worker is warm (learncity.config.warmup), 503 `warming` before:
+    a load balancer sends traffic only to warm workers. The database is asked every time."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok", "database": connection.vendor})
+    status = readiness_status()
+    answer: dict[str, Any] = {"status": status, "database": connection.vendor}
+    if status == READY and (timings := readiness_timings()):
+        answer["warm_up_s"] = timings
+    response = JsonResponse(answer, status=200 if status == READY else 503)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @requires("portal.language_set")

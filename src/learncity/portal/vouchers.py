@@ -16,18 +16,20 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET
 
+from learncity.core.error_words import refusal_text
 from learncity.core.errors import LearncityError
 from learncity.learners.access import Actor, Roles, allowed, roles_of
 from learncity.vouchers import errors, selectors
 
 REFUSAL_WORDS = {
-    "forbidden": "볼 수 있는 권한이 없습니다",
-    "not_found": "찾을 수 없습니다",
-    "invalid_request": "요청 값이 올바르지 않습니다",
+    "forbidden": gettext_lazy("볼 수 있는 권한이 없습니다"),
+    "not_found": gettext_lazy("찾을 수 없습니다"),
+    "invalid_request": gettext_lazy("요청 값이 올바르지 않습니다"),
 }
-STATUS_WORDS = {"active": ("사용 가능", "Active"), "expired": ("기간 만료", "Expired")}
+STATUS_WORDS = {"active": gettext_lazy("사용 가능"), "expired": gettext_lazy("기간 만료")}
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
@@ -37,11 +39,11 @@ def _actor(request: HttpRequest) -> Actor:
 
 
 def _refused(request: HttpRequest, exc: LearncityError) -> HttpResponse:
-    korean = REFUSAL_WORDS.get(exc.code, "처리할 수 없습니다")
+    error = refusal_text(REFUSAL_WORDS.get(exc.code) or gettext("처리할 수 없습니다"), exc.message)
     return render(
         request,
         "portal/vouchers/refused.html",
-        {"error": f"{korean} / {exc.message}"},
+        {"error": error},
         status=exc.http_status,
     )
 
@@ -51,7 +53,7 @@ def _refused(request: HttpRequest, exc: LearncityError) -> HttpResponse:
 def my_vouchers(request: HttpRequest) -> HttpResponse:
     vouchers = selectors.vouchers_of_user(_actor(request).user_id)
     for voucher in vouchers:
-        voucher["status_words"] = STATUS_WORDS.get(voucher["status"], (voucher["status"],) * 2)
+        voucher["status_words"] = STATUS_WORDS.get(voucher["status"], voucher["status"])
         voucher["history"] = selectors.voucher_history(voucher["id"])
     return render(request, "portal/vouchers/mine.html", {"vouchers": vouchers})
 

@@ -26,17 +26,21 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from learncity.core.error_words import refusal_text
 from learncity.core.errors import LearncityError
 from learncity.learners.access import Actor, holds_role_for, reach_of
 from learncity.learners.forms import Described
@@ -46,40 +50,44 @@ from learncity.vouchers import errors
 MAX_ID = 2**63 - 1
 MAX_PROGRAMME_KRW = 2_147_483_647  # the column holds no more
 MAX_PROJECT_KRW = 10**15
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 LINE_COUNT = 6
 
 REFUSAL_WORDS = {
-    "forbidden": "이 이용권 사업·재정지원 사업을 관리할 권한이 없습니다",
-    "not_found": "찾을 수 없습니다",
-    "invalid_request": "입력한 값이 올바르지 않습니다",
-    "invalid_amount": "금액이 올바르지 않습니다",
-    "voucher_not_eligible": "이 사람은 이 이용권의 지급 대상이 아닙니다",
-    "already_issued": "이 사람은 이미 이 사업의 이용권을 받았습니다",
-    "voucher_expired": "이 사업의 기간이 끝났습니다",
-    "idempotency_conflict": "이 양식은 이미 다른 요청에 쓰였습니다. 페이지를 새로 고쳐 주세요",
-    "duplicate_code": "이미 쓰이고 있는 사업 코드입니다",
+    "forbidden": gettext_lazy("이 이용권 사업·재정지원 사업을 관리할 권한이 없습니다"),
+    "not_found": gettext_lazy("찾을 수 없습니다"),
+    "invalid_request": gettext_lazy("입력한 값이 올바르지 않습니다"),
+    "invalid_amount": gettext_lazy("금액이 올바르지 않습니다"),
+    "voucher_not_eligible": gettext_lazy("이 사람은 이 이용권의 지급 대상이 아닙니다"),
+    "already_issued": gettext_lazy("이 사람은 이미 이 사업의 이용권을 받았습니다"),
+    "voucher_expired": gettext_lazy("이 사업의 기간이 끝났습니다"),
+    "idempotency_conflict": gettext_lazy(
+        "이 양식은 이미 다른 요청에 쓰였습니다. 페이지를 새로 고쳐 주세요"
+    ),
+    "duplicate_code": gettext_lazy("이미 쓰이고 있는 사업 코드입니다"),
 }
-OFFICE_NEEDED = (
+OFFICE_NEEDED = gettext_lazy(
     "이용권 사업과 재정지원 사업은 시·구 담당자와 감사 담당자만 볼 수 있습니다"
-    " / voucher programmes and funded projects are for the city and district offices"
 )
-KIND_WORDS: dict[str, tuple[str, str]] = {
-    "national": ("국가 평생교육이용권", "National learning voucher"),
-    "city": ("지자체 이용권", "City voucher"),
+KIND_WORDS: dict[str, Promise] = {
+    "national": gettext_lazy("국가 평생교육이용권"),
+    "city": gettext_lazy("지자체 이용권"),
 }
-GROUP_WORDS: dict[str, tuple[str, str]] = {
-    "senior": ("어르신 (65세 이상)", "Seniors (65 and over)"),
-    "disability": ("장애인", "People with a disability"),
-    "low_income": ("저소득층", "Low income"),
-    "multicultural": ("다문화 가정", "Multicultural families"),
+GROUP_WORDS: dict[str, Promise] = {
+    "senior": gettext_lazy("어르신 (65세 이상)"),
+    "disability": pgettext_lazy("People with a disability", "장애인"),
+    "low_income": gettext_lazy("저소득층"),
+    "multicultural": pgettext_lazy("Multicultural families", "다문화 가정"),
 }
-CATEGORY_WORDS: dict[str, tuple[str, str]] = {
-    "vouchers": ("이용권 (학습비 지원)", "Vouchers (learning costs)"),
-    "instructors": ("강사비", "Instructors"),
-    "venues": ("시설·장소", "Venues"),
-    "materials": ("교재·재료", "Materials"),
-    "promotion": ("홍보", "Promotion"),
-    "operations": ("운영", "Operations"),
+CATEGORY_WORDS: dict[str, Promise] = {
+    "vouchers": gettext_lazy("이용권 (학습비 지원)"),
+    "instructors": gettext_lazy("강사비"),
+    "venues": gettext_lazy("시설·장소"),
+    "materials": gettext_lazy("교재·재료"),
+    "promotion": gettext_lazy("홍보"),
+    "operations": gettext_lazy("운영"),
 }
 _DISTRICT = re.compile(r"^\d{2,10}$")
 
@@ -103,18 +111,23 @@ class Word(forms.ChoiceField):
             raise ValidationError(self.error_messages["required"], code="required")
 
 
-def required_messages(ko: str, en: str) -> dict[str, str]:
-    return {"required": f"{ko}을(를) 입력해 주세요 / give the {en}"}
+def _about(words: StrOrPromise, field: StrOrPromise) -> StrOrPromise:
+    """A message about a field, in the page's language when it is shown."""
+    return format_lazy(words, field=field)
+
+
+def required_messages(field: StrOrPromise) -> dict[str, StrOrPromise]:
+    return {"required": _about(gettext_lazy("{field}을(를) 입력해 주세요"), field)}
 
 
 def number_field(
-    ko: str, en: str, *, required: bool = True, minimum: int | None = None, maximum: int
+    field: StrOrPromise, *, required: bool = True, minimum: int | None = None, maximum: int
 ) -> forms.IntegerField:
     messages_ = {
-        "required": f"{ko}을(를) 입력해 주세요 / give the {en}",
-        "invalid": f"{ko}은(는) 숫자로 입력해 주세요 / the {en} is a whole number",
-        "max_value": f"{ko}이(가) 너무 큽니다 / the {en} is too large",
-        "min_value": f"{ko}을(를) 확인해 주세요 / check the {en}",
+        **required_messages(field),
+        "invalid": _about(gettext_lazy("{field}은(는) 숫자로 입력해 주세요"), field),
+        "max_value": _about(gettext_lazy("{field}이(가) 너무 큽니다"), field),
+        "min_value": _about(gettext_lazy("{field}을(를) 확인해 주세요"), field),
     }
     return forms.IntegerField(
         required=required,
@@ -125,11 +138,11 @@ def number_field(
     )
 
 
-def date_field(ko: str, en: str) -> forms.DateField:
+def date_field(field: StrOrPromise) -> forms.DateField:
     return forms.DateField(
         error_messages={
-            "required": f"{ko}을(를) 입력해 주세요 / give the {en}",
-            "invalid": f"{ko}을(를) YYYY-MM-DD로 입력해 주세요 / write the {en} as YYYY-MM-DD",
+            **required_messages(field),
+            "invalid": _about(gettext_lazy("{field}을(를) YYYY-MM-DD로 입력해 주세요"), field),
         },
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
@@ -139,11 +152,8 @@ def district_field() -> forms.CharField:
     return forms.CharField(
         required=False,
         max_length=10,
-        help_text=(
-            "시·군·구 코드 10자리 (예: 1168000000 강남구). 비우면 시 전체"
-            " / the district's 10-digit code (e.g. 1168000000 Gangnam); empty: city-wide"
-        ),
-        error_messages={"max_length": "코드는 10자리 이내입니다 / at most 10 digits"},
+        help_text=gettext_lazy("시·군·구 코드 10자리 (예: 1168000000 강남구). 비우면 시 전체"),
+        error_messages={"max_length": gettext_lazy("코드는 10자리 이내입니다")},
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
 
@@ -151,17 +161,17 @@ def district_field() -> forms.CharField:
 def clean_district(text: str) -> str:
     text = (text or "").strip()
     if text and not _DISTRICT.match(text):
-        raise ValidationError("시·군·구 코드는 숫자입니다 / the district code is digits")
+        raise ValidationError(gettext("시·군·구 코드는 숫자입니다"))
     return text
 
 
-def name_field(en: str) -> forms.CharField:
+def name_field(field: StrOrPromise) -> forms.CharField:
     """The name (사업 이름) of a voucher programme or a funded project."""
     return forms.CharField(
         max_length=200,
         error_messages={
-            **required_messages("사업 이름", en),
-            "max_length": "이름은 200자 이내입니다 / at most 200 characters",
+            **required_messages(field),
+            "max_length": gettext_lazy("이름은 200자 이내입니다"),
         },
     )
 
@@ -186,8 +196,9 @@ def actor_of(request: HttpRequest) -> Actor:
 
 
 def refusal_message(exc: LearncityError) -> str:
-    korean = REFUSAL_WORDS.get(exc.code, "처리할 수 없습니다")
-    return f"{korean} / {exc.message}"
+    """The refusal in the page's language (one without words of its own: the service's
+    message after a general one)."""
+    return refusal_text(REFUSAL_WORDS.get(exc.code) or gettext("처리할 수 없습니다"), exc.message)
 
 
 def refused(request: HttpRequest, exc: LearncityError) -> HttpResponse:
@@ -230,8 +241,8 @@ def show_refusal(form: forms.Form, exc: LearncityError) -> None:
     form.add_error(None, refusal_message(exc))
 
 
-def words_of(table: dict[str, tuple[str, str]], key: str) -> tuple[str, str]:
-    return table.get(key, (key, key))
+def words_of(table: Mapping[str, Promise], key: str) -> Promise | str:
+    return table.get(key, key)
 
 
 # ------------------------------------------------------------------ programme reads
@@ -249,7 +260,7 @@ def office_page(
     def page(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         actor = actor_of(request)
         if not is_office(actor):
-            return refused(request, errors.Forbidden(OFFICE_NEEDED))
+            return refused(request, errors.Forbidden(str(OFFICE_NEEDED)))
         return view(request, actor, *args, **kwargs)
 
     return page

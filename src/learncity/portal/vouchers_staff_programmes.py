@@ -25,6 +25,7 @@ from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
 from learncity.catalog.selectors import institution_names, institution_rows
 from learncity.core.errors import LearncityError, NotFound
@@ -50,58 +51,52 @@ class ProgrammeForm(office.OfficeForm):
     )
     code = forms.CharField(
         max_length=40,
-        help_text="영문·숫자·_.- (예: lv-2026) / letters, digits and _.- (e.g. lv-2026)",
+        help_text=gettext_lazy("영문·숫자·_.- (예: lv-2026)"),
         error_messages={
-            **office.required_messages("사업 코드", "programme code"),
-            "max_length": "코드는 40자 이내입니다 / at most 40 characters",
+            **office.required_messages(pgettext_lazy("field", "사업 코드")),
+            "max_length": gettext_lazy("코드는 40자 이내입니다"),
         },
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
-    name = office.name_field("programme name")
+    name = office.name_field(pgettext_lazy("voucher programme", "사업 이름"))
     name_en = forms.CharField(
         required=False,
         max_length=200,
-        error_messages={"max_length": "이름은 200자 이내입니다 / at most 200 characters"},
+        error_messages={"max_length": gettext_lazy("이름은 200자 이내입니다")},
     )
     kind = office.Word(
-        choices=[(k, v[0]) for k, v in office.KIND_WORDS.items()],
-        error_messages=office.required_messages("이용권 종류", "kind of voucher"),
+        choices=list(office.KIND_WORDS.items()),
+        error_messages=office.required_messages(pgettext_lazy("field", "이용권 종류")),
     )
     amount_krw = office.number_field(
-        "1인당 지급액", "amount per person", maximum=office.MAX_PROGRAMME_KRW
+        pgettext_lazy("field", "1인당 지급액"), maximum=office.MAX_PROGRAMME_KRW
     )
-    period_start = office.date_field("사용 시작일", "first day")
-    period_end = office.date_field("사용 마감일", "last day")
-    min_age = office.number_field("최소 나이", "minimum age", minimum=0, maximum=150)
+    period_start = office.date_field(pgettext_lazy("field", "사용 시작일"))
+    period_end = office.date_field(pgettext_lazy("field", "사용 마감일"))
+    min_age = office.number_field(pgettext_lazy("field", "최소 나이"), minimum=0, maximum=150)
     max_age = office.number_field(
-        "최대 나이", "maximum age", required=False, minimum=0, maximum=150
+        pgettext_lazy("field", "최대 나이"), required=False, minimum=0, maximum=150
     )
-    groups = office.Words(
-        choices=[(k, v[0]) for k, v in office.GROUP_WORDS.items()], required=False
-    )
+    groups = office.Words(choices=list(office.GROUP_WORDS.items()), required=False)
     district_code = office.district_field()
     budget_line_id = forms.TypedChoiceField(
         required=False,
         coerce=int,
         empty_value=None,
-        choices=[("", "— 없음 / none —")],
-        error_messages={
-            "invalid_choice": "목록의 예산 항목을 골라 주세요 / choose a budget line from the list"
-        },
+        choices=[("", gettext_lazy("— 없음"))],
+        error_messages={"invalid_choice": gettext_lazy("목록의 예산 항목을 골라 주세요")},
     )
 
     def __init__(self, *args: Any, lines: list[tuple[int, str]] | None = None, **kw: Any) -> None:
         super().__init__(*args, **kw)
         field = self.fields["budget_line_id"]
         assert isinstance(field, forms.TypedChoiceField)
-        field.choices = [("", "— 없음 / none —"), *(lines or [])]
+        field.choices = [("", gettext("— 없음")), *(lines or [])]
 
     def clean_code(self) -> str:
         code: str = (self.cleaned_data.get("code") or "").strip()
         if not _CODE.match(code):
-            raise ValidationError(
-                "코드는 영문·숫자·_.- 2~40자입니다 / 2 to 40 letters, digits or _.-"
-            )
+            raise ValidationError(gettext("코드는 영문·숫자·_.- 2~40자입니다"))
         return code
 
     def programme_arguments(self) -> dict[str, Any]:
@@ -115,7 +110,7 @@ class ProgrammeForm(office.OfficeForm):
         if low is not None and high is not None and high < low:
             self.add_error(
                 "max_age",
-                "최대 나이가 최소 나이보다 작습니다 / the maximum age is below the minimum",
+                gettext("최대 나이가 최소 나이보다 작습니다"),
             )
         return data
 
@@ -125,10 +120,10 @@ class RegisterForm(forms.Form):
         min_value=1,
         max_value=office.MAX_ID,
         error_messages={
-            "required": "기관을 골라 주세요 / choose the institution",
-            "invalid": "기관을 골라 주세요 / choose the institution",
-            "min_value": "기관을 골라 주세요 / choose the institution",
-            "max_value": "기관을 골라 주세요 / choose the institution",
+            "required": gettext_lazy("기관을 골라 주세요"),
+            "invalid": gettext_lazy("기관을 골라 주세요"),
+            "min_value": gettext_lazy("기관을 골라 주세요"),
+            "max_value": gettext_lazy("기관을 골라 주세요"),
         },
     )
 
@@ -179,8 +174,8 @@ def _programmes_page(
         "rows": _programme_rows(actor),
         "form": form,
         "may_create": office.may_create(actor),
-        "kinds": [(k, *v) for k, v in office.KIND_WORDS.items()],
-        "groups": [(k, *v) for k, v in office.GROUP_WORDS.items()],
+        "kinds": list(office.KIND_WORDS.items()),
+        "groups": list(office.GROUP_WORDS.items()),
         "chosen_groups": form["groups"].value() or [],
     }
     return render(request, "portal/vouchers/staff/programmes.html", context, status=status)
@@ -207,12 +202,12 @@ def programmes(request: HttpRequest, actor: Actor) -> HttpResponse:
     except IntegrityError:
         code = form.cleaned_data["code"]
         form.add_error(
-            "code", f"{office.REFUSAL_WORDS['duplicate_code']} / the code {code!r} is already used"
+            "code",
+            gettext("%(words)s: 코드 %(code)s는 이미 쓰이고 있습니다")
+            % {"words": office.REFUSAL_WORDS["duplicate_code"], "code": repr(code)},
         )
         return _programmes_page(request, actor, form, status=409)
-    messages.success(
-        request, f"이용권 사업을 만들었습니다 / the voucher programme is created: {made.name}"
-    )
+    messages.success(request, gettext("이용권 사업을 만들었습니다: %(name)s") % {"name": made.name})
     return redirect(reverse("portal:staff_voucher_programme", args=[made.pk]))
 
 
@@ -300,11 +295,11 @@ def _programme_institution(
         )
     name = institution_names([institution_id]).get(institution_id, str(institution_id))
     if action == "unregister":
-        text = f"{name}: 사용기관 등록을 취소했습니다 / no longer registered"
+        text = gettext("%(name)s: 사용기관 등록을 취소했습니다") % {"name": name}
     elif created:
-        text = f"{name}: 사용기관으로 등록했습니다 / registered"
+        text = gettext("%(name)s: 사용기관으로 등록했습니다") % {"name": name}
     else:
-        text = f"{name}: 이미 등록된 기관입니다 / already registered"
+        text = gettext("%(name)s: 이미 등록된 기관입니다") % {"name": name}
     messages.success(request, text)
     return redirect(reverse("portal:staff_voucher_programme", args=[found["id"]]))
 
@@ -327,7 +322,7 @@ def _programme_issue(request: HttpRequest, actor: Actor, found: dict[str, Any]) 
         return _programme_page(
             request,
             found,
-            issue_error="신청서를 다시 열어 주세요 / reload the page and try again",
+            issue_error=gettext("신청서를 다시 열어 주세요"),
             status=422,
         )
     data = form.cleaned_data
@@ -346,10 +341,12 @@ def _programme_issue(request: HttpRequest, actor: Actor, found: dict[str, Any]) 
             request, found, issue_error=office.refusal_message(exc), status=exc.http_status
         )
     code = _voucher_code(done.voucher_id)
-    text = (
-        f"{person['name']} ({person['birth_year']}): 이용권 {code} 지급"
-        f" {done.amount_krw:,}원 / voucher {code} issued, {done.amount_krw:,} won"
-    )
+    text = gettext("%(name)s (%(born)s): 이용권 %(code)s 지급 %(amount)s원") % {
+        "name": person["name"],
+        "born": person["birth_year"],
+        "code": code,
+        "amount": f"{done.amount_krw:,}",
+    }
     if done.replayed:
         text = "이미 처리된 지급입니다 (already done) — " + text
     messages.success(request, text)

@@ -18,6 +18,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from learncity.core.errors import LearncityError
@@ -49,15 +51,17 @@ class ProjectForm(office.OfficeForm):
         ("project's amount", "amount_krw"),
         ("add up", "amount_krw"),
     )
-    name = office.name_field("project name")
+    name = office.name_field(pgettext_lazy("funded project", "사업 이름"))
     funder = forms.CharField(
         required=False,
         max_length=200,
-        error_messages={"max_length": "200자 이내입니다 / at most 200 characters"},
+        error_messages={"max_length": gettext_lazy("200자 이내입니다")},
     )
-    amount_krw = office.number_field("사업비", "project's amount", maximum=office.MAX_PROJECT_KRW)
-    starts_on = office.date_field("시작일", "first day")
-    ends_on = office.date_field("종료일", "last day")
+    amount_krw = office.number_field(
+        pgettext_lazy("field", "사업비"), maximum=office.MAX_PROJECT_KRW
+    )
+    starts_on = office.date_field(pgettext_lazy("field", "시작일"))
+    ends_on = office.date_field(pgettext_lazy("field", "종료일"))
     district_code = office.district_field()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -66,15 +70,14 @@ class ProjectForm(office.OfficeForm):
             self.fields[line.name] = forms.CharField(
                 required=False,
                 max_length=200,
-                error_messages={"max_length": "200자 이내입니다 / at most 200 characters"},
+                error_messages={"max_length": gettext("200자 이내입니다")},
             )
             self.fields[line.category] = office.Word(
                 required=False,
-                choices=[("", "—"), *((k, v[0]) for k, v in office.CATEGORY_WORDS.items())],
+                choices=[("", "—"), *office.CATEGORY_WORDS.items()],
             )
             self.fields[line.amount] = office.number_field(
-                f"{line.index}번 항목 금액",
-                f"amount of line {line.index}",
+                format_lazy(gettext_lazy("{index}번 항목 금액"), index=line.index),
                 required=False,
                 maximum=office.MAX_PROJECT_KRW,
             )
@@ -88,13 +91,11 @@ class ProjectForm(office.OfficeForm):
             if line.amount in self.errors or not (name or category or amount is not None):
                 continue
             if not name:
-                self.add_error(line.name, "항목 이름을 입력해 주세요 / give the line's name")
+                self.add_error(line.name, gettext("항목 이름을 입력해 주세요"))
             if not category:
-                self.add_error(
-                    line.category, "항목 구분을 골라 주세요 / choose the line's category"
-                )
+                self.add_error(line.category, gettext("항목 구분을 골라 주세요"))
             if amount is None:
-                self.add_error(line.amount, "항목 금액을 입력해 주세요 / give the line's amount")
+                self.add_error(line.amount, gettext("항목 금액을 입력해 주세요"))
         return data
 
     def project_arguments(self) -> dict[str, Any]:
@@ -122,18 +123,16 @@ class ExpenseForm(Described, forms.Form):
     line = forms.TypedChoiceField(
         coerce=int,
         error_messages={
-            "required": "예산 항목을 골라 주세요 / choose the budget line",
-            "invalid_choice": (
-                "이 사업의 예산 항목을 골라 주세요 / choose one of the project's lines"
-            ),
+            "required": gettext_lazy("예산 항목을 골라 주세요"),
+            "invalid_choice": (gettext_lazy("이 사업의 예산 항목을 골라 주세요")),
         },
     )
-    amount_krw = office.number_field("금액", "amount", maximum=office.MAX_PROJECT_KRW)
-    spent_on = office.date_field("지출일", "day of the spending")
+    amount_krw = office.number_field(pgettext_lazy("field", "금액"), maximum=office.MAX_PROJECT_KRW)
+    spent_on = office.date_field(pgettext_lazy("field", "지출일"))
     memo = forms.CharField(
         required=False,
         max_length=300,
-        error_messages={"max_length": "300자 이내입니다 / at most 300 characters"},
+        error_messages={"max_length": gettext_lazy("300자 이내입니다")},
     )
 
     def __init__(self, *args: Any, lines: list[dict[str, Any]], **kwargs: Any) -> None:
@@ -174,7 +173,7 @@ def _projects_page(
         "rows": _project_rows(actor),
         "form": form,
         "may_create": office.may_create(actor),
-        "categories": [(k, *v) for k, v in office.CATEGORY_WORDS.items()],
+        "categories": list(office.CATEGORY_WORDS.items()),
     }
     return render(request, "portal/vouchers/staff/projects.html", context, status=status)
 
@@ -193,7 +192,7 @@ def projects(request: HttpRequest, actor: Actor) -> HttpResponse:
     except LearncityError as exc:
         office.show_refusal(form, exc)
         return _projects_page(request, actor, form, status=exc.http_status)
-    messages.success(request, f"사업을 만들었습니다 / the project is created: {made.name}")
+    messages.success(request, gettext("사업을 만들었습니다: %(name)s") % {"name": made.name})
     return redirect(reverse("portal:project_budget", args=[made.pk]))
 
 
@@ -228,7 +227,7 @@ def expense_new(request: HttpRequest, pk: int) -> HttpResponse:
         return _expense_page(request, budget, form, status=exc.http_status)
     messages.success(
         request,
-        f"지출을 기록했습니다 / the spending is recorded: {data['amount_krw']:,}원 (won)",
+        gettext("지출을 기록했습니다: %(amount)s원") % {"amount": f"{data['amount_krw']:,}"},
     )
     return redirect(reverse("portal:project_budget", args=[pk]))
 

@@ -56,13 +56,24 @@ def issuer_id() -> str:
     return f"{public_url()}/credentials/issuer"
 
 
-def issuer_profile() -> dict[str, Any]:
+def issuer_name() -> str:
+    """`LEARNCITY_ISSUER_NAME` when set, else the city's name (`learncity city set`): the
+    credentials a citizen shows carry their city's name, not the software's."""
     from django.conf import settings
 
+    from learncity.regions.selectors import city_sender_name
+
+    configured = str(settings.LEARNCITY_ISSUER_NAME or "").strip()
+    if configured:
+        return configured
+    return city_sender_name() or "평생학습도시"
+
+
+def issuer_profile() -> dict[str, Any]:
     return {
         "id": issuer_id(),
         "type": ["Profile"],
-        "name": str(settings.LEARNCITY_ISSUER_NAME),
+        "name": issuer_name(),
         "url": public_url() + "/",
     }
 

@@ -145,3 +145,42 @@ class BoundaryLoad(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.level})"
+
+
+class City(TimeStampedModel):
+    """The city this deployment serves: one row, its name, colours and emblem, and the areas
+    (`CityArea`) it covers. No row: no city set yet (every loaded area counts)."""
+
+    singleton = models.PositiveSmallIntegerField(default=1, unique=True, editable=False)
+    name = models.CharField(max_length=100, help_text="shown in the header: 서울특별시 강남구")
+    name_en = models.CharField(max_length=100, blank=True, default="")
+    colour = models.CharField(max_length=7, blank=True, default="", help_text="#rrggbb")
+    emblem = models.BinaryField(blank=True, default=b"")
+    emblem_type = models.CharField(max_length=40, blank=True, default="")
+    is_demo = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(singleton=1), name="city_single_row"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CityArea(models.Model):
+    """One 시·도 or 시·군·구 of the city (a consortium has several). Kept by code, so that
+    reloading the regions keeps the city."""
+
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="areas")
+    code = models.CharField(max_length=10)
+    full_name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["city", "code"], name="city_area_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.code})"

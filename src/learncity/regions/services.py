@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 
-from learncity.algorithms import boundary_matching, geometry, topojson
+from learncity.algorithms import boundary_matching, city_area, geometry, topojson
 from learncity.algorithms.korean_regions import Level
 from learncity.algorithms.population_file import (
     PopulationFile,
@@ -27,8 +29,17 @@ from learncity.algorithms.population_file import (
 from learncity.algorithms.population_file import parse as parse_population
 from learncity.core.bulk import rows_insert
 from learncity.core.errors import InputFileError
+from learncity.regions.errors import (
+    CityAreaAmbiguous,
+    CityAreaEmpty,
+    CityAreaLevel,
+    CityAreaUnknown,
+    CitySettingError,
+)
 from learncity.regions.models import (
     BoundaryLoad,
+    City,
+    CityArea,
     PopulationByAge,
     PopulationSnapshot,
     Region,
@@ -491,3 +502,213 @@ def region_boundary_set(*, code: str, geojson: dict[str, Any], source: str) -> R
     region.boundary_source = source
     region.save(update_fields=_BOUNDARY_FIELDS)
     return region
+
+
+# ---------------------------------------------------------------- the city
+
+EMBLEM_MAX_BYTES = 256 * 1024
+MIN_CONTRAST = 4.5  # WCAG AA for text: links in the colour on white, white on buttons
+
+
+def _emblem_type(data: bytes) -> str | None:
+    """The emblem's content type from its first bytes (PNG, JPEG, GIF, WebP or SVG)."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    if re.search(r"<svg[\s>]", text[:4096]):
+        return "image/svg+xml"
+    return None
+
+
+def _checked_emblem(data: bytes) -> tuple[bytes, str]:
+    if not data:
+        raise CitySettingError(_("상징 그림 파일이 비어 있습니다."), details={"field": "emblem"})
+    if len(data) > EMBLEM_MAX_BYTES:
+        raise CitySettingError(
+            _("상징 그림은 %(limit)d KB 이하여야 합니다 (이 파일은 %(size)d KB).")
+            % {"limit": EMBLEM_MAX_BYTES // 1024, "size": -(-len(data) // 1024)},
+            details={"field": "emblem"},
+        )
+    kind = _emblem_type(data)
+    if kind is None:
+        raise CitySettingError(
+            _("상징 그림은 PNG, JPEG, GIF, WebP 또는 SVG 파일이어야 합니다."),
+            details={"field": "emblem"},
+        )
+    if kind == "image/svg+xml" and re.search(
+        rb"<script|javascript:|\son\w+\s*=|<foreignObject", data, flags=re.IGNORECASE
+    ):
+        raise CitySettingError(
+            _("SVG 상징 그림에 스크립트나 이벤트 속성이 있으면 안 됩니다."),
+            details={"field": "emblem"},
+        )
+    return data, kind
+
+
+def _checked_colour(text: str) -> str:
+    colour = city_area.parse_colour(text)
+    if colour is None:
+        raise CitySettingError(
+            _("색은 #1a5fb4처럼 16진수 여섯 자리로 적어 주세요: %(value)s") % {"value": text},
+            details={"field": "colour"},
+        )
+    ratio = city_area.contrast_ratio(colour, "#ffffff")
+    if ratio < MIN_CONTRAST:
+        raise CitySettingError(
+            _(
+                "흰 바탕과의 명암비가 %(ratio).1f:1이라 읽기 어려운 색입니다: %(colour)s "
+                "(%(minimum).1f:1 이상이어야 합니다). 더 진한 색을 골라 주세요."
+            )
+            % {"colour": colour, "ratio": ratio, "minimum": MIN_CONTRAST},
+            details={"field": "colour", "ratio": round(ratio, 2)},
+        )
+    return colour
+
+
+def _checked_name(text: str, field: str) -> str:
+    name = city_area.normalise(text)
+    if not name or len(name) > 100:
+        raise CitySettingError(
+            _("도시 이름은 1자 이상 100자 이하여야 합니다."), details={"field": field}
+        )
+    return name
+
+
+def _resolved(queries: Sequence[str], areas: list[city_area.Area]) -> list[city_area.Area]:
+    if not queries:
+        raise CityAreaEmpty(
+            _("도시의 지역을 하나 이상 적어 주세요 (코드 또는 시·도, 시·군·구 이름).")
+        )
+    chosen = []
+    for query in queries:
+        try:
+            chosen.append(city_area.resolve(query, areas))
+        except city_area.AreaQueryError as error:
+            candidates = [{"code": a.code, "full_name": a.full_name} for a in error.candidates]
+            listed = ", ".join(f"{a.full_name} ({a.code})" for a in error.candidates)
+            details = {"query": query, "candidates": candidates}
+            if error.reason == "empty":
+                raise CityAreaEmpty(
+                    _("빈 지역 이름이 있습니다. 코드나 시·도, 시·군·구 이름을 적어 주세요."),
+                    details=details,
+                ) from None
+            if error.reason == "ambiguous":
+                raise CityAreaAmbiguous(
+                    _(
+                        "이 이름에 맞는 지역이 여럿입니다: %(query)s → %(candidates)s. "
+                        "시·도를 붙인 이름이나 코드로 하나를 골라 주세요."
+                    )
+                    % {"query": query, "candidates": listed},
+                    details=details,
+                ) from None
+            if error.reason == "level":
+                raise CityAreaLevel(
+                    _(
+                        "읍·면·동은 도시의 지역이 될 수 없습니다: %(query)s → %(candidates)s. "
+                        "시·도나 시·군·구를 적어 주세요."
+                    )
+                    % {"query": query, "candidates": listed},
+                    details=details,
+                ) from None
+            if error.reason == "bad_code":
+                raise CityAreaUnknown(
+                    _(
+                        "지역 코드가 아닙니다: %(query)s. 코드는 2자리(시·도), "
+                        "5자리(시·군·구) 또는 10자리 숫자입니다."
+                    )
+                    % {"query": query},
+                    details=details,
+                ) from None
+            raise CityAreaUnknown(
+                _(
+                    "불러온 지역에 이런 시·도나 시·군·구가 없습니다: %(query)s. "
+                    "`learncity regions summary`로 불러온 지역을 확인해 주세요."
+                )
+                % {"query": query},
+                details=details,
+            ) from None
+    return list(city_area.cover(chosen, areas))
+
+
+def city_set(
+    *,
+    areas: Sequence[str] | None = None,
+    name: str | None = None,
+    name_en: str | None = None,
+    colour: str | None = None,
+    emblem: bytes | None = None,
+    remove_emblem: bool = False,
+    demo: bool | None = None,
+) -> dict[str, Any]:
+    """Set the city this deployment serves: its areas (codes or names of 시·도 and 시·군·구;
+    several make a consortium), and optionally its name, English name, colour and emblem.
+
+    Without `areas`, an existing city keeps its areas and only the other settings change.
+    Changing the areas without a name names the city after them (`서울특별시 강남구`).
+    Everything is checked before anything is written.
+    """
+    from learncity.regions.selectors import areas_of, region_refs
+
+    with transaction.atomic():
+        city = City.objects.select_for_update().prefetch_related("areas").first()
+        chosen: list[city_area.Area] | None = None
+        if areas is not None or city is None:
+            chosen = _resolved(list(areas or []), areas_of(region_refs()))
+        new_name = _checked_name(name, "name") if name is not None else None
+        new_name_en = (
+            (_checked_name(name_en, "name_en") if name_en.strip() else "")
+            if name_en is not None
+            else None
+        )
+        new_colour = (
+            (_checked_colour(colour) if colour.strip() else "") if colour is not None else None
+        )
+        new_emblem = _checked_emblem(emblem) if emblem is not None else None
+
+        if city is None:
+            city = City(name="")
+        if (
+            chosen is not None
+            and new_name is None
+            and (not city.pk or {a.code for a in chosen} != {a.code for a in city.areas.all()})
+        ):
+            new_name = city_area.default_name(chosen)
+            if new_name_en is None:
+                new_name_en = ""  # the old English name was another area's
+        if new_name is not None:
+            city.name = new_name
+        if new_name_en is not None:
+            city.name_en = new_name_en
+        if new_colour is not None:
+            city.colour = new_colour
+        if new_emblem is not None:
+            city.emblem, city.emblem_type = new_emblem
+        elif remove_emblem:
+            city.emblem, city.emblem_type = b"", ""
+        if demo is not None:
+            city.is_demo = demo
+        city.save()
+        if chosen is not None:
+            CityArea.objects.filter(city=city).delete()
+            CityArea.objects.bulk_create(
+                CityArea(city=city, code=a.code, full_name=a.full_name) for a in chosen
+            )
+    from learncity.regions.selectors import city_show
+
+    return city_show()
+
+
+def city_clear() -> dict[str, Any]:
+    """Forget the city: every loaded area counts again, and pages say to set one."""
+    with transaction.atomic():
+        deleted, _counts = City.objects.all().delete()
+    return {"cleared": deleted > 0}

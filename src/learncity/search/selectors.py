@@ -21,12 +21,15 @@ import numpy as np
 from django.db import connection
 from django.utils import timezone
 
-from learncity.algorithms import korean_text, search_text
+from learncity.algorithms import korean_text, registration, search_text
 from learncity.algorithms.course_fields import TARGET_GROUPS
+from learncity.algorithms.registration import RegistrationStatus
 from learncity.algorithms.search_table import Filters, SearchTable
 from learncity.catalog.selectors import category_labels, programme_rows
-from learncity.core.errors import DomainError
+from learncity.core import events
+from learncity.core.errors import ConfigurationError, DomainError
 from learncity.regions.selectors import RegionRef, region_refs
+from learncity.search.events import RegistrationAsked
 from learncity.search.models import SearchState, SearchTerm
 
 SORTS = ("relevance", "start", "distance", "fee")
@@ -440,7 +443,8 @@ def programme_search(params: SearchParams) -> SearchPage:
     query = search_text.parse_query(params.q, korean_text.shared().tagged_many)
     near = resolve_place(params.near) if params.near else None
     filters = _filters(params, near)
-    table = search_table()
+    decided = _registration_decided(today)
+    table = search_table().with_registration({k: v.status for k, v in decided.items()})
     if query.is_empty:
         rows = table.all_rows()
         scores = np.ones(len(rows), dtype=np.float64)
@@ -464,7 +468,9 @@ def programme_search(params: SearchParams) -> SearchPage:
         )
         for i in chosen
     }
-    results = _cards([int(table.programme_id[rows[i]]) for i in chosen], found_rows, today, near)
+    results = _cards(
+        [int(table.programme_id[rows[i]]) for i in chosen], found_rows, today, near, decided
+    )
     total = len(rows)
     facets = _facets(table, today, rows)
     suggestion = None
@@ -475,7 +481,7 @@ def programme_search(params: SearchParams) -> SearchPage:
         notes.append(
             f"near {near.label} ({near.precision}): within {params.minutes} min on foot"
             f" = {search_text.walking_radius_m(params.minutes):.0f} m straight line"
-            f" (4.5 km/h, detour factor {search_text.DETOUR_FACTOR})"
+            f" ({search_text.WALKING_KMH:g} km/h, detour factor {search_text.DETOUR_FACTOR})"
         )
     return SearchPage(query, params, today, total, results, facets, suggestion, near, notes)
 
@@ -504,8 +510,22 @@ def _facets(table: SearchTable, today: dt.date, rows: Any) -> dict[str, list[dic
     return facets
 
 
+def _registration_decided(today: dt.date) -> dict[int, RegistrationStatus]:
+    """The status of the programmes whose enrolment offer decides it (asked of enrolment,
+    the context above; nothing when it is not installed)."""
+    try:
+        decided: dict[int, RegistrationStatus] = events.ask(RegistrationAsked(today=today))
+    except ConfigurationError:
+        return {}
+    return decided
+
+
 def _cards(
-    ids: list[int], found: dict[int, tuple[Any, ...]], today: dt.date, near: Place | None
+    ids: list[int],
+    found: dict[int, tuple[Any, ...]],
+    today: dt.date,
+    near: Place | None,
+    decided: dict[int, RegistrationStatus] | None = None,
 ) -> list[dict[str, Any]]:
     rows = {row["id"]: row for row in programme_rows(ids=ids)} if ids else {}
     cards: list[dict[str, Any]] = []
@@ -513,14 +533,19 @@ def _cards(
         row = rows.get(pk)
         if row is None:  # removed between the two reads
             continue
-        window = search_text.registration(
-            today, row["registration_start"], row["registration_end"], row["start_date"]
+        window = (decided or {}).get(pk) or registration.published_status(
+            today=today,
+            start=row["registration_start"],
+            end=row["registration_end"],
+            course_start=row["start_date"],
+            course_end=row["end_date"],
         )
         card = dict(row)
         rank, latitude, longitude, precision = found[pk]
         card["score"] = round(float(rank or 0.0), 6)
         card["index_location_precision"] = precision
         card["registration_status"] = window.status
+        card["registration_state"] = window.state
         card["registration_days"] = window.days
         card["distance_m"] = None
         card["walking_minutes"] = None

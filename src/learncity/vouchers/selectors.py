@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from learncity.algorithms import ledger
 from learncity.catalog.selectors import course_brief, institution_brief, institution_names
@@ -30,11 +31,11 @@ from learncity.vouchers.models import (
 )
 
 KIND_WORDS = {
-    "issue": ("지급", "Issued"),
-    "redeem": ("결제", "Paid"),
-    "refund": ("환불", "Refunded"),
-    "expire": ("기간 만료 소멸", "Lapsed at the period's end"),
-    "settle": ("정산", "Settled"),
+    "issue": gettext_lazy("지급"),
+    "redeem": pgettext_lazy("Paid", "결제"),
+    "refund": gettext_lazy("환불"),
+    "expire": gettext_lazy("기간 만료 소멸"),
+    "settle": pgettext_lazy("Settled", "정산"),
 }
 
 

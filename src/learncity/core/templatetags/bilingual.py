@@ -1,20 +1,26 @@
-"""`{% tr "한국어" "English" %}`: Korean first, English when the visitor chose it.
+"""Template helpers for the two languages (Korean first, English on the switch).
 
-The two texts stand side by side in the template, so a page can never show a key
-instead of a sentence, and no gettext tool-chain is needed to build the project.
+Interface text goes through Django's translation machinery: `{% translate "한국어" %}`
+with the Korean as msgid and the English in `learncity/locale/en/LC_MESSAGES/django.po`
+(`django.templatetags.i18n` is a builtin, no `{% load i18n %}` needed). Here:
+`vocab` (a fixed word that comes from data: weekday, target group, area), `thousands`,
+and `language_url` (the language switch keeping the query string).
 """
 
 from __future__ import annotations
 
 from django import template
-from django.utils import translation
 
 register = template.Library()
 
 
-@register.simple_tag
-def tr(korean: str, english: str) -> str:
-    return english if translation.get_language() == "en" else korean
+@register.filter
+def vocab(value: object, kind: str = "") -> str:
+    """A vocabulary word (core.vocabulary: weekdays, target groups, areas and their codes,
+    선착순/추첨) in the page's language; any other value (a title, a place) as it is."""
+    from learncity.core.vocabulary import word
+
+    return word(value, kind)
 
 
 @register.filter

@@ -1,0 +1,239 @@
+"""The `learncity staff` and `learncity tokens` commands: the city office's accounts, their
+scoped roles and their API tokens, run by the operator on the server (recorded in the staff
+audit log as "command line")."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from learncity.cli_common import JsonOption, print_result, run
+
+ROLE_NAMES = "city_admin|district_officer|institution_staff|instructor|auditor|coach"
+
+staff_app = typer.Typer(
+    help="Staff accounts and their roles (city administrators, officers, institution staff, "
+    "instructors, auditors, coaches).",
+    no_args_is_help=True,
+)
+tokens_app = typer.Typer(help="API tokens: issue (shown once), list, revoke.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `staff` and `tokens` groups to the main `learncity` app."""
+    app.add_typer(staff_app, name="staff")
+    app.add_typer(tokens_app, name="tokens")
+
+
+RoleOption = Annotated[str, typer.Option("--role", help=f"One of {ROLE_NAMES}.")]
+DistrictOption = Annotated[
+    str,
+    typer.Option(
+        "--district",
+        help="The 시·군·구 of a district officer (or a coach): its 10-digit code or its name "
+        "(강남구, '서울특별시 강남구').",
+    ),
+]
+InstitutionOption = Annotated[
+    str,
+    typer.Option(
+        "--institution",
+        help="The institution of an instructor or institution staff: its number or exact name.",
+    ),
+]
+
+
+@staff_app.command("add")
+def staff_add(  # noqa: PLR0917 - typer options
+    user: Annotated[str, typer.Argument(help="The user name (created when it does not exist).")],
+    role: RoleOption,
+    district: DistrictOption = "",
+    institution: InstitutionOption = "",
+    email: Annotated[str, typer.Option(help="E-mail address of a new account.")] = "",
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin",
+            help="Read the new account's password from standard input; without it a one-time "
+            "set-password link is printed.",
+        ),
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Give USER a staff role (making the account when it does not exist)."""
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+
+    def action() -> dict[str, Any]:
+        from django.conf import settings
+        from django.contrib.auth.models import User
+        from django.db import transaction
+
+        from learncity.learners import staff_services as staff
+
+        scope = staff.role_scope(role=role, institution=institution or None, district=district)
+        with transaction.atomic():
+            existing = User.objects.filter(username=user.strip()).first()
+            created = existing is None
+            if existing is None:
+                account = staff.staff_account_create(username=user, email=email, password=password)
+            else:
+                account = existing
+                if password is not None:
+                    raise staff.StaffError(
+                        f"the account {user!r} exists: --password-stdin sets the password of a "
+                        "new account only (use the set-password link or the password reset)"
+                    )
+            staff.role_grant(actor=None, user_id=account.pk, scope=scope)
+        link = "" if account.has_usable_password() else staff.password_link(account.pk)
+        return {
+            "user": account.username,
+            "user_id": account.pk,
+            "created": created,
+            "role": scope.role,
+            "institution_id": scope.institution_id,
+            "district_code": scope.district_code,
+            "set_password_link": link,
+            "link_valid_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
+        }
+
+    result = run(action)
+    where = (
+        f" of institution {result['institution_id']}"
+        if result["institution_id"]
+        else (f" of district {result['district_code']}" if result["district_code"] else "")
+    )
+    lines = [
+        f"{'created the account' if result['created'] else 'account'} {result['user']}: "
+        f"{result['role']}{where} granted"
+    ]
+    if result["set_password_link"]:
+        lines.append(
+            f"set the password once at this link (valid {result['link_valid_minutes']} minutes;"
+            f" it stops working once used): {result['set_password_link']}"
+        )
+    print_result(result, as_json, lines)
+
+
+@staff_app.command("list")
+def staff_list_command(as_json: JsonOption = False) -> None:
+    """Every staff member with their roles and scopes (and the Django superusers)."""
+
+    def action() -> dict[str, Any]:
+        from learncity.learners.staff_selectors import staff_list
+
+        return {"staff": staff_list()}
+
+    result = run(action)
+    lines = []
+    for person in result["staff"]:
+        held = [
+            f"{r['role']}{' (' + r['scope'] + ')' if r['scope'] else ''}" for r in person["roles"]
+        ]
+        if person.get("superuser"):
+            held.append("superuser (city_admin)")
+        state = "" if person["active"] else " [inactive]"
+        lines.append(f"{person['username']}{state}: {', '.join(held)}")
+    if not lines:
+        lines = ["no staff yet: learncity staff add USER --role city_admin"]
+    print_result(result, as_json, lines)
+
+
+@staff_app.command("remove")
+def staff_remove(
+    user: Annotated[str, typer.Argument(help="The user name.")],
+    role: RoleOption,
+    district: DistrictOption = "",
+    institution: InstitutionOption = "",
+    as_json: JsonOption = False,
+) -> None:
+    """Withdraw USER's role (of that institution or district, when given)."""
+
+    def action() -> dict[str, Any]:
+        from learncity.learners import staff_services as staff
+
+        if role not in ROLE_NAMES.split("|"):
+            raise staff.UnknownRole(f"--role must be one of {ROLE_NAMES.replace('|', ', ')}")
+        scope = staff.RoleScope(
+            role,
+            institution_id=staff.institution_resolve(institution) if institution else None,
+            district_code=staff.district_resolve(district) if district else "",
+        )
+        user_id = staff.user_id_of(user)
+        removed = staff.role_withdraw_matching(actor=None, user_id=user_id, scope=scope)
+        if not removed:
+            raise staff.StaffError(f"{user} holds no {role} role like that")
+        return {"user": user, "role": role, "removed": removed}
+
+    result = run(action)
+    print_result(
+        result,
+        as_json,
+        [f"{result['user']}: {result['removed']} {result['role']} role(s) withdrawn"],
+    )
+
+
+@tokens_app.command("issue")
+def tokens_issue(
+    user: Annotated[str, typer.Argument(help="The user name the token acts as.")],
+    name: Annotated[str, typer.Option("--name", help="A label: what the token is for.")] = "",
+    as_json: JsonOption = False,
+) -> None:
+    """Issue an API token for USER: printed once (only its digest is kept)."""
+
+    def action() -> dict[str, Any]:
+        from learncity.learners import staff_services as staff
+
+        token_id, token = staff.token_issue(actor=None, user_id=staff.user_id_of(user), label=name)
+        return {"id": token_id, "user": user, "label": name, "token": token}
+
+    result = run(action)
+    print_result(
+        result,
+        as_json,
+        [
+            f"token {result['id']} for {result['user']} (shown once, keep it now):",
+            result["token"],
+            "use it as: Authorization: Bearer <token>",
+        ],
+    )
+
+
+@tokens_app.command("list")
+def tokens_list_command(
+    user: Annotated[str, typer.Option(help="Only this user's tokens.")] = "",
+    as_json: JsonOption = False,
+) -> None:
+    """API tokens: number, holder, label, issued, revoked (never the token itself)."""
+
+    def action() -> dict[str, Any]:
+        from learncity.learners.staff_selectors import tokens_list
+        from learncity.learners.staff_services import user_id_of
+
+        return {"tokens": tokens_list(user_id=user_id_of(user) if user else None)}
+
+    result = run(action)
+    lines = [
+        f"{t['id']}\t{t['username']}\t{t['label'] or '-'}\t{t['created_at']:%Y-%m-%d %H:%M}\t"
+        + ("live" if t["live"] else f"revoked {t['revoked_at']:%Y-%m-%d %H:%M}")
+        for t in result["tokens"]
+    ] or ["no API tokens"]
+    print_result(result, as_json, lines)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(
+    token_id: Annotated[int, typer.Argument(help="The token's number (from tokens list).")],
+    as_json: JsonOption = False,
+) -> None:
+    """Revoke an API token: it no longer authenticates the API."""
+
+    def action() -> dict[str, Any]:
+        from learncity.learners.staff_services import token_revoke
+
+        token_revoke(actor=None, token_id=token_id)
+        return {"id": token_id, "revoked": True}
+
+    result = run(action)
+    print_result(result, as_json, [f"token {token_id} revoked"])

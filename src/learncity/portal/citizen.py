@@ -1,0 +1,190 @@
+"""The citizen's own pages that only read: my account (what the account holds and where to
+change it) and the privacy policy (the purpose and retention of each personal field), which
+every consent checkbox links to.
+
+The privacy policy states what the code does: `learners.models` (the fields),
+`learners.models.Consent.Purpose` (the purposes consented to) and `learners.erasure` (what
+closing an account erases and what it keeps, pseudonymous, for the statistics). A field added
+to the learner's profile needs its row here (tests/portal/test_citizen_pages.py checks)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+
+@dataclass(frozen=True)
+class PersonalField:
+    fields: tuple[str, ...]  # the model fields it covers (learners.Learner, auth.User, ...)
+    name: str | Promise
+    purpose: str | Promise
+    retention: str | Promise
+
+
+_KEPT = _("탈퇴 뒤에도 이름 없이 통계용으로 남습니다 (가명 처리).")
+_ERASED = _("계정이 있는 동안 보관하고, 탈퇴하면 바로 지웁니다.")
+
+# Learner's and the account's fields, as learners.models and learners.erasure handle them
+PERSONAL_FIELDS: tuple[PersonalField, ...] = (
+    PersonalField(
+        ("user.username", "user.password"),
+        _("아이디, 비밀번호 (암호화된 값)"),
+        _("로그인"),
+        _(
+            "계정이 있는 동안 보관합니다. "
+            "탈퇴하면 아이디는 무작위 가명으로 바뀌고 비밀번호는 쓸 수 없게 됩니다."
+        ),
+    ),
+    PersonalField(
+        ("name",),
+        _("이름"),
+        _("신청 확인, 출석부, 학습이력서와 증명서에 이름을 적기 위해"),
+        _ERASED,
+    ),
+    PersonalField(
+        ("phone", "phone_verified"),
+        _("휴대전화 번호"),
+        _(
+            "한 사람이 계정 하나만 만들도록 확인하고, "
+            "알림 수신에 동의한 경우 수강 안내 문자를 보내기 위해"
+        ),
+        _ERASED,
+    ),
+    PersonalField(
+        ("identity_token",),
+        _("본인확인 값 (본인확인 기관이 준 토큰)"),
+        _("한 사람이 계정 하나만 만들도록 확인하기 위해"),
+        _ERASED,
+    ),
+    PersonalField(
+        ("email", "user.email"),
+        _("이메일"),
+        _("비밀번호 재설정 안내와, 알림 수신에 동의한 경우 수강 안내를 보내기 위해"),
+        _ERASED,
+    ),
+    PersonalField(
+        ("birth_year",),
+        _("출생 연도"),
+        _(
+            "연령 대상 강좌의 신청 자격과 어르신(65세 이상) 수강료 감면을 확인하고, "
+            "연령대별 통계를 내기 위해"
+        ),
+        _KEPT,
+    ),
+    PersonalField(
+        ("district_code", "neighbourhood_code"),
+        _("사는 곳 (시·군·구, 읍·면·동)"),
+        _("지역 주민 우선 선발, 가까운 강좌 안내, 지역별 참여 통계를 위해"),
+        _KEPT,
+    ),
+    PersonalField(
+        ("disability", "low_income", "multicultural"),
+        _("장애, 저소득, 다문화 가정 여부 (본인이 알린 경우)"),
+        _(
+            "우선 선발, 수강료 감면과 바우처 대상 확인, "
+            "배움이 필요한 이웃에게 닿았는지 보는 통계를 위해"
+        ),
+        _KEPT,
+    ),
+    PersonalField(
+        ("consents",),
+        _("동의 기록 (항목과 날짜)"),
+        _("무엇에 언제 동의했는지 증명하기 위해"),
+        _("탈퇴하면 모든 동의가 철회된 것으로 기록합니다."),
+    ),
+    PersonalField(
+        ("household_links",),
+        _("가족 대리 신청 연결"),
+        _("가족(자녀, 부모님)을 대신해 신청하기 위해 (그 가족의 동의가 있을 때만)"),
+        _("탈퇴하면 연결을 철회하고 관계 표시를 지웁니다."),
+    ),
+    PersonalField(
+        ("applications", "attendance", "record_entries"),
+        _("신청, 출석, 수료와 학습 이력"),
+        _("수강 관리, 학습이력서와 증명서 발급, 평생학습 통계를 위해"),
+        _("탈퇴 뒤에도 이름 없이 통계용으로 남습니다. 발급한 증명서는 폐지합니다."),
+    ),
+    PersonalField(
+        ("checkin_codes",),
+        _("출석 QR 코드"),
+        _("교육장 키오스크에서 출석을 확인하기 위해"),
+        _("새 코드를 받거나 탈퇴하면 바로 쓸 수 없게 됩니다."),
+    ),
+    PersonalField(
+        ("outbox",),
+        _("보낸 문자·이메일"),
+        _("알림을 보내고 보낸 기록을 남기기 위해"),
+        _("탈퇴하면 받는 사람의 연락처와 본문을 지우고, 보내지 않은 알림은 보내지 않습니다."),
+    ),
+    PersonalField(
+        ("api_tokens",),
+        _("API 토큰 (이름과 날짜)"),
+        _("다른 프로그램에서 내 정보에 접근하도록 허락하기 위해"),
+        _("탈퇴하면 모두 폐기합니다."),
+    ),
+    PersonalField(
+        ("login_throttle",),
+        _("로그인 실패 횟수 (아이디별)"),
+        _("남의 비밀번호를 맞혀 보는 시도를 막기 위해"),
+        _("잠금 시간이 지나면 다시 0부터 셉니다."),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class ConsentPurpose:
+    code: str
+    name: str | Promise
+    required: bool
+    what: str | Promise
+
+
+# learners.models.Consent.Purpose, each with what it allows
+CONSENT_PURPOSES: tuple[ConsentPurpose, ...] = (
+    ConsentPurpose(
+        "service",
+        _("서비스 이용"),
+        True,
+        _("계정을 만들고 강좌를 신청하며, 위 표의 목적에 맞게 개인정보를 처리하는 데 동의합니다."),
+    ),
+    ConsentPurpose(
+        "notifications",
+        _("알림 수신"),
+        False,
+        _(
+            "수강 확정, 대기 순번, 수업 전 안내를 문자나 이메일로 받습니다. "
+            "동의하지 않아도 서비스를 쓸 수 있습니다."
+        ),
+    ),
+    ConsentPurpose(
+        "records",
+        _("학습이력 기록"),
+        False,
+        _("수료한 강좌와 학습 시간을 학습 이력으로 모아 학습이력서와 증명서로 내려받습니다."),
+    ),
+    ConsentPurpose(
+        "statistics",
+        _("통계 활용 (가명)"),
+        False,
+        _("이름과 연락처를 뺀 정보로 지역별·연령대별 참여 통계를 냅니다."),
+    ),
+)
+
+
+@require_GET
+def privacy(request: HttpRequest) -> HttpResponse:
+    context = {"fields": PERSONAL_FIELDS, "purposes": CONSENT_PURPOSES}
+    return render(request, "portal/privacy.html", context)
+
+
+@require_GET
+@login_required
+def my_account(request: HttpRequest) -> HttpResponse:
+    """What the account is and where each thing about it is changed."""
+    return render(request, "portal/account.html", {"account": request.user})

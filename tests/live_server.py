@@ -1,0 +1,121 @@
+"""`learncity serve` as a subprocess on the test database, for tests that need the real
+server (gunicorn workers, their start-up): a free port, its own LEARNCITY_HOME, the test
+database's URL, and every answer's worker named (`X-Learncity-Worker`)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    worker: str
+    seconds: float  # the client's wall time
+    body: bytes
+    server_timing: dict[str, float]  # `Server-Timing` (ms): app (wall), cpu (its thread's)
+
+
+def _server_timing(header: str) -> dict[str, float]:
+    timings: dict[str, float] = {}
+    for part in header.split(","):
+        name, _, rest = part.strip().partition(";dur=")
+        if name and rest:
+            timings[name] = float(rest)
+    return timings
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    log: Path
+    process: subprocess.Popen[bytes]
+
+    def get(self, path: str, timeout: float = 30) -> Answer:
+        """GET on a new connection; the status, the worker that answered and the wall time."""
+        started = time.perf_counter()
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=timeout) as response:
+                body = response.read()
+                status, headers = response.status, response.headers
+        except urllib.error.HTTPError as error:
+            body, status, headers = error.read(), error.code, error.headers
+        seconds = time.perf_counter() - started
+        timing = _server_timing(headers.get("Server-Timing", ""))
+        return Answer(status, headers.get("X-Learncity-Worker", ""), seconds, body, timing)
+
+    def log_text(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def log_tail(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")[-4000:]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def tests_database_url() -> str:
+    """The URL of the test database pytest-django set up (never the one in the environment)."""
+    from django.db import connection
+
+    settings = connection.settings_dict
+    name = str(settings["NAME"])
+    if connection.vendor == "sqlite":
+        if "-test.sqlite3" not in name:  # with pytest-xdist, "-test.sqlite3_gw0"
+            raise RuntimeError(f"not on the test database: {name}")
+        return f"sqlite:///{name}"
+    if not name.startswith("test_"):
+        raise RuntimeError(f"not on the test database: {name}")
+    user = quote(str(settings.get("USER") or ""), safe="")
+    password = quote(str(settings.get("PASSWORD") or ""), safe="")
+    credentials = f"{user}:{password}@" if password else f"{user}@" if user else ""
+    host = quote(str(settings.get("HOST") or ""), safe="")
+    port = f":{settings['PORT']}" if settings.get("PORT") else ""
+    return f"postgresql://{credentials}{host}{port}/{quote(name, safe='')}"
+
+
+@contextmanager
+def serving(home: Path, *, workers: int = 2, env: dict[str, str] | None = None) -> Iterator[Server]:
+    """`learncity serve --workers N` on the test database until the block ends. The caller
+    waits for what it needs (the server may still be starting)."""
+    log = home / "serve.log"
+    port = free_port()
+    environment = {
+        **os.environ,
+        "LEARNCITY_HOME": str(home),
+        "LEARNCITY_DATABASE_URL": tests_database_url(),
+        "LEARNCITY_DEBUG": "false",
+        "LEARNCITY_API_RATE": "100000",
+        "LEARNCITY_WORKER_HEADER": "true",
+        **(env or {}),
+    }
+    command = [sys.executable, "-m", "learncity", "serve", "--port", str(port)]
+    command += ["--workers", str(workers)]
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command, env=environment, stdout=output, stderr=subprocess.STDOUT
+        )
+    try:
+        yield Server(f"http://127.0.0.1:{port}", log, process)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
