@@ -69,7 +69,7 @@ def free_port() -> int:
         return port
 
 
-def tests_database_url() -> str:
+def the_test_database_url() -> str:
     """The URL of the test database pytest-django set up (never the one in the environment)."""
     from django.db import connection
 
@@ -98,7 +98,7 @@ def serving(home: Path, *, workers: int = 2, env: dict[str, str] | None = None) 
     environment = {
         **os.environ,
         "LEARNCITY_HOME": str(home),
-        "LEARNCITY_DATABASE_URL": tests_database_url(),
+        "LEARNCITY_DATABASE_URL": the_test_database_url(),
         "LEARNCITY_DEBUG": "false",
         "LEARNCITY_API_RATE": "100000",
         "LEARNCITY_WORKER_HEADER": "true",

@@ -18,7 +18,7 @@ def register(app: typer.Typer) -> None:
     app.command("report-jobs")(report_jobs_command)
 
 
-def report_command(
+def report_command(  # noqa: PLR0917 - typer options
     year: Annotated[int, typer.Option(help="Year of the report, e.g. 2026.")],
     fmt: Annotated[str, typer.Option("--format", help="pdf, xlsx or html.")] = "pdf",
     out: Annotated[
@@ -27,6 +27,9 @@ def report_command(
     district: Annotated[
         str | None, typer.Option(help="10-digit code: one district's report.")
     ] = None,
+    language: Annotated[
+        str, typer.Option(help="Language of the report: ko (Korean) or en (English).")
+    ] = "ko",
     as_json: JsonOption = False,
 ) -> None:
     """Write the learning city's annual evaluation report (연차 평가 보고서)."""
@@ -35,8 +38,14 @@ def report_command(
     def action() -> dict[str, Any]:
         from learncity.analytics.report import report_write
 
-        path = report_write(year, fmt, target, district_code=district)
-        return {"year": year, "format": fmt, "out": str(path), "bytes": path.stat().st_size}
+        path = report_write(year, fmt, target, district_code=district, language=language)
+        return {
+            "year": year,
+            "format": fmt,
+            "language": language,
+            "out": str(path),
+            "bytes": path.stat().st_size,
+        }
 
     result = run(action)
     print_result(result, as_json, [f"wrote {result['out']} ({result['bytes']:,} bytes)"])

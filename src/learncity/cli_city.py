@@ -24,7 +24,8 @@ def _lines(result: dict[str, Any]) -> list[str]:
     if not result["set"]:
         return [
             "no city set: every loaded area counts (home, planning, sign-up, console, report)",
-            "set one with: learncity city set AREA... (e.g. learncity city set 서울특별시 강남구)",
+            "set one with: learncity city set AREA... "
+            "(e.g. learncity city set '서울특별시 강남구')",
         ]
     areas = ", ".join(f"{a['full_name']} ({a['code']})" for a in result["areas"])
     population = result["population"]
@@ -61,7 +62,9 @@ def city_set(  # noqa: PLR0917 - typer passes options positionally
     emblem: Annotated[
         Path | None, typer.Option(help="Emblem image: PNG, JPEG, GIF, WebP or SVG, ≤ 256 KB.")
     ] = None,
-    no_emblem: Annotated[bool, typer.Option(help="Remove the emblem.")] = False,
+    no_emblem: Annotated[
+        bool, typer.Option("--no-emblem", help="Remove the emblem.", show_default=False)
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Set the city: its areas (codes or names), and its name, colour and emblem."""
@@ -89,7 +92,14 @@ def city_set(  # noqa: PLR0917 - typer passes options positionally
         )
 
     result = run(action)
-    print_result(result, as_json, _lines(result))
+    lines = _lines(result)
+    for area in result.get("absorbed", []):
+        lines.append(
+            f"note: {area['full_name']} lies inside {area['inside']}, also named, and adds "
+            f"nothing: the city is all of {area['inside']}. To set {area['full_name']} alone, "
+            f"quote its name: learncity city set '{area['full_name']}'"
+        )
+    print_result(result, as_json, lines)
 
 
 @city_app.command("show")

@@ -1,5 +1,6 @@
-"""The `learncity` commands of enrolment and attendance: `lottery draw|replay`, `outbox send`
-(the notifications they queue), `sessions expand`, `completion run` and `reminders send`."""
+"""The `learncity` commands of enrolment and attendance: `lottery draw|replay`, `offers
+expire`, `outbox send` (the notifications they queue), `sessions expand`, `completion run` and
+`reminders send`."""
 
 from __future__ import annotations
 
@@ -16,15 +17,61 @@ outbox_app = typer.Typer(
 sessions_app = typer.Typer(help="Sessions (회차) of the schedules.", no_args_is_help=True)
 completion_app = typer.Typer(help="Completion (수료) of courses.", no_args_is_help=True)
 reminders_app = typer.Typer(help="Reminders the day before a session.", no_args_is_help=True)
+offers_app = typer.Typer(
+    help="Enrolment offers: places offered from a waiting list and not accepted in time.",
+    no_args_is_help=True,
+)
 
 
 def register(app: typer.Typer) -> None:
-    """Add the `lottery`, `outbox`, `sessions`, `completion` and `reminders` groups."""
+    """Add the `lottery`, `offers`, `outbox`, `sessions`, `completion` and `reminders`
+    groups."""
     app.add_typer(lottery_app, name="lottery")
+    app.add_typer(offers_app, name="offers")
     app.add_typer(outbox_app, name="outbox")
     app.add_typer(sessions_app, name="sessions")
     app.add_typer(completion_app, name="completion")
     app.add_typer(reminders_app, name="reminders")
+
+
+@offers_app.command("expire")
+def offers_expire(
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--now",
+            help="The moment to judge by, ISO 8601 (replays; default: now).",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Places offered from a waiting list and not accepted by their deadline expire and pass
+    to the next person in the queue (every few minutes from cron or a timer; safe to run
+    again: an expired place is not expired twice)."""
+
+    def action() -> dict[str, Any]:
+        import datetime as dt
+
+        from django.utils import timezone
+
+        from learncity.core.errors import DomainError
+        from learncity.enrollment.services import expire_offers
+
+        moment = timezone.now()
+        if at is not None:
+            try:
+                moment = dt.datetime.fromisoformat(at)
+            except ValueError:
+                raise DomainError(
+                    f"--now is not an ISO 8601 moment: {at[:40]!r}", details={"option": "now"}
+                ) from None
+            if timezone.is_naive(moment):
+                moment = timezone.make_aware(moment)
+        return {"expired": expire_offers(now=moment), "at": moment.isoformat()}
+
+    result = run(action)
+    print_result(result, as_json, [f"expired {result['expired']} offered places"])
 
 
 @outbox_app.command("send")

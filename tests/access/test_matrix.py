@@ -172,6 +172,12 @@ PAGES = [
         mine="everyone",
     ),
     Case(
+        "portal:my_message_language",
+        "learners.message_language_set",
+        post("/me/account/language", {"language": "en"}),
+        mine="everyone",
+    ),
+    Case(
         "portal:staff_offer_new", "enrollment.offer_manage", post("/staff/offers/new", _offer_form)
     ),
     Case("portal:staff_offer_draw", "enrollment.lottery_draw", post("/staff/offers/{offer}/draw")),
@@ -507,9 +513,9 @@ def things(db: None, world: Mapping[str, Any], shared_data: Any) -> dict[str, An
     voucher = vouchers.voucher_issue(
         actor=admin, programme_id=programme.pk, learner_id=owner.pk, idempotency_key="access-iss-1"
     ).voucher_id
-    paid = vouchers.voucher_redeem(
-        actor=admin, voucher_id=voucher, institution_id=offer.institution_id, amount=10_000,
-        idempotency_key="access-redeem-0", course_id=used.programme_id,
+    paid = vouchers.voucher_redeem(  # the holder pays (issue 19: staff need an application)
+        actor=world[OWNER], voucher_id=voucher, institution_id=offer.institution_id,
+        amount=10_000, idempotency_key="access-redeem-0", course_id=used.programme_id,
     )  # fmt: skip
     project = vouchers.project_create(
         actor=admin,

@@ -141,7 +141,7 @@ def test_qr_check_in_present_late_and_twice(db, world):
     with pytest.raises(errors.AlreadyCheckedIn) as twice:
         checkin(world, c, early + 5 * MIN, token=a)
     local = done.checked_in_at.astimezone(dt.timezone(dt.timedelta(hours=9)))
-    assert f"already checked in at {local:%H:%M}" in twice.value.message
+    assert f"{local:%H:%M}에 이미 출석했습니다" in twice.value.message
     late = checkin(world, c, session.starts_at + 11 * MIN, token=b)
     assert late.status == "late"
     assert Attendance.objects.filter(session_id=session.id).count() == 2
@@ -161,7 +161,7 @@ def test_every_refusal_records_nothing(db, world):
         checkin(world, c, during, token="hello'; DROP TABLE x;--")
     with pytest.raises(errors.TokenInvalid):  # well formed, never issued (forged)
         checkin(world, c, during, token="LC" + "A" * 32)
-    with pytest.raises(errors.CheckinNotOpen, match="opens at"):
+    with pytest.raises(errors.CheckinNotOpen, match="부터입니다"):
         checkin(world, c, sessions[0].starts_at - 31 * MIN, token=token)
     with pytest.raises(errors.CheckinClosed):
         checkin(world, c, sessions[0].ends_at + MIN, token=token)

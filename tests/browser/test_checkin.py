@@ -354,10 +354,10 @@ def test_offline_scans_wait_and_are_recorded_once(
         banner = page.get_by_test_id("network")
         expect(banner).to_be_hidden()
         context.set_offline(True)
-        expect(banner).to_have_text("오프라인 — 0건 대기 중 / Offline — 0 waiting")
+        expect(banner).to_have_text("오프라인 — 0건 대기 중")
         scan(page, w["other_token"])
         expect(page.get_by_test_id("kiosk-result")).to_have_attribute("data-code", "queued")
-        expect(banner).to_have_text("오프라인 — 1건 대기 중 / Offline — 1 waiting")
+        expect(banner).to_have_text("오프라인 — 1건 대기 중")
         expect(page.get_by_test_id("scan-input")).to_be_focused()
         queued = page.evaluate(
             f"JSON.parse(localStorage.getItem('learncity-kiosk-queue-{w['venue_id']}'))"

@@ -87,6 +87,28 @@ def test_queued_running_done_with_a_file(
 
 
 @pytest.mark.django_db
+def test_an_english_page_asks_for_the_english_report(
+    world: Mapping[str, Any], shared_data: Any
+) -> None:
+    admin = client_of(world, "city_admin")
+    admin.cookies["learncity_language"] = "en"
+    answer = ask(admin)
+    assert answer.status_code == 302
+    job = ReportJob.objects.get()
+    assert job.language == "en"
+    done = report_jobs.report_job_run(job.pk)
+    assert done is not None and done.status == "done", done
+    html = admin.get(f"/console/report/jobs/{job.pk}/file").content.decode()
+    assert '<html lang="en">' in html
+    assert "Learning city annual evaluation report 2026" in html and "1. Delivery system" in html
+    assert "2026년 평생학습도시 연차 평가 보고서" not in html and "평생학습 추진체계" not in html
+    # a Korean page's job stays Korean
+    korean = client_of(world, "city_admin")
+    ask(korean)
+    assert ReportJob.objects.order_by("-id").values_list("language", flat=True)[0] == "ko"
+
+
+@pytest.mark.django_db
 def test_while_running_the_page_shows_the_step_and_progress(
     world: Mapping[str, Any], shared_data: Any
 ) -> None:

@@ -23,7 +23,7 @@ from learncity.learners.services import (
     learner_sign_up,
 )
 from tests.clients import api_call
-from tests.enrollment.factories import offer_open_now
+from tests.enrollment.factories import course_running, offer_open_now
 from tests.learners.factories import STAFF_IN_AND_OUT_OF_SCOPE
 
 PASSWORD = "Learn-city-2026!"
@@ -199,6 +199,7 @@ def test_every_role_against_every_state_changing_endpoint(db, world):
         Application.objects.filter(pk=mine.pk).delete()
         schedule_id, _, schedule_institution = next(schedules)
         creators[role] = schedule_institution
+        course_running(schedule_id)  # an ended course takes no offer
         now = timezone.now()
         created = api_call(
             token,

@@ -97,3 +97,53 @@ def test_the_page_and_the_api_refuse_an_ended_course(world):
     # a visitor's page says so too, with no apply form of any kind
     anonymous = Client().get(f"/programmes/{offer.programme_id}").content.decode()
     assert 'data-state="ended"' in anonymous
+
+
+def test_an_ended_course_takes_no_new_offer_from_the_page_or_the_api(world):
+    """Staff cannot open enrolment on a course that has ended (the README's example once
+    did, on the real file's first course): the form and the API refuse with `course_ended`
+    and nothing is created; the schedule picker does not list it."""
+    from tests.portal.test_staff_pages import offer_form
+
+    schedule_id = world["schedules"][7][0]
+    Offer.objects.filter(schedule_id=schedule_id).delete()
+    last_day = _ended_yesterday(schedule_id)
+    admin = signed_in(world["city_admin"])
+    answer = admin.post("/staff/offers/new", offer_form(schedule_id))
+    assert answer.status_code == 409
+    assert last_day.isoformat() in answer.content.decode()
+    token = api_token_create(world["users"]["city_admin"].pk)
+    now = timezone.now()
+    refused = api_call(
+        token,
+        "post",
+        "/api/v1/offers",
+        {
+            "schedule_id": schedule_id,
+            "capacity": 10,
+            "opens_at": now.isoformat(),
+            "closes_at": (now + dt.timedelta(days=7)).isoformat(),
+        },
+    )
+    assert refused.status_code == 409 and refused.json()["code"] == "course_ended"
+    assert refused.json()["details"]["end_date"] == last_day.isoformat()
+    assert not Offer.objects.filter(schedule_id=schedule_id).exists()
+    # on its last day a course still takes an offer
+    Schedule.objects.filter(pk=schedule_id).update(end_date=timezone.localdate())
+    assert admin.post("/staff/offers/new", offer_form(schedule_id)).status_code == 302
+
+
+def test_the_schedule_picker_lists_no_ended_course(world):
+    from learncity.enrollment.selectors import schedules_for_staff
+
+    schedule_id = world["schedules"][8][0]
+    Offer.objects.filter(schedule_id=schedule_id).delete()
+    Schedule.objects.filter(pk=schedule_id).update(end_date=timezone.localdate())
+    listed = {r["id"] for r in schedules_for_staff(world["city_admin"], per_page=10_000)["rows"]}
+    assert schedule_id in listed
+    _ended_yesterday(schedule_id)
+    listed = {r["id"] for r in schedules_for_staff(world["city_admin"], per_page=10_000)["rows"]}
+    assert schedule_id not in listed
+    today = timezone.localdate()
+    ends = Schedule.objects.filter(pk__in=listed).values_list("end_date", flat=True)
+    assert all(end >= today for end in ends)

@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 from typer.testing import CliRunner
 
-from learncity.catalog.models import Institution, Programme
+from learncity.catalog.models import Institution, Programme, Schedule
 from learncity.cli import app
 from learncity.enrollment import services
 from learncity.enrollment.models import Application, AuditEvent, Offer
@@ -20,7 +20,7 @@ from learncity.enrollment.selectors import seat_audit
 from learncity.learners.access import Actor
 from learncity.learners.models import HouseholdLink, Learner, StaffRole
 from tests.concurrency import in_threads
-from tests.enrollment.factories import CLOSE, NOW, OPEN, apply, offer
+from tests.enrollment.factories import CLOSE, NOW, OPEN, apply, course_running, offer
 from tests.learners.factories import citizen
 
 
@@ -343,7 +343,13 @@ def test_the_demo_opens_a_few_offers_once(db, world):
     from learncity.demo.offers import demo_offers_open
 
     Offer.objects.all().delete()
+    # the real courses have ended by now: three are moved into the present, and the demo
+    # opens offers on courses that have not ended only
+    for schedule_id in Schedule.objects.order_by("id").values_list("id", flat=True)[:3]:
+        course_running(schedule_id)
     assert demo_offers_open(3) == 3
+    today = timezone.localdate()
+    assert all(o.schedule.end_date >= today for o in Offer.objects.select_related("schedule"))
     assert demo_offers_open(3) == 0  # running the demo again adds none
     methods = sorted(Offer.objects.values_list("method", flat=True))
     assert methods == ["first_come", "first_come", "lottery"]
@@ -464,3 +470,35 @@ def test_a_deactivated_account_s_api_token_no_longer_works(db, world):
     assert api_token_user(token) == (person.user_id, person.pk)
     User.objects.filter(pk=person.user_id).update(is_active=False)
     assert api_token_user(token) is None
+
+
+def test_the_expire_command_passes_a_late_place_on_once(db, world):
+    """`learncity offers expire` (issue 19, finding 11): an offered place not accepted by its
+    deadline expires and goes to the next in the queue; run again, it changes nothing; a bad
+    --now is refused with nothing changed."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from learncity.cli import app
+
+    o = offer(world, 3, capacity=1, accept_hours=24)
+    people = [citizen() for _ in range(3)]
+    results = [apply(p, a, o) for p, a in people]
+    services.cancel(actor=people[0][1], application_id=results[0].application_id, now=NOW)
+    offered = Application.objects.get(pk=results[1].application_id)
+    assert offered.status == "offered"
+    runner = CliRunner()
+    refused = runner.invoke(app, ["offers", "expire", "--now", "next tuesday"])
+    assert refused.exit_code != 0 and "ISO 8601" in refused.output
+    assert Application.objects.get(pk=offered.pk).status == "offered"
+    early = runner.invoke(app, ["offers", "expire", "--now", NOW.isoformat(), "--json"])
+    assert early.exit_code == 0 and json.loads(early.output)["expired"] == 0
+    late = (NOW + dt.timedelta(hours=25)).isoformat()
+    done = runner.invoke(app, ["offers", "expire", "--now", late, "--json"])
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.output)["expired"] == 1
+    assert Application.objects.get(pk=offered.pk).status == "expired"
+    assert Application.objects.get(pk=results[2].application_id).status == "offered"
+    again = runner.invoke(app, ["offers", "expire", "--now", late, "--json"])
+    assert json.loads(again.output)["expired"] == 0

@@ -70,6 +70,11 @@ SITE_MAP: dict[str, tuple[str, Path]] = {
         lambda t: f"/staff/offers/new?schedule={t['free_schedule']}",
     ),
     "portal:staff_offer": ("city_admin", lambda t: f"/staff/offers/{t['offer']}"),
+    "portal:staff_offer_replay": ("city_admin", lambda t: f"/staff/offers/{t['offer']}/replay"),
+    "portal:application_change": (
+        "citizen",
+        lambda t: f"/me/applications/{t['application']}/card",  # the check-in card (GET)
+    ),
     "portal:staff_desk": ("city_admin", lambda t: f"/staff/offers/{t['offer']}/desk"),
     "portal:staff_venues": ("city_admin", lambda t: "/staff/venues"),
     "portal:staff_venue_locate": ("city_admin", lambda t: f"/staff/venues/{t['venue']}/locate"),
@@ -113,10 +118,8 @@ NOT_PAGES = {
     "portal:city_emblem": "an image",
     "portal:neighbourhood_options": "an HTMX fragment of place names (data)",
     "portal:logout": "POST: signing out",
-    "portal:application_change": "POST: accept, decline, cancel, card (the card: kiosk card)",
     "portal:staff": "a redirect to the staff home",
     "portal:landing": "a redirect after sign-in",
-    "portal:staff_offer_replay": "POST: the lottery replay check",
     "portal:staff_offer_draw": "POST: drawing the lottery",
     "portal:staff_application_cancel": "POST",
     "portal:staff_payment_mark": "POST",
@@ -127,6 +130,7 @@ NOT_PAGES = {
     "portal:staff_invitation_revoke": "POST",
     "portal:staff_notice_withdraw": "POST",
     "portal:token_revoke": "POST",
+    "portal:my_message_language": "POST: the language of one's messages (portal:my_account)",
     "portal:transcript": "a PDF or JSON file",
     "portal:my_data": "JSON",
     "portal:credential_download": "a credential file",
@@ -237,7 +241,7 @@ def things(db, world):
     from tests.vouchers import factories as vouchers
 
     made = course(world, 0)
-    learner, citizen, _ = enrol(made)
+    learner, citizen, application = enrol(made)
     session = made["sessions"][0]
     taken = set(Offer.objects.values_list("schedule_id", flat=True))
     free = Schedule.objects.exclude(pk__in=taken).order_by("id").values_list("id", flat=True)[0]
@@ -245,6 +249,7 @@ def things(db, world):
     return {
         "citizen": citizen,
         "learner": learner.pk,
+        "application": application,
         "programme": made["offer"].schedule.programme_id,
         "offer": made["offer"].pk,
         "free_schedule": free,

@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from learncity.learners.models import Consent, Learner, LoginThrottle
 from learncity.learners.services import (
-    LOCKOUT_DURATION,
+    SignInLock,
+    lockout_duration,
     login_failure_record,
     login_locked_until,
 )
@@ -95,9 +96,11 @@ def _sign_up(client: Client, **changes: Any) -> Learner:
     return Learner.objects.get(user__username=changes.get("username", "kim.citizen"))
 
 
-def test_five_failures_lock_the_name_for_fifteen_minutes_even_with_the_right_password(
+def test_five_failures_lock_the_name_at_that_address_for_fifteen_minutes(
     client: Client,
 ) -> None:
+    """Issue 19: the lock is on the name at the address that failed (the owner elsewhere:
+    tests/learners/test_throttle_attacks.py)."""
     _sign_up(client)
     for attempt in range(4):
         wrong = client.post("/accounts/login", {"username": "kim.citizen", "password": "nope"})
@@ -106,34 +109,43 @@ def test_five_failures_lock_the_name_for_fifteen_minutes_even_with_the_right_pas
     fifth = client.post("/accounts/login", {"username": "kim.citizen", "password": "nope"})
     assert fifth.status_code == 429
     assert "로그인에 여러 번 실패해서" in fifth.content.decode()
-    # another browser (another worker, same database), the right password: still refused
+    # another browser at the same address (another worker, same database), the right
+    # password: still refused, and told until when
     other = Client()
     right = other.post("/accounts/login", {"username": "KIM.citizen ", "password": PASSWORD})
     assert right.status_code == 429
     assert "로그인에 여러 번 실패해서" in right.content.decode()  # Korean by default
     assert "_auth_user_id" not in other.session
-    until = login_locked_until("kim.citizen")
-    assert until is not None
-    assert abs((until - timezone.now()) - LOCKOUT_DURATION) < dt.timedelta(seconds=30)
+    lock = login_locked_until("kim.citizen", address="127.0.0.1")
+    assert lock is not None and not lock.whole_address
+    assert abs((lock.until - timezone.now()) - lockout_duration()) < dt.timedelta(seconds=30)
+    assert f"{timezone.localtime(lock.until):%H:%M}까지" in right.content.decode()
     # fifteen minutes later the name may sign in again, and a success forgets the failures
     LoginThrottle.objects.update(locked_until=timezone.now() - dt.timedelta(seconds=1))
     again = other.post("/accounts/login", {"username": "kim.citizen", "password": PASSWORD})
     # issue 18: sign-in lands on the page that routes by role (a citizen: /me/applications)
     assert again.status_code == 302 and again["Location"] == "/accounts/landing"
     assert other.get("/accounts/landing")["Location"] == "/me/applications"
-    assert not LoginThrottle.objects.exists()
+    # the name's count at the address is forgotten; the address's count of every name stays
+    assert list(LoginThrottle.objects.values_list("address", "key")) == [("127.0.0.1", "")]
 
 
 def test_failures_spread_over_more_than_the_window_do_not_lock() -> None:
     start = timezone.now()
+
+    def fail(minute: int) -> SignInLock | None:
+        return login_failure_record(
+            "park", address="10.0.0.7", now=start + dt.timedelta(minutes=minute)
+        )
+
     for minute in (0, 4, 8, 12):
-        assert login_failure_record("park", now=start + dt.timedelta(minutes=minute)) is None
+        assert fail(minute) is None
     # the window began at minute 0: at minute 16 the count starts again
-    assert login_failure_record("park", now=start + dt.timedelta(minutes=16)) is None
+    assert fail(16) is None
     for minute in (17, 18, 19):
-        assert login_failure_record("park", now=start + dt.timedelta(minutes=minute)) is None
-    locked = login_failure_record("park", now=start + dt.timedelta(minutes=20))
-    assert locked == start + dt.timedelta(minutes=35)
+        assert fail(minute) is None
+    locked = fail(20)
+    assert locked == SignInLock(start + dt.timedelta(minutes=35), whole_address=False)
 
 
 def test_password_reset_is_queued_in_the_outbox_and_the_link_sets_a_new_password(

@@ -10,6 +10,7 @@ import math
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
+from datetime import time as dt_time
 from pathlib import Path
 from typing import Any
 
@@ -211,8 +212,10 @@ def test_bad_options_are_refused(gangnam: Any, options: Options) -> None:
 def test_bad_network_file(gangnam: Any, tmp_path: Path) -> None:
     path = tmp_path / "n.osm"
     path.write_text("<osm></osm>", "utf-8")
-    with pytest.raises(InputFileError):
+    with pytest.raises(InputFileError) as refused:
         services.access_compute(Options(network=str(path)))
+    assert refused.value.message == f"{path}: 도로망 파일을 읽을 수 없습니다"
+    assert "cannot read the OpenStreetMap file" in refused.value.details["reason"]  # osm's words
 
 
 @pytest.mark.django_db
@@ -221,7 +224,7 @@ def test_report_section_is_fast_and_complete(gangnam: Any) -> None:
     section = services.report_section(2026)
     elapsed = time.perf_counter() - started
     assert elapsed < 15  # a few seconds on a quiet machine
-    assert section["title_ko"] and section["title_en"]
+    assert section["title"] == "도보 15분 학습권과 학습센터 입지"
     coverage, proposal = section["tables"]
     assert len(coverage["columns"]) == len(coverage["rows"][0])
     assert any(row[0] == "서울특별시 강남구" for row in coverage["rows"])
@@ -351,3 +354,24 @@ def test_participation_file(tmp_path: Path) -> None:
     path.write_text("code,rate\n1168010100,-1\n", "utf-8")
     with pytest.raises(InputFileError):
         services.participation_read(path)
+
+
+@pytest.mark.django_db
+def test_each_programme_counts_at_its_venue_once(gangnam: Any) -> None:
+    """Programmes of one title at one venue (a course's cohorts) are different programmes:
+    the walking counts hold every offline programme once, as the catalogue lists them."""
+    from collections import Counter
+
+    from learncity.catalog.models import Programme
+    from learncity.catalog.selectors import venue_programme_counts
+
+    offline = Programme.objects.exclude(mode=Programme.Mode.ONLINE).exclude(venue=None)
+    expected = Counter(offline.values_list("venue_id", flat=True))
+    counted = venue_programme_counts()
+    assert counted == expected
+    assert sum(counted.values()) >= 322  # the real Gangnam file: every course has a venue
+    # a schedule filter joins the schedules (several per programme) and still counts once
+    scheduled = offline.filter(schedules__isnull=False).order_by().values_list("id", "venue_id")
+    assert venue_programme_counts(starting_from=dt_time(0, 0)) == Counter(
+        venue for _, venue in set(scheduled)
+    )

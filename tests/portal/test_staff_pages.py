@@ -23,7 +23,7 @@ from learncity.enrollment.models import LIVE, Application, AuditEvent, Offer
 from learncity.learners.access import Actor, Scope, allowed
 from learncity.learners.models import Learner, StaffRole
 from learncity.learners.services import learner_sign_up
-from tests.enrollment.factories import open_now
+from tests.enrollment.factories import course_running, open_now
 from tests.learners.factories import STAFF_IN_AND_OUT_OF_SCOPE
 
 PASSWORD = "Learn-city-2026!"
@@ -196,6 +196,7 @@ def test_each_role_sees_the_pages_it_may_and_no_more(db, world, campus):
     )
     free = campus["schedules"][1]
     Offer.objects.filter(schedule_id=free).delete()
+    course_running(free)  # the picker lists courses that have not ended
     pages = {
         "list": "/staff/offers",
         "detail": f"/staff/offers/{offer.pk}",
@@ -337,6 +338,7 @@ def test_every_role_against_every_state_changing_post(db, world, campus):
         # open an offer for a schedule of the institution
         schedule_id = next(schedules)
         Offer.objects.filter(schedule_id=schedule_id).delete()
+        course_running(schedule_id)  # an ended course takes no offer
         answer = client.post("/staff/offers/new", offer_form(schedule_id))
         opened = Offer.objects.filter(schedule_id=schedule_id).first()
         if allowed:
@@ -415,6 +417,7 @@ def test_posts_need_csrf_and_gets_change_nothing(db, world, campus):
 def test_opening_an_offer_names_each_bad_field(db, world, campus):
     client = staff("open-staff", "institution_staff", institution_id=campus["institution"])
     schedule_id = campus["schedules"][3]
+    course_running(schedule_id)  # an ended course takes no offer
     Offer.objects.filter(schedule_id=schedule_id).delete()
     now = timezone.now()
     cases = [

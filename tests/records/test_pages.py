@@ -66,6 +66,23 @@ def test_transcript_pdf_has_korean_text(two):
     assert "최철수" not in text
 
 
+def test_transcript_pdf_in_english(two):
+    (_, actor, _), _ = two
+    client = client_of(actor)
+    client.cookies["learncity_language"] = "en"
+    response = client.get("/me/record/transcript.pdf")
+    assert response.status_code == 200
+    text = "".join(
+        page.extract_text() for page in pypdf.PdfReader(io.BytesIO(response.content)).pages
+    )
+    for words in ("Lifelong learning transcript", "Completed courses", "Year of birth"):
+        assert words in text, words
+    for words in ("박영희", "한글 교실", "강남구평생학습관"):  # the data stays as it is
+        assert words in text, words
+    for words in ("평생학습 이력서", "수료 강좌", "출생연도", "성명"):
+        assert words not in text, words
+
+
 def test_transcript_json(two):
     (_, actor, _), _ = two
     data = json.loads(client_of(actor).get("/me/record/transcript.json").content)

@@ -183,6 +183,20 @@ def test_a_consortium_is_the_union_of_its_areas_counting_each_resident_once(real
     assert scope.contains("1168072000") and not scope.contains("1114000000")
 
 
+def test_a_full_name_typed_without_quotes_is_said_to_take_the_whole_province(real: Any) -> None:
+    """`city set 서울특별시 강남구` unquoted names two areas, one inside the other: the city is
+    서울특별시 (a consortium may well name its 시 with some of its 구), and the command says
+    so and how to set 강남구 alone."""
+    result = runner.invoke(app, ["city", "set", "서울특별시", "강남구"])
+    assert result.exit_code == 0, result.output
+    assert "city: 서울특별시" in result.output
+    assert "note: 서울특별시 강남구 lies inside 서울특별시" in result.output
+    assert "learncity city set '서울특별시 강남구'" in result.output
+    quoted = runner.invoke(app, ["city", "set", "서울특별시 강남구", "--json"])
+    shown = json.loads(quoted.output)
+    assert [a["code"] for a in shown["areas"]] == [GANGNAM] and shown["absorbed"] == []
+
+
 def test_a_city_with_wards_counts_through_its_wards(real: Any) -> None:
     """수원시 is a 시·군·구 row and its four 구 are too: residents are counted once."""
     shown = city_set(areas=["수원시"])
@@ -255,6 +269,8 @@ def test_home_lists_gangnam_only(gangnam: Any, client: Client) -> None:
     institutions = body[body.index('data-testid="institution-list"') :].split("</ul>")[0]
     assert "서초 시험 평생학습관" not in institutions
     assert "강남" in institutions
+    # the real courses shown are credited to their source (the data's licence asks for it)
+    assert "교육부 전국평생학습강좌표준데이터" in body
     # learncity is named in the footer only
     head, footer = body.split('<footer class="site">')
     assert "learncity" not in head.split("<main")[0]
@@ -380,7 +396,7 @@ def test_annual_report_is_of_the_city(gangnam: Any) -> None:
     from learncity.analytics.report import render_html, report_build
 
     report = report_build(2026)
-    assert report["scope_ko"] == "서울특별시 강남구"
+    assert report["scope"] == "서울특별시 강남구"
     assert report["city"]["population"] == GANGNAM_RESIDENTS
     html = render_html(report)
     assert "서울특별시 강남구" in html

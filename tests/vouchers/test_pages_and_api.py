@@ -107,10 +107,10 @@ def test_settlement_page_by_role(world):
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:2] == ("기관 institution", "강남구평생학습관")
     assert rows[1][-1] == "금액 amount (KRW)"
-    amounts = [row[8] for row in rows[2:] if isinstance(row[0], int)]
+    amounts = [row[9] for row in rows[2:] if isinstance(row[0], int)]
     assert 90_000 in amounts and all(isinstance(a, int) for a in amounts)  # numbers, not text
     assert isinstance(rows[2][1], dt.datetime)
-    for hostile in ("=cmd|' /C calc'!A0", "+1", "@SUM(A1)"):
+    for hostile in ("=cmd|' /C calc'!A0", "+1+1", "@SUM(A1)", "\t=1+1", "-2+3"):
         assert _cell(hostile) == "'" + hostile  # never a formula in a spreadsheet
     assert csv["Content-Type"] != xlsx["Content-Type"]
     overview = client_of(world["admin"]).get("/staff/vouchers/settlement?month=2026-04")

@@ -48,6 +48,9 @@ def world(holder: dict[str, Any]) -> dict[str, Any]:
 
 
 def redeem(world: dict[str, Any], amount: int, key: str, **kw: Any) -> services.Outcome:
+    """A payment from the world's voucher: the holder's own (no application), or, with an
+    `application_id` or a `fee_krw`, an application's tuition as enrolment pays it (the fee
+    is then what enrolment says is still owed: 10,000,000 unless given)."""
     settings: dict[str, Any] = {
         "actor": world["citizen"],
         "voucher_id": world["voucher"],
@@ -59,7 +62,20 @@ def redeem(world: dict[str, Any], amount: int, key: str, **kw: Any) -> services.
         "acting_for_learner_id": world["learner"].pk,
     }
     settings.update(kw)
-    return services.voucher_redeem(**settings)
+    if "application_id" not in kw and "fee_krw" not in kw:
+        return services.voucher_redeem(**settings)
+    return services.voucher_redeem_for_application(
+        actor=settings["actor"],
+        application_id=settings.get("application_id", 1),
+        learner_id=settings["acting_for_learner_id"],
+        institution_id=settings["institution_id"],
+        course_id=settings["course_id"],
+        fee_krw=settings.get("fee_krw", 10_000_000),
+        voucher_id=settings["voucher_id"],
+        amount=settings["amount"],
+        idempotency_key=settings["idempotency_key"],
+        now=settings["now"],
+    )
 
 
 def test_issue_redeem_and_history(world):
@@ -367,16 +383,17 @@ def test_project_budget_spend_and_costs(world):
     for n in range(2):
         learner, actor = person()
         voucher_id = issued(city, funded, learner)
-        services.voucher_redeem(
+        services.voucher_redeem_for_application(
             actor=actor,
-            voucher_id=voucher_id,
+            application_id=7001 + n,
+            learner_id=learner.pk,
             institution_id=world["place"].pk,
+            course_id=world["course"].pk,
+            fee_krw=90_000,
+            voucher_id=voucher_id,
             amount=70_000,
             idempotency_key=f"project-pay-{voucher_id}",
             now=NOW,
-            acting_for_learner_id=learner.pk,
-            application_id=7001 + n,
-            course_id=world["course"].pk,
         )
         paid.append(learner)
     budget = selectors.project_budget(project.pk)

@@ -80,6 +80,8 @@ POLICY: Mapping[str, Mapping[str, Rule]] = {
     "learners.invitation_accept": _EVERYONE,  # whoever holds a staff invitation's link
     "records.credential_verify": _EVERYONE,
     "analytics.survey_answer": _EVERYONE,  # whoever holds the survey's link
+    # one's own account: the language of one's SMS and e-mail messages
+    "learners.message_language_set": {CITIZEN: OWN},
     # the staff pages: any staff role enters (what each may do there is below)
     "portal.staff_enter": dict.fromkeys(STAFF_ROLES, ANY),
     # staff accounts, their roles and API tokens (the city office)

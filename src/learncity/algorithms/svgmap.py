@@ -166,9 +166,9 @@ def _fmt(number: float) -> str:
     return "0.0" if text == "-0.0" else text
 
 
-def _format_value(value: float | None, value_format: str, unit: str) -> str:
+def _format_value(value: float | None, value_format: str, unit: str, no_data: str) -> str:
     if value is None:
-        return "자료 없음 / no data"
+        return no_data
     return value_format.format(value) + (f" {unit}" if unit else "")
 
 
@@ -176,6 +176,7 @@ LEGEND_WORDS = {
     "no_data": "자료 없음 / no data",
     "venue": "학습 장소 / learning venue",
     "site": "제안 입지 / proposed site",
+    "all": "모두 / all",
 }
 
 
@@ -197,7 +198,7 @@ def render_map(
     legend_words: Mapping[str, str] | None = None,
 ) -> str:
     """Render the shapes as a choropleth with the points on top; see the module docstring.
-    `legend_words` ("no_data", "venue", "site") are the legend's words in the reader's
+    `legend_words` ("no_data", "venue", "site", "all") are the legend's words in the reader's
     language (LEGEND_WORDS, both languages, when not given)."""
     words = {**LEGEND_WORDS, **(legend_words or {})}
     if width < 100:
@@ -262,7 +263,7 @@ def render_map(
             return class_labels[index]
         fmt = value_format
         if not thresholds:
-            return "모두 / all"
+            return words["all"]
         if index == 0:
             return f"< {fmt.format(thresholds[0])}"
         if index == len(thresholds):
@@ -291,7 +292,8 @@ def render_map(
             if shape.value is None
             else colours[class_of(float(shape.value), thresholds)]
         )
-        text = f"{shape.name} ({shape.code}): {_format_value(shape.value, value_format, unit)}"
+        shown = _format_value(shape.value, value_format, unit, words["no_data"])
+        text = f"{shape.name} ({shape.code}): {shown}"
         body = [f"<title>{esc(text)}</title>"]
         if polygons:
             d = " ".join(

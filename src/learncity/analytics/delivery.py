@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from learncity.analytics.models import DeliveryInput
 from learncity.core.errors import DomainError
@@ -67,13 +68,13 @@ def _year(year: Any) -> int:
             year = int(str(year).strip())
         except ValueError:
             raise DeliveryInputInvalid(
-                f"연도는 숫자여야 합니다 · the year must be a number: {year!r}",
+                gettext("연도는 숫자여야 합니다: %(year)s") % {"year": repr(year)},
                 details={"field": "year"},
             ) from None
     if not YEAR_MIN <= year <= YEAR_MAX:
         raise DeliveryInputInvalid(
-            f"연도는 {YEAR_MIN}~{YEAR_MAX} 사이여야 합니다 · the year must be between "
-            f"{YEAR_MIN} and {YEAR_MAX}: {year}",
+            gettext("연도는 %(low)s~%(high)s 사이여야 합니다: %(year)s")
+            % {"low": YEAR_MIN, "high": YEAR_MAX, "year": year},
             details={"field": "year"},
         )
     return int(year)
@@ -83,7 +84,7 @@ def _region(region_code: str | None) -> str:
     code = (region_code or "").strip()
     if code and (not code.isdigit() or len(code) > 10):
         raise DeliveryInputInvalid(
-            f"지역 코드가 올바르지 않습니다 · not a region code: {code[:20]!r}",
+            gettext("지역 코드가 올바르지 않습니다: %(code)s") % {"code": repr(code[:20])},
             details={"field": "region_code"},
         )
     return code
@@ -100,19 +101,21 @@ def _count(name: str, value: Any) -> int:
         text = str(value).strip().replace(",", "")
         if not text.lstrip("-").isdigit():
             raise DeliveryInputInvalid(
-                f"{name}: 0 이상의 정수를 입력해 주세요 · enter a whole number of 0 or more: "
-                f"{str(value)[:40]!r}",
+                gettext("%(field)s: 0 이상의 정수를 입력해 주세요: %(value)s")
+                % {"field": name, "value": repr(str(value)[:40])},
                 details={"field": name},
             )
         value = int(text)
     if value < 0:
         raise DeliveryInputInvalid(
-            f"{name}: 음수는 입력할 수 없습니다 · must not be negative: {value}",
+            gettext("%(field)s: 음수는 입력할 수 없습니다: %(value)s")
+            % {"field": name, "value": value},
             details={"field": name},
         )
     if value > _LIMITS[name]:
         raise DeliveryInputInvalid(
-            f"{name}: 값이 너무 큽니다 · too large: {value}", details={"field": name}
+            gettext("%(field)s: 값이 너무 큽니다: %(value)s") % {"field": name, "value": value},
+            details={"field": name},
         )
     return int(value)
 
@@ -157,16 +160,14 @@ def delivery_input_save(
     unknown = sorted(set(fields) - set(FIELDS))
     if unknown:
         raise DeliveryInputInvalid(
-            f"알 수 없는 항목 · unknown fields: {', '.join(unknown)}", details={"fields": unknown}
+            gettext("알 수 없는 항목입니다: %(fields)s") % {"fields": ", ".join(unknown)},
+            details={"fields": unknown},
         )
     require(
         actor,
         "analytics.delivery_enter",
         Scope(district_code=code),
-        refusal=DeliveryInputForbidden(
-            "이 지역의 추진체계 자료를 입력할 권한이 없습니다 · "
-            "you may not enter the delivery inputs of this region"
-        ),
+        refusal=DeliveryInputForbidden(gettext("이 지역의 추진체계 자료를 입력할 권한이 없습니다")),
     )
     values: dict[str, Any] = {}
     for name, value in fields.items():
@@ -174,7 +175,7 @@ def delivery_input_save(
             notes = str(value or "").strip()
             if len(notes) > NOTES_MAX:
                 raise DeliveryInputInvalid(
-                    f"비고는 {NOTES_MAX}자까지 · notes are limited to {NOTES_MAX} characters",
+                    gettext("비고는 %(max)s자까지 쓸 수 있습니다") % {"max": NOTES_MAX},
                     details={"field": "notes"},
                 )
             values["notes"] = notes

@@ -23,6 +23,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.utils.translation import gettext
+
 from learncity.algorithms import korean_text
 from learncity.algorithms import lookalike as algorithm
 from learncity.catalog.selectors import programme_rows
@@ -65,7 +67,7 @@ def _threshold(threshold: float | None) -> float:
         from learncity.core.errors import DomainError
 
         error = DomainError(
-            f"유사도 기준은 0보다 크고 1 이하여야 합니다 · the threshold must be in (0, 1]: {value}"
+            gettext("유사도 기준은 0보다 크고 1 이하여야 합니다: %(value)s") % {"value": value}
         )
         error.code = "invalid_threshold"
         raise error

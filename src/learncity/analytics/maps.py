@@ -92,6 +92,7 @@ def legend_words() -> dict[str, str]:
         "no_data": gettext("자료 없음"),
         "venue": gettext("학습 장소"),
         "site": gettext("제안 입지"),
+        "all": gettext("모두"),
     }
 
 

@@ -13,8 +13,12 @@ computed indicator with its definition, value and previous period (analytics.sel
 maps (algorithms.svgmap over the regions' boundaries) and charts (Vega-Lite rendered to SVG
 by vl-convert), the look-alike and satisfaction summaries, and the planning section when the
 planning context provides one. Every section has the shape planning's `report_section` uses:
-``{title_ko, title_en, tables: [{title_ko, title_en, columns, rows}], figures: [{title_ko,
-title_en, svg}], notes}``."""
+``{title, tables: [{title, columns, rows}], figures: [{title, svg}], notes}``.
+
+The report is in one language, the active one when it is built (`translation.override` around
+the call: the console's job records the page's, the command takes `--language`): every fixed
+word through gettext (Korean msgids), the indicators' names and definitions picked from the
+registry's two, the data (places, institutions, programmes) as it is."""
 
 from __future__ import annotations
 
@@ -27,8 +31,10 @@ from pathlib import Path
 from typing import Any
 
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_lazy, pgettext
 
+from learncity.algorithms.spreadsheet import safe_text
 from learncity.analytics import delivery, lookalike
 from learncity.analytics.indicators import DIMENSIONS
 from learncity.analytics.maps import areas_below, choropleth
@@ -38,25 +44,13 @@ from learncity.core.errors import DomainError
 
 FORMATS = ("pdf", "xlsx", "html")
 MAPPED = ("participation.rate", "supply.programmes_per_10k", "supply.seats_per_10k")
+LANGUAGES = ("ko", "en")
 FONT = "NanumGothic, 'Nanum Gothic', 'Noto Sans CJK KR', 'Noto Sans KR', sans-serif"
 SOURCES = (
-    (
-        "행정안전부 주민등록 인구통계 (읍·면·동별 연령별 인구)",
-        "Ministry of the Interior and Safety: resident registration population by age and "
-        "neighbourhood",
-    ),
-    (
-        "통계청 행정구역 경계 (KOSTAT 2018)",
-        "Statistics Korea (KOSTAT) administrative boundaries, 2018",
-    ),
-    (
-        "교육부·국가평생교육진흥원 평생학습 강좌 표준데이터",
-        "Ministry of Education / NILE lifelong learning course standard data",
-    ),
-    (
-        "learncity 운영 자료 (수강신청, 출석, 수료, 만족도 조사)",
-        "learncity operations (applications, attendance, completions, satisfaction survey)",
-    ),
+    gettext_lazy("행정안전부 주민등록 인구통계 (읍·면·동별 연령별 인구)"),
+    gettext_lazy("통계청 행정구역 경계 (KOSTAT 2018)"),
+    gettext_lazy("교육부·국가평생교육진흥원 평생학습 강좌 표준데이터"),
+    gettext_lazy("learncity 운영 자료 (수강신청, 출석, 수료, 만족도 조사)"),
 )
 
 
@@ -72,33 +66,43 @@ def _year(year: Any) -> int:
         value = int(str(year))
     except ValueError:
         raise ReportInvalid(
-            f"연도는 숫자여야 합니다 · the year must be a number: {str(year)[:20]!r}"
+            gettext("연도는 숫자여야 합니다: %(year)s") % {"year": repr(str(year)[:20])}
         ) from None
     if not 2000 <= value <= 2100:
-        raise ReportInvalid(f"연도는 2000~2100 · the year must be 2000-2100: {value}")
+        raise ReportInvalid(gettext("연도는 2000~2100 사이여야 합니다: %(year)s") % {"year": value})
     return value
 
 
-def _table(
-    title_ko: str, title_en: str, columns: list[str], rows: list[list[Any]]
-) -> dict[str, Any]:
-    return {"title_ko": title_ko, "title_en": title_en, "columns": columns, "rows": rows}
+def report_language(language: str) -> str:
+    """The language a report can be written in ("ko" or "en"); anything else is refused."""
+    if language not in LANGUAGES:
+        raise ReportInvalid(
+            gettext("보고서 언어는 ko, en 중 하나입니다: %(language)s")
+            % {"language": repr(language[:20])}
+        )
+    return language
+
+
+def _english() -> bool:
+    return (translation.get_language() or "").startswith("en")
+
+
+def _pick(korean: str, english: str) -> str:
+    """One of the registry's two words: English when the report is, else Korean."""
+    return english if _english() and english else korean
+
+
+def _table(title: str, columns: list[str], rows: list[list[Any]]) -> dict[str, Any]:
+    return {"title": title, "columns": columns, "rows": rows}
 
 
 def _section(
-    title_ko: str,
-    title_en: str,
+    title: str,
     tables: list[dict[str, Any]] | None = None,
     figures: list[dict[str, Any]] | None = None,
     notes: str | list[str] = "",
 ) -> dict[str, Any]:
-    return {
-        "title_ko": title_ko,
-        "title_en": title_en,
-        "tables": tables or [],
-        "figures": figures or [],
-        "notes": notes,
-    }
+    return {"title": title, "tables": tables or [], "figures": figures or [], "notes": notes}
 
 
 def _number(value: Any) -> float | None:
@@ -113,17 +117,17 @@ def _delivery_section(year: int, district_code: str | None) -> dict[str, Any]:
     if district_code:
         entered = [d for d in entered if d.region_code == district_code]
     columns = [
-        "지역 scope",
-        "예산 budget (KRW)",
-        "전담 인력 staff",
-        "협의회 council meetings",
-        "조례 ordinances",
-        "학습동아리 study groups",
-        "비고 notes",
+        gettext("지역"),
+        gettext("예산 (원)"),
+        gettext("전담 인력"),
+        gettext("협의회 개최"),
+        gettext("조례"),
+        gettext("학습동아리"),
+        gettext("비고"),
     ]
     rows = [
         [
-            d.region_code or "시 전체 city",
+            d.region_code or gettext("시 전체"),
             d.budget_krw,
             d.staff_count,
             d.council_meetings,
@@ -133,19 +137,12 @@ def _delivery_section(year: int, district_code: str | None) -> dict[str, Any]:
         ]
         for d in entered
     ]
-    notes = (
-        "담당자가 콘솔의 '추진체계 입력'에서 입력한 값입니다. · Entered by officers in the "
-        "console (Delivery inputs)."
-    )
+    notes = gettext("담당자가 콘솔의 '추진체계 입력'에서 입력한 값입니다.")
     if not rows:
-        notes = (
-            f"{year}년 추진체계 자료가 아직 입력되지 않았습니다. · No delivery inputs entered "
-            f"for {year} yet."
-        )
+        notes = gettext("%(year)s년 추진체계 자료가 아직 입력되지 않았습니다.") % {"year": year}
     return _section(
-        "1. 평생학습 추진체계",
-        "1. Delivery system",
-        [_table("추진체계 투입", "Delivery-system inputs", columns, rows)],
+        gettext("1. 평생학습 추진체계"),
+        [_table(gettext("추진체계 투입"), columns, rows)],
         notes=notes,
     )
 
@@ -158,15 +155,16 @@ def _indicator_sections(
     values = {v.id: v for v in indicator_values(filters)}
     sections = []
     columns = [
-        "지표 indicator",
-        "영문 English",
-        "값 value",
-        "전년 previous",
-        "증감 change",
-        "단위 unit",
-        "대리지표 proxy",
+        pgettext("Indicator", "지표"),
+        gettext("값"),
+        gettext("전년"),
+        gettext("증감"),
+        gettext("단위"),
+        gettext("대리지표"),
     ]
+    proxy_mark = pgettext("yes", "예")
     for number, (dimension, (ko, en)) in enumerate(DIMENSIONS.items(), start=2):
+        name = _pick(ko, en)
         rows = []
         for d in definitions:
             if d.dimension != dimension:
@@ -177,28 +175,24 @@ def _indicator_sections(
             change = None if value is None or previous is None else round(value - previous, 4)
             rows.append(
                 [
-                    d.name_ko,
-                    d.name_en,
+                    _pick(d.name_ko, d.name_en),
                     value,
                     previous,
                     change,
-                    d.unit_ko,
-                    "예 yes" if d.proxy else "",
+                    _pick(d.unit_ko, d.unit_en),
+                    proxy_mark if d.proxy else "",
                 ]
             )
         notes = ""
         if dimension in ("outcome", "unesco"):
-            notes = (
+            notes = gettext(
                 "대리지표: 연구가 말하는 성과·구성요소를 플랫폼 자료로 계산할 수 있도록 "
-                "learncity가 정의한 값입니다 (부록의 산식 참조). · Proxies we define so that the "
-                "research's outcomes and UNESCO's building blocks can be computed from the "
-                "platform's data (formulas in the appendix)."
+                "learncity가 정의한 값입니다 (부록의 산식 참조)."
             )
         sections.append(
             _section(
-                f"{number}. 지표: {ko}",
-                f"{number}. Indicators: {en}",
-                [_table(f"{ko} 지표", f"{en} indicators", columns, rows)],
+                gettext("%(number)s. 지표: %(dimension)s") % {"number": number, "dimension": name},
+                [_table(gettext("%(dimension)s 지표") % {"dimension": name}, columns, rows)],
                 notes=notes,
             )
         )
@@ -234,52 +228,52 @@ def _figures(values: dict[str, Any], district_code: str | None) -> dict[str, Any
         ]
         if not rows:
             continue
-        svg = choropleth(
-            rows, title=f"{d.name_ko} ({d.name_en})", legend_title=d.unit_ko, width=440
-        )
+        name, unit = _pick(d.name_ko, d.name_en), _pick(d.unit_ko, d.unit_en)
+        svg = choropleth(rows, title=name, legend_title=unit, width=440)
         if svg:
-            figures.append(
-                {"title_ko": f"{d.name_ko} 지도", "title_en": f"{d.name_en}: map", "svg": svg}
-            )
+            title = gettext("%(indicator)s 지도") % {"indicator": name}
+            figures.append({"title": title, "svg": svg})
         top = sorted((r for r in rows if r["value"] is not None), key=lambda r: -float(r["value"]))[
             :25
         ]
         if top:
             spec = {
                 "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
-                "title": d.name_ko,
+                "title": name,
                 "width": 440,
                 "height": {"step": 16},
                 "data": {"values": [{"area": r["region_name"], "value": r["value"]} for r in top]},
                 "mark": {"type": "bar", "color": "#21918c"},
                 "encoding": {
                     "y": {"field": "area", "type": "nominal", "sort": "-x", "title": None},
-                    "x": {"field": "value", "type": "quantitative", "title": d.unit_ko},
+                    "x": {"field": "value", "type": "quantitative", "title": unit},
                 },
                 "config": {"font": "NanumGothic"},
             }
             svg = vl_convert.vegalite_to_svg(spec, vl_version="6.4")
             figures.append(
                 {
-                    "title_ko": f"{d.name_ko} 상위 지역",
-                    "title_en": f"{d.name_en}: highest areas",
+                    "title": gettext("%(indicator)s 상위 지역") % {"indicator": name},
                     "svg": _strip_xml(svg),
                 }
             )
+        by_level = (
+            gettext("%(indicator)s · 읍·면·동별")
+            if level == "neighbourhood"
+            else gettext("%(indicator)s · 시·군·구별")
+        )
         tables.append(
             _table(
-                f"{d.name_ko} · {'읍·면·동별' if level == 'neighbourhood' else '시·군·구별'}",
-                f"{d.name_en} by {level}",
-                ["코드 code", "지역 area", "값 value"],
+                by_level % {"indicator": name},
+                [gettext("코드"), gettext("지역"), gettext("값")],
                 [[r["region_code"], r["region_name"], _number(r["value"])] for r in rows],
             )
         )
     return _section(
-        "8. 지역별 지도와 그림",
-        "8. Maps and charts by area",
+        gettext("8. 지역별 지도와 그림"),
         tables,
         figures,
-        notes="지도는 오프라인으로 그렸습니다 (웹 지도 타일 없음). · Maps drawn offline, no tiles.",
+        notes=gettext("지도는 오프라인으로 그렸습니다 (웹 지도 타일 없음)."),
     )
 
 
@@ -302,38 +296,36 @@ def _lookalike_section(district_code: str | None) -> dict[str, Any]:
     ]
     share = summary.get("share_in_clusters")
     return _section(
-        "9. 기관 간 유사 강좌",
-        "9. Look-alike programmes across institutions",
+        gettext("9. 기관 간 유사 강좌"),
         [
             _table(
-                "요약",
-                "Summary",
-                ["항목 item", "값 value"],
+                gettext("요약"),
+                [pgettext("Item", "항목"), gettext("값")],
                 [
-                    ["유사도 기준 threshold", summary["threshold"]],
-                    ["전체 강좌 programmes", summary["programmes"]],
-                    ["유사 묶음 clusters", summary["clusters"]],
-                    ["묶음에 속한 강좌 programmes in clusters", summary["programmes_in_clusters"]],
-                    ["비율 share", _number(share)],
-                    ["같은 기관의 반복 개설 묶음 repeat groups", summary["repeat_groups"]],
-                    ["반복 개설 강좌 programmes repeated", summary["programmes_repeated"]],
+                    [gettext("유사도 기준"), summary["threshold"]],
+                    [gettext("전체 강좌"), summary["programmes"]],
+                    [gettext("유사 묶음"), summary["clusters"]],
+                    [gettext("묶음에 속한 강좌"), summary["programmes_in_clusters"]],
+                    [gettext("비율"), _number(share)],
+                    [gettext("같은 기관의 반복 개설 묶음"), summary["repeat_groups"]],
+                    [gettext("반복 개설 강좌"), summary["programmes_repeated"]],
                 ],
             ),
             _table(
-                "큰 묶음 (최대 30)",
-                "Largest clusters (up to 30)",
+                gettext("큰 묶음 (최대 30)"),
                 [
-                    "묶음 cluster",
-                    "강좌 수 size",
-                    "유사도 similarity",
-                    "기관 institutions",
-                    "예시 강좌 example",
+                    gettext("묶음"),
+                    gettext("강좌 수"),
+                    gettext("유사도"),
+                    gettext("기관"),
+                    gettext("예시 강좌"),
                 ],
                 rows,
             ),
         ],
-        notes="제목과 소개글의 형태소 유사도로 찾은 후보입니다; 복사 여부는 담당자가 판단합니다. · "
-        "Candidates by morpheme similarity of title and description; officers judge copies.",
+        notes=gettext(
+            "제목과 소개글의 형태소 유사도로 찾은 후보입니다; 복사 여부는 담당자가 판단합니다."
+        ),
     )
 
 
@@ -352,22 +344,20 @@ def _survey_section(year: int, district_code: str | None) -> dict[str, Any] | No
             + [_number(row.get(f"mean_{item}", row.get(item))) for item in items]
         )
     return _section(
-        "10. 수료 후 만족도",
-        "10. Satisfaction after completion",
+        gettext("10. 수료 후 만족도"),
         [
             _table(
-                "영역별 만족도 (5점 척도)",
-                "Satisfaction by category (5-point scale)",
+                gettext("영역별 만족도 (5점 척도)"),
                 [
-                    "영역 category",
-                    "발송 invited",
-                    "응답 responded",
-                    "응답률 response rate",
-                    "전반 overall",
-                    "내용 content",
-                    "강사 instructor",
-                    "장소 venue",
-                    "추천 recommend",
+                    gettext("영역"),
+                    gettext("발송"),
+                    gettext("응답"),
+                    gettext("응답률"),
+                    gettext("전반"),
+                    pgettext("Content", "내용"),
+                    gettext("강사"),
+                    pgettext("Venue", "장소"),
+                    gettext("추천"),
                 ],
                 rows,
             )
@@ -385,18 +375,29 @@ def _planning_section(year: int) -> dict[str, Any] | None:
 
 
 def _appendix() -> dict[str, Any]:
+    proxy_mark = pgettext("yes", "예")
     rows = [
-        [d.id, d.name_ko, d.name_en, d.definition_ko, d.formula, "예 yes" if d.proxy else ""]
+        [
+            d.id,
+            _pick(d.name_ko, d.name_en),
+            _pick(d.definition_ko, d.definition_en),
+            d.formula,
+            proxy_mark if d.proxy else "",
+        ]
         for d in indicator_definitions()
     ]
     return _section(
-        "부록. 지표 정의",
-        "Appendix. Indicator definitions",
+        gettext("부록. 지표 정의"),
         [
             _table(
-                "지표 정의와 산식",
-                "Definitions and formulas",
-                ["번호 id", "지표", "indicator", "정의 definition", "산식 formula", "대리 proxy"],
+                gettext("지표 정의와 산식"),
+                [
+                    gettext("번호"),
+                    pgettext("Indicator", "지표"),
+                    gettext("정의"),
+                    gettext("산식"),
+                    gettext("대리지표"),
+                ],
                 rows,
             )
         ],
@@ -415,8 +416,7 @@ def _city(district_code: str | None) -> dict[str, Any]:
     emblem = city_emblem() if brand.has_emblem else None
     district = region_ref_get(code=district_code) if district_code else None
     return {
-        "name": brand.name,
-        "name_en": brand.name_en,
+        "name": brand.name_in("en" if _english() else "ko"),
         "areas": list(scope.area_names) if scope else [],
         "population": scope.population if scope else None,
         "district_name": district.full_name if district else "",
@@ -440,7 +440,7 @@ def report_build(
     year = _year(year)
     if district_code is not None and (not district_code.isdigit() or len(district_code) > 10):
         raise ReportInvalid(
-            f"시·군·구 코드가 아닙니다 · not a district code: {district_code[:20]!r}"
+            gettext("시·군·구 코드가 아닙니다: %(code)s") % {"code": repr(district_code[:20])}
         )
     progress("delivery", 5)
     sections = [_delivery_section(year, district_code)]
@@ -462,35 +462,31 @@ def report_build(
         sections.append({"tables": [], "figures": [], "notes": "", **planning_section})
     sections.append(_appendix())
     city = _city(district_code)
-    scope_ko = f"시·군·구 {district_code}" if district_code else "시 전체"
-    scope_en = f"district {district_code}" if district_code else "whole city"
+    scope = gettext("시 전체")
+    if district_code:
+        scope = gettext("시·군·구 %(code)s") % {"code": district_code}
     if city["district_name"]:
-        scope_ko = f"{city['district_name']} ({scope_ko})"
-        scope_en = f"{city['district_name']} ({scope_en})"
+        scope = f"{city['district_name']} ({scope})"
     elif city["name"] and not district_code:
-        scope_ko, scope_en = city["name"], city["name_en"] or city["name"]
+        scope = city["name"]
+    demo = _is_demo()
     return {
         "year": year,
         "district_code": district_code,
+        "language": "en" if _english() else "ko",
         "city": city,
-        "title_ko": f"{year}년 평생학습도시 연차 평가 보고서",
-        "title_en": f"Learning city annual evaluation report {year}",
-        "scope_ko": scope_ko,
-        "scope_en": scope_en,
+        "title": gettext("%(year)s년 평생학습도시 연차 평가 보고서") % {"year": year},
+        "scope": scope,
         "generated_at": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
         "sections": sections,
         # invented data is never credited to the national sources (issue 18)
-        "demo": _is_demo(),
-        "sources": DEMO_SOURCES if _is_demo() else SOURCES,
+        "demo": demo,
+        "sources": [str(source) for source in (DEMO_SOURCES if demo else SOURCES)],
     }
 
 
 DEMO_SOURCES = (
-    (
-        "데모 도시 (가상 데이터): 지역, 인구, 기관, 강좌, 사람은 모두 지어낸 것입니다",
-        "Demo city (invented data): its areas, residents, institutions, courses and people are "
-        "all made up",
-    ),
+    gettext_lazy("데모 도시 (가상 데이터): 지역, 인구, 기관, 강좌, 사람은 모두 지어낸 것입니다"),
 )
 
 
@@ -522,17 +518,16 @@ def render_xlsx(report: dict[str, Any]) -> bytes:
     book = Workbook()
     cover = book.active
     assert cover is not None
-    cover.title = "표지 Cover"
-    cover.append([report["title_ko"]])
-    cover.append([report["title_en"]])
-    cover.append([f"{report['scope_ko']} · {report['scope_en']}"])
-    cover.append([f"작성 generated {report['generated_at']}"])
+    cover.title = gettext("표지")
+    cover.append([report["title"]])
+    cover.append([report["scope"]])
+    cover.append([gettext("작성: %(when)s") % {"when": report["generated_at"]}])
     cover.append([])
     if report.get("demo"):
-        cover.append(["데모 DEMO: 가상 데이터 · invented data, not a real city"])
-    cover.append(["출처 Sources"])
-    for ko, en in report["sources"]:
-        cover.append([ko, en])
+        cover.append([gettext("데모: 가상 데이터로 만든 보고서입니다. 실제 도시가 아닙니다.")])
+    cover.append([gettext("출처")])
+    for source in report["sources"]:
+        cover.append([source])
     cover["A1"].font = Font(bold=True, size=14)
     cover.column_dimensions["A"].width = 60
     header_font = Font(bold=True, color="FFFFFF")
@@ -540,9 +535,9 @@ def render_xlsx(report: dict[str, Any]) -> bytes:
     used: set[str] = {cover.title}
     for section in report["sections"]:
         for index, table in enumerate(section["tables"], start=1):
-            name = _sheet_name(f"{section['title_ko']} {index}", used)
+            name = _sheet_name(f"{section['title']} {index}", used)
             sheet = book.create_sheet(name)
-            sheet.append([f"{table['title_ko']} ({table['title_en']})"])
+            sheet.append([table["title"]])
             sheet["A1"].font = Font(bold=True)
             sheet.append(list(table["columns"]))
             for cell in sheet[2]:
@@ -561,7 +556,7 @@ def render_xlsx(report: dict[str, Any]) -> bytes:
 
 
 def _sheet_name(title: str, used: set[str]) -> str:
-    base = _SHEET_BAD.sub(" ", title).strip()[:28] or "표"
+    base = _SHEET_BAD.sub(" ", title).strip()[:28] or gettext("표")
     name, n = base, 2
     while name in used:
         name = f"{base[:26]} {n}"
@@ -577,8 +572,7 @@ def _cell(value: Any) -> Any:
         return value if not isinstance(value, float) or math.isfinite(value) else ""
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "@") else text
+    return safe_text(str(value))  # the guard every export uses (- tab CR too)
 
 
 def report_render(
@@ -588,7 +582,7 @@ def report_render(
     is the last step, from 70 %)."""
     if fmt not in FORMATS:
         raise ReportInvalid(
-            f"형식은 pdf, xlsx, html 중 하나 · the format must be pdf, xlsx or html: {fmt[:20]!r}"
+            gettext("형식은 pdf, xlsx, html 중 하나입니다: %(format)s") % {"format": repr(fmt[:20])}
         )
     report = report_build(year, district_code=district_code, progress=progress)
     progress("render", 70)
@@ -599,8 +593,12 @@ def report_render(
     return render_xlsx(report)
 
 
-def report_write(year: int, fmt: str, out: Path, *, district_code: str | None = None) -> Path:
-    content = report_render(year, fmt, district_code=district_code)
+def report_write(
+    year: int, fmt: str, out: Path, *, district_code: str | None = None, language: str = "ko"
+) -> Path:
+    """Write the report in `language` ("ko" or "en") to `out` (the command line's)."""
+    with translation.override(report_language(language)):
+        content = report_render(year, fmt, district_code=district_code)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(content)
     return out

@@ -151,9 +151,7 @@ def indicator_values(
     """The indicators for the filters (all, or `ids`), with the previous period's values."""
     for indicator_id in ids or []:
         if indicator_id not in REGISTRY:
-            raise NotFound(
-                f"알 수 없는 지표입니다: {indicator_id} / unknown indicator {indicator_id}"
-            )
+            raise NotFound(gettext("알 수 없는 지표입니다: %(id)s") % {"id": indicator_id})
     scope = _scope(filters)
     tables = snapshot_get()
     results = compute.compute(tables, scope, ids=ids, levels=None if breakdown else ())
@@ -198,11 +196,11 @@ def indicator_drilldown(
     """
     definition = REGISTRY.get(indicator_id)
     if definition is None:
-        raise NotFound(f"알 수 없는 지표입니다: {indicator_id} / unknown indicator {indicator_id}")
+        raise NotFound(gettext("알 수 없는 지표입니다: %(id)s") % {"id": indicator_id})
     if level not in DRILL_LEVELS:
         raise IndicatorFilterError(
-            f"단계는 {', '.join(DRILL_LEVELS)} 중 하나여야 합니다 / level must be one of "
-            f"{', '.join(DRILL_LEVELS)} (not {level!r})"
+            gettext("단계는 %(levels)s 중 하나여야 합니다 (받은 값: %(level)s)")
+            % {"levels": ", ".join(DRILL_LEVELS), "level": repr(level)}
         )
     scope = _scope(filters)
     tables = snapshot_get()
@@ -370,12 +368,10 @@ class ConsoleScope:
             return district_code, institution_id
         if self.districts:
             if district_code and not self.sees_region(district_code):
-                raise ConsoleForbidden(
-                    "담당하지 않는 시·군·구입니다 · this district is outside your scope"
-                )
+                raise ConsoleForbidden(gettext("담당하지 않는 시·군·구입니다"))
             return district_code or min(self.districts), institution_id
         if institution_id is not None and institution_id not in self.institutions:
-            raise ConsoleForbidden("소속 기관이 아닙니다 · this institution is outside your scope")
+            raise ConsoleForbidden(gettext("소속 기관이 아닙니다"))
         return district_code, institution_id if institution_id is not None else min(
             self.institutions
         )
@@ -434,9 +430,7 @@ def indicator_drilldown_for(
         if level == "programme" and parent is None:
             parent = filters.district_code
         if parent is not None and not scope.sees_region(parent):
-            raise ConsoleForbidden(
-                "담당하지 않는 지역의 세부 자료입니다 · this area's detail is outside your scope"
-            )
+            raise ConsoleForbidden(gettext("담당하지 않는 지역의 세부 자료입니다"))
     found = indicator_values(filters, ids=[indicator_id], breakdown=False)
     rows = [
         {**row, "region_code": row.get("code"), "region_name": row.get("name")}

@@ -31,12 +31,13 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
-from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
 from learncity.analytics import models as _models
 from learncity.analytics.models import SurveyInvitation, SurveyResponse
 from learncity.core.errors import DomainError, NotFound
+from learncity.core.vocabulary import word
 
 ITEMS: tuple[str, ...] = _models.ITEMS  # overall, content, instructor, venue, recommend
 SURVEY_DAYS = 30
@@ -44,11 +45,11 @@ COMMENT_MAX = 1000
 SENIOR_AGE = 65
 GROUPS = ("senior", "disability", "low_income", "multicultural")
 GROUP_LABELS = {
-    "senior": "어르신 (65세 이상) · seniors (65+)",
-    "disability": "장애인 · people with disabilities",
-    "low_income": "저소득 · low income",
-    "multicultural": "다문화 · multicultural families",
-    "none": "해당 없음 · none of these groups",
+    "senior": pgettext_lazy("survey group", "어르신 (65세 이상)"),
+    "disability": pgettext_lazy("survey group", "장애인"),
+    "low_income": pgettext_lazy("survey group", "저소득"),
+    "multicultural": pgettext_lazy("survey group", "다문화"),
+    "none": pgettext_lazy("survey group", "해당 없음"),
 }
 ITEM_LABELS = {
     "overall": gettext_lazy("전반적으로 만족하십니까?"),
@@ -132,7 +133,7 @@ def survey_invite(
     and does not count as invited."""
     from learncity.catalog.selectors import schedule_record_facts
     from learncity.enrollment.selectors import offer_detail
-    from learncity.learners.selectors import learner_eligibility
+    from learncity.learners.selectors import learner_eligibility, message_language
     from learncity.notifications.services import queue
 
     if SurveyInvitation.objects.filter(completion_id=completion_id).exists():
@@ -164,15 +165,19 @@ def survey_invite(
     except IntegrityError:
         return False
     if channel:
-        title = facts.get("title") or ""
+        # composed in the person's language, whatever the page that ran completion
+        with translation.override(message_language(learner_id)):
+            subject = "[learncity] " + gettext("수료를 축하합니다")
+            body = gettext(
+                "%(title)s 수료를 축하합니다. 1분 만족도 조사에 참여해 주세요"
+                " (%(days)s일간): %(link)s"
+            ) % {"title": facts.get("title") or "", "days": SURVEY_DAYS, "link": survey_link(token)}
         queue(
             kind="survey",
             channel=channel,
             recipient=recipient,
-            subject="[learncity] 수료를 축하합니다 · a short survey",
-            body=f"{title} 수료를 축하합니다. 1분 만족도 조사에 참여해 주세요 ({SURVEY_DAYS}일간): "
-            f"{survey_link(token)} / Congratulations on completing {title}. Please tell us "
-            f"how it went (one minute, open {SURVEY_DAYS} days).",
+            subject=subject,
+            body=body,
             dedupe_key=f"completion:{completion_id}:survey",
         )
     return True
@@ -243,8 +248,7 @@ def survey_respond(
     text = (comment or "").strip()
     if len(text) > COMMENT_MAX:
         raise SurveyInvalid(
-            f"의견은 {COMMENT_MAX}자까지 쓸 수 있습니다 · comments are limited to "
-            f"{COMMENT_MAX} characters",
+            gettext("의견은 %(max)s자까지 쓸 수 있습니다") % {"max": COMMENT_MAX},
             details={"field": "comment"},
         )
     if not token or len(token) > 100:
@@ -256,13 +260,10 @@ def survey_respond(
         if invitation is None:
             raise SurveyUnknown(gettext("이 설문 링크를 찾을 수 없습니다"))
         if invitation.responded_at is not None:
-            raise SurveyAlreadyAnswered(
-                "이미 응답하셨습니다. 참여해 주셔서 감사합니다 · "
-                "this survey was already answered, thank you"
-            )
+            raise SurveyAlreadyAnswered(gettext("이미 응답하셨습니다. 참여해 주셔서 감사합니다"))
         if invitation.expires_at <= now:
             raise SurveyExpired(
-                "설문 기간이 끝났습니다 · this survey has closed",
+                gettext("설문 기간이 끝났습니다"),
                 details={"expired_at": invitation.expires_at.isoformat()},
             )
         names = _names_for(invitation.programme_id)
@@ -279,8 +280,7 @@ def survey_respond(
                 )
         except IntegrityError:
             raise SurveyAlreadyAnswered(
-                "이미 응답하셨습니다. 참여해 주셔서 감사합니다 · "
-                "this survey was already answered, thank you"
+                gettext("이미 응답하셨습니다. 참여해 주셔서 감사합니다")
             ) from None
         SurveyInvitation.objects.filter(pk=invitation.pk).update(responded_at=now)
 
@@ -404,7 +404,8 @@ def _scoped(filters: Any) -> QuerySet[SurveyInvitation]:
         match = re.fullmatch(r"\s*(\d{4})-([12])\s*", str(term))
         if not match:
             raise SurveyInvalid(
-                f"학기는 YYYY-1 또는 YYYY-2 · a term is YYYY-1 or YYYY-2: {str(term)[:20]!r}"
+                gettext("학기는 YYYY-1 또는 YYYY-2 형식입니다: %(term)s")
+                % {"term": repr(str(term)[:20])}
             )
         half = int(match.group(2))
         start = dt.date(int(match.group(1)), 1 if half == 1 else 7, 1)
@@ -434,17 +435,19 @@ def _scoped(filters: Any) -> QuerySet[SurveyInvitation]:
 
 def _labels(group_by: str, keys: set[Any]) -> dict[Any, str]:
     if group_by == "group":
-        return {key: GROUP_LABELS.get(key, str(key)) for key in keys}
+        return {key: str(GROUP_LABELS.get(key, key)) for key in keys}
     if group_by == "category":
         from learncity.catalog.selectors import category_labels
 
         labels = category_labels()
-        return {key: labels.get(key, key or "미분류 · unclassified") for key in keys}
+        return {key: labels.get(key) or key or word("미분류", "area") for key in keys}
     if group_by == "institution":
         from learncity.catalog.selectors import institution_names
 
         names = institution_names([k for k in keys if k is not None])
-        return {key: names.get(key, "") if key is not None else "미상 · unknown" for key in keys}
+        return {
+            key: names.get(key, "") if key is not None else gettext("기관 미상") for key in keys
+        }
     from learncity.catalog.selectors import programme_title
 
     return {key: programme_title(key) or f"#{key}" for key in keys}
@@ -457,8 +460,8 @@ def survey_results(group_by: str, filters: Any = None) -> list[dict[str, Any]]:
     without responses), largest groups first."""
     if group_by not in GROUP_BY:
         raise SurveyInvalid(
-            f"group_by: {', '.join(GROUP_BY)} 중 하나 · one of {', '.join(GROUP_BY)}: "
-            f"{str(group_by)[:30]!r}"
+            gettext("group_by는 %(choices)s 중 하나여야 합니다: %(value)s")
+            % {"choices": ", ".join(GROUP_BY), "value": repr(str(group_by)[:30])}
         )
     field = {"programme": "programme_id", "institution": "institution_id"}.get(
         group_by, group_by if group_by == "category" else "groups"

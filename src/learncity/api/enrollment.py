@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, NinjaAPI, Router, Schema, Status
 
 from learncity.api.auth import AUTH, actor_of
@@ -211,7 +212,9 @@ class OfferOut(Schema):
 @requires("enrollment.offer_manage")
 def offer_create(request: HttpRequest, body: OfferIn) -> Any:
     """Open enrolment for a schedule (institution staff, district officer, city admin)."""
-    offer = services.offer_create(actor=actor_of(request), **body.dict())
+    offer = services.offer_create(
+        actor=actor_of(request), as_of=timezone.localdate(), **body.dict()
+    )
     return Status(201, offer_detail(offer.pk))
 
 

@@ -11,11 +11,13 @@ client (address) may make LEARNCITY_API_RATE requests a minute (default 600).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import time
 from typing import Annotated, Any, Literal
 
 from django.core.cache import cache
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext
 from ninja import Field, NinjaAPI, Query, Schema
@@ -28,6 +30,8 @@ from learncity.core.errors import LearncityError, NotFound
 from learncity.enrollment.selectors import registration_status
 from learncity.regions.selectors import region_refs
 from learncity.search.selectors import programme_search, search_params_from
+
+logger = logging.getLogger(__name__)
 
 api = NinjaAPI(
     title="learncity API",
@@ -112,6 +116,22 @@ def _http(request: HttpRequest, exc: HttpError) -> HttpResponse:
 @api.exception_handler(Http404)
 def _missing(request: HttpRequest, exc: Http404) -> HttpResponse:
     return _error(request, 404, "not_found", "no such resource")  # type: ignore[no-any-return]
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def _database_down(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """The database does not answer (down, unreachable, out of connections): the API's own
+    JSON 503, within the connection timeout (LEARNCITY_DB_CONNECT_TIMEOUT), not an HTML 500."""
+    logger.error("API %s %s: the database does not answer: %s", request.method, request.path, exc)
+    response: HttpResponse = _error(
+        request,
+        503,
+        "database_unavailable",
+        gettext("데이터베이스가 응답하지 않습니다. 잠시 뒤에 다시 해 주세요"),
+    )
+    response["Retry-After"] = "30"
+    return response
 
 
 class RateLimited(Exception):

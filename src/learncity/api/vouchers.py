@@ -6,7 +6,8 @@ Authentication as the enrolment endpoints (session with CSRF, or `Authorization:
 Refusals are JSON `{code, message, details}`: 403 forbidden, 404 not_found, 409 for
 conflicts with the ledger's state (insufficient_balance, voucher_expired, already_redeemed,
 already_refunded, idempotency_conflict, settlement_refused), 422 for what is never
-acceptable (not_tuition, institution_not_registered, invalid_amount, voucher_not_eligible);
+acceptable (not_tuition, institution_not_registered, invalid_amount, voucher_not_eligible,
+application_required: a payment by anyone but the holder names the holder's application);
 answered by the API's one error handler.
 """
 
@@ -24,7 +25,6 @@ from learncity.api.v1 import REFUSALS
 from learncity.enrollment import payments
 from learncity.enrollment.selectors import offer_of_application
 from learncity.learners.access import requires
-from learncity.learners.selectors import learner_id_of_user
 from learncity.vouchers import errors, selectors, services
 
 router = Router(tags=["vouchers (평생교육이용권)"], auth=AUTH)
@@ -59,8 +59,12 @@ class PaymentIn(Schema):
     amount_krw: int = Field(..., description="won, all or part of the fee")
     item: str = Field("tuition", description="tuition, or textbook (of a course paid for)")
     course_id: int | None = Field(None, ge=1, description="the catalog programme paid for")
-    application_id: int | None = Field(None, ge=1)
-    fee_krw: int | None = Field(None, ge=0)
+    application_id: int | None = Field(
+        None,
+        ge=1,
+        description="the holder's application at this institution: required of anyone but the"
+        " holder (staff at the desk, a proxy); pays at most what it still owes",
+    )
     idempotency_key: str = Field(..., min_length=8, max_length=100)
 
 
@@ -89,6 +93,9 @@ class SettlementRowOut(Schema):
     course: str
     item: str
     application_id: int | None
+    without_application: bool = Field(
+        ..., description="paid by the holder without an application (to check)"
+    )
     amount_krw: int
 
 
@@ -99,6 +106,8 @@ class SettlementOut(Schema):
     redeemed_krw: int
     refunded_krw: int
     net_krw: int
+    without_application_count: int
+    without_application_krw: int
     settlement: dict[str, Any] | None
 
 
@@ -132,8 +141,12 @@ def voucher_history(request: HttpRequest, voucher_id: int) -> Any:
 )
 @requires("vouchers.redeem")
 def voucher_pay(request: HttpRequest, voucher_id: int, body: PaymentIn) -> Any:
-    """Pay all or part of a fee from a voucher (the holder, or the institution's staff at the
-    desk). The same idempotency key when retrying: answered once (200 with replayed)."""
+    """Pay all or part of a fee from a voucher. With an `application_id`: the fee of the
+    holder's application at this institution, for at most what it still owes (the holder,
+    their household proxy, or the institution's staff at the desk; enrolment says what is
+    owed). Without one: only the holder, signed in as themselves (anyone else: 422
+    application_required), and the settlement flags it. The holder is told of every
+    payment. The same idempotency key when retrying: answered once (200 with replayed)."""
     actor = actor_of(request)
     if body.application_id is not None:
         # an application's fee: enrolment says what is owed, not the caller
@@ -159,9 +172,6 @@ def voucher_pay(request: HttpRequest, voucher_id: int, body: PaymentIn) -> Any:
         idempotency_key=body.idempotency_key,
         item=body.item,
         course_id=body.course_id,
-        application_id=body.application_id,
-        fee_krw=body.fee_krw,
-        acting_for_learner_id=learner_id_of_user(actor.user_id),
     )
     return _outcome(done)
 

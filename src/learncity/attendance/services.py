@@ -20,9 +20,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 from learncity.algorithms import completion
 from learncity.attendance.checkin_code import (
@@ -263,7 +263,7 @@ def checkin_message_line(*, application_id: int) -> str:
     if not confirmed:
         return ""
     code = _current(application_id)
-    return f"출석 QR: {code.link} / check-in code: {code.link}"
+    return gettext("출석 QR: %(link)s") % {"link": code.link}
 
 
 def checkin_code_send(*, application_id: int) -> bool:
@@ -274,21 +274,27 @@ def checkin_code_send(*, application_id: int) -> bool:
 
     found = (
         Application.objects.filter(pk=application_id, status="confirmed")
-        .values_list("programme_id", "learner__phone", "learner__email")
+        .values_list("programme_id", "learner__phone", "learner__email", "learner__language")
         .first()
     )
     if found is None:
         return False
-    programme_id, phone, email = found
+    programme_id, phone, email, language = found
     with transaction.atomic():
         code = _current(application_id)
+        # composed in the learner's language, whatever the page that confirmed the place
+        with translation.override(language):
+            subject = "[learncity] " + gettext("출석 QR 코드")
+            body = gettext("%(title)s: 출석할 때 이 QR 코드를 보여 주세요. %(link)s") % {
+                "title": programme_title(programme_id),
+                "link": code.link,
+            }
         return queue(
             kind="checkin_code",
             channel="sms" if phone else "email",
             recipient=phone or email,
-            subject=gettext("[learncity] 출석 QR 코드"),
-            body=f"{programme_title(programme_id)}: 출석할 때 이 QR 코드를 보여 주세요."
-            f" / Show this code when you arrive: {code.link}",
+            subject=subject,
+            body=body,
             dedupe_key=f"application:{application_id}:checkin_code:{digest_of(code.token)[:16]}",
         )
 
@@ -339,9 +345,11 @@ def _scan_time(scanned_at: dt.datetime | None, now: dt.datetime) -> dt.datetime:
         raise InvalidScanTime("scanned_at is in the future: check the kiosk's clock")
     if scanned_at < now - dt.timedelta(minutes=settings.LEARNCITY_CHECKIN_QUEUE_MAX):
         raise InvalidScanTime(
-            "이 출석 기록은 너무 오래되어 받을 수 없습니다. 담당자가 직접 입력해 주세요."
-            f" / the check-in was queued more than {settings.LEARNCITY_CHECKIN_QUEUE_MAX}"
-            " minutes ago: staff enter it by hand"
+            gettext(
+                "이 출석 기록은 %(minutes)s분보다 오래되어 받을 수 없습니다. "
+                "담당자가 직접 입력해 주세요."
+            )
+            % {"minutes": settings.LEARNCITY_CHECKIN_QUEUE_MAX}
         )
     return scanned_at
 
@@ -572,10 +580,13 @@ def _pick(
         )
     if cancelled_now:
         session = cancelled_now[0]
-        word = "휴강" if session.status == "cancelled" else "휴일"
+        said = (
+            gettext("%(title)s: 오늘 수업은 휴강입니다")
+            if session.status == "cancelled"
+            else gettext("%(title)s: 오늘은 휴일이라 수업이 없습니다")
+        ) % {"title": session.title}
         raise SessionCancelled(
-            f"{session.title}: 오늘 수업은 {word}입니다 / today's class is cancelled"
-            + (f" ({session.note})" if session.note else ""),
+            said + (f" ({session.note})" if session.note else ""),
             details={"session_id": session.id, "status": session.status},
         )
     later = [s for s in today if s.status == "scheduled" and _window(s)[0] > at]
@@ -583,21 +594,21 @@ def _pick(
         first = min(later, key=lambda s: s.starts_at)
         opens = _window(first)[0]
         raise CheckinNotOpen(
-            f"{first.title}: 출석은 {_hhmm(opens)}부터입니다 (수업 {_hhmm(first.starts_at)})"
-            f" / check-in opens at {_hhmm(opens)} (class at {_hhmm(first.starts_at)})",
+            gettext("%(title)s: 출석은 %(opens)s부터입니다 (수업 %(starts)s)")
+            % {"title": first.title, "opens": _hhmm(opens), "starts": _hhmm(first.starts_at)},
             details={"session_id": first.id, "opens_at": opens.isoformat()},
         )
     held = [s for s in today if s.status == "scheduled"]
     if held:
         last = max(held, key=lambda s: s.ends_at)
         raise CheckinClosed(
-            f"{last.title}: 오늘 수업은 {_hhmm(last.ends_at)}에 끝났습니다"
-            f" / today's class ended at {_hhmm(last.ends_at)}",
+            gettext("%(title)s: 오늘 수업은 %(ends)s에 끝났습니다")
+            % {"title": last.title, "ends": _hhmm(last.ends_at)},
             details={"session_id": last.id},
         )
     session = today[0]
     raise SessionCancelled(
-        f"{session.title}: 오늘 수업은 휴강입니다 / today's class is cancelled",
+        gettext("%(title)s: 오늘 수업은 휴강입니다") % {"title": session.title},
         details={"session_id": session.id, "status": session.status},
     )
 
@@ -793,7 +804,7 @@ def checkin_record(
             return _result(row, session, candidate.learner_name, replayed=True)
         when = row["checked_in_at"]
         said = (
-            f"{_hhmm(when)}에 이미 출석했습니다 / already checked in at {_hhmm(when)}"
+            gettext("%(at)s에 이미 출석했습니다") % {"at": _hhmm(when)}
             if when
             else (gettext("이미 출석으로 기록되어 있습니다"))
         )
@@ -1082,22 +1093,33 @@ def reminders_queue(*, now: dt.datetime | None = None) -> dict[str, int]:
         .filter(
             learner__consents__purpose="notifications", learner__consents__withdrawn_at__isnull=True
         )
-        .values_list("pk", "offer__schedule_id", "learner__phone", "learner__email")
+        .values_list(
+            "pk", "offer__schedule_id", "learner__phone", "learner__email", "learner__language"
+        )
         .distinct()
     )
     with transaction.atomic():
-        for application_id, schedule_id, phone, email in people:
+        for application_id, schedule_id, phone, email, language in people:
             for session in by_schedule[schedule_id]:
-                when = "종일" if session.all_day else _hhmm(session.starts_at)
-                when_en = "all day" if session.all_day else _hhmm(session.starts_at)
+                # composed in the learner's language
+                with translation.override(language):
+                    subject = "[learncity] " + gettext("내일 수업")
+                    body = gettext(
+                        "%(title)s: 내일(%(date)s) %(when)s %(room)s 수업이 있습니다."
+                    ) % {
+                        "title": session.title,
+                        "date": f"{session.date:%m/%d}",
+                        "when": pgettext("all day", "종일")
+                        if session.all_day
+                        else _hhmm(session.starts_at),
+                        "room": session.room,
+                    }
                 queued = queue(
                     kind="session_reminder",
                     channel="sms" if phone else "email",
                     recipient=phone or email,
-                    subject=gettext("[learncity] 내일 수업"),
-                    body=f"{session.title}: 내일({session.date:%m/%d}) {when} {session.room}"
-                    f" 수업이 있습니다. / Class tomorrow ({session.date:%m/%d}) {when_en},"
-                    f" {session.room}.",
+                    subject=subject,
+                    body=body,
                     dedupe_key=f"reminder:{session.id}:{application_id}",
                 )
                 counts["queued" if queued else "already"] += 1

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q
+from django.utils import timezone
 
 from learncity.catalog.models import (
     Category,
@@ -329,6 +330,7 @@ class ScheduleOwner:
     programme_id: int
     institution_id: int
     district_code: str  # of the venue's 시·군·구; "" when unknown
+    end_date: dt.date | None = None  # the course's last day
 
 
 def schedule_owner(schedule_id: int) -> ScheduleOwner | None:
@@ -336,14 +338,17 @@ def schedule_owner(schedule_id: int) -> ScheduleOwner | None:
     found = (
         Schedule.objects.filter(pk=schedule_id)
         .values_list(
-            "programme_id", "programme__institution_id", "programme__venue__district__code"
+            "programme_id",
+            "programme__institution_id",
+            "programme__venue__district__code",
+            "end_date",
         )
         .first()
     )
     if found is None:
         return None
-    programme_id, institution_id, district_code = found
-    return ScheduleOwner(schedule_id, programme_id, institution_id, district_code or "")
+    programme_id, institution_id, district_code, end_date = found
+    return ScheduleOwner(schedule_id, programme_id, institution_id, district_code or "", end_date)
 
 
 def programme_title(programme_id: int) -> str:
@@ -352,9 +357,10 @@ def programme_title(programme_id: int) -> str:
 
 
 def schedules_without_offer(limit: int) -> list[tuple[int, int | None]]:
-    """(schedule id, capacity) of schedules that have no enrolment offer yet, oldest first."""
+    """(schedule id, capacity) of schedules that have no enrolment offer yet and have not
+    ended, oldest first."""
     return list(
-        Schedule.objects.filter(offer__isnull=True)
+        Schedule.objects.filter(offer__isnull=True, end_date__gte=timezone.localdate())
         .order_by("id")
         .values_list("id", "capacity")[:limit]
     )
@@ -366,6 +372,7 @@ def schedule_choices(
     institution_ids: frozenset[int] | None = None,
     district_codes: frozenset[str] | None = None,
     without_offer: bool = False,
+    ending_from: dt.date | None = None,
     q: str = "",
     limit: int = 20,
     offset: int = 0,
@@ -386,6 +393,8 @@ def schedule_choices(
         )
     if without_offer:
         queryset = queryset.filter(offer__isnull=True)
+    if ending_from is not None:  # courses that have not ended by that day
+        queryset = queryset.filter(end_date__gte=ending_from)
     if q.strip():
         words = q.strip()
         queryset = queryset.filter(
@@ -471,9 +480,14 @@ def schedule_record_facts(schedule_id: int) -> dict[str, Any] | None:
     }
 
 
-def category_labels() -> dict[str, str]:
-    """The 6 + 1 areas: value -> Korean label."""
-    return {choice.value: str(choice.label) for choice in Category}
+def category_labels(*, translated: bool = True) -> dict[str, str]:
+    """The 6 + 1 areas: value -> label in the active language (Korean by default), or the
+    Korean label whatever the language (`translated=False`: keys, tables built at import)."""
+    from learncity.core.vocabulary import word
+
+    if not translated:
+        return {choice.value: str(choice.label) for choice in Category}
+    return {choice.value: word(choice.value, "area") for choice in Category}
 
 
 def institution_brief(institution_id: int) -> dict[str, Any] | None:
@@ -540,7 +554,10 @@ def venue_programme_counts(
     if starting_from is not None:
         programmes = programmes.filter(schedules__start_time__gte=starting_from)
     counts: Counter[int] = Counter()
-    for venue_id, groups in programmes.distinct().values_list("venue_id", "target_groups"):
+    # one row per programme: the join with schedules may repeat one, and DISTINCT over the
+    # venue and groups alone (or with the model's ordering column) would merge different ones
+    rows = programmes.order_by().values_list("id", "venue_id", "target_groups").distinct()
+    for _programme_id, venue_id, groups in rows:
         if target_group and target_group not in (groups or []) and "전체" not in (groups or []):
             continue
         counts[venue_id] += 1

@@ -128,6 +128,11 @@ def _database(url: str) -> dict[str, Any]:
         # prepared only when asked (core.sql's prepare=True), never automatically: the ORM's
         # queries go on as Django sends them
         options.setdefault("prepare_threshold", 1_000_000)
+        # a database that does not answer fails a request within seconds (the API's JSON
+        # 503, /healthz's "unavailable") instead of holding the worker until gunicorn kills it
+        options.setdefault(
+            "connect_timeout", int(os.environ.get("LEARNCITY_DB_CONNECT_TIMEOUT", "5") or "5")
+        )
         config["OPTIONS"] = options
     else:
         raise ConfigurationError(
@@ -237,3 +242,32 @@ LEARNCITY_CREDENTIAL_KEY_FILE = os.environ.get("LEARNCITY_CREDENTIAL_KEY_FILE", 
 LEARNCITY_CREDENTIAL_KEY_DIR = os.environ.get("LEARNCITY_CREDENTIAL_KEY_DIR", "") or str(
     env.var_dir() / "keys"
 )
+
+
+def _count(name: str, default: int, low: int, high: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a whole number, not {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigurationError(f"{name} must be between {low} and {high}, not {value}")
+    return value
+
+
+# Sign-in throttle (docs/security.md): LOGIN_FAILURES failed sign-ins of one user name from one
+# client address within LOGIN_WINDOW minutes refuse that name from that address for
+# LOGIN_LOCKOUT minutes (the owner elsewhere is not locked out); LOGIN_ADDRESS_FAILURES
+# failures of any names from one address refuse every name from it (password spraying).
+LEARNCITY_LOGIN_FAILURES = _count("LEARNCITY_LOGIN_FAILURES", 5, 1, 1000)
+LEARNCITY_LOGIN_ADDRESS_FAILURES = _count("LEARNCITY_LOGIN_ADDRESS_FAILURES", 20, 1, 100000)
+LEARNCITY_LOGIN_WINDOW = _minutes("LEARNCITY_LOGIN_WINDOW", 15, 1, 1440)
+LEARNCITY_LOGIN_LOCKOUT = _minutes("LEARNCITY_LOGIN_LOCKOUT", 15, 1, 1440)
+# Password reset: at most PASSWORD_RESETS_PER_ACCOUNT links to one account and
+# PASSWORD_RESETS_PER_ADDRESS requests from one client address within PASSWORD_RESET_WINDOW
+# minutes; the page answers the same whether a link was sent or not.
+LEARNCITY_PASSWORD_RESETS_PER_ACCOUNT = _count("LEARNCITY_PASSWORD_RESETS_PER_ACCOUNT", 3, 1, 100)
+LEARNCITY_PASSWORD_RESETS_PER_ADDRESS = _count("LEARNCITY_PASSWORD_RESETS_PER_ADDRESS", 10, 1, 9999)
+LEARNCITY_PASSWORD_RESET_WINDOW = _minutes("LEARNCITY_PASSWORD_RESET_WINDOW", 60, 1, 1440)

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET
 
 from learncity.analytics.selectors import console_scope
@@ -23,10 +24,8 @@ from learncity.core.errors import DomainError
 from learncity.learners.access import Actor, Reach
 from learncity.planning import services
 
-STAFF_ONLY = "직원만 볼 수 있는 페이지입니다 · this page is for staff"
-OFFICERS_ONLY = (
-    "입지 계획은 시·군·구와 시 담당자의 페이지입니다 · planning is for district and city officers"
-)
+STAFF_ONLY = gettext_lazy("직원만 볼 수 있는 페이지입니다")
+OFFICERS_ONLY = gettext_lazy("입지 계획은 시·군·구와 시 담당자의 페이지입니다")
 CATEGORIES = (
     "literacy",
     "academic",
@@ -59,10 +58,10 @@ def planning_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
         pk: Any = request.user.pk
         console = console_scope(Actor(int(pk)))
         if not console.has_role:
-            return _refused(request, STAFF_ONLY, 403)
+            return _refused(request, str(STAFF_ONLY), 403)
         scope = console.reach("planning.view")
         if not scope.anywhere:
-            return _refused(request, OFFICERS_ONLY, 403)
+            return _refused(request, str(OFFICERS_ONLY), 403)
         try:
             return view(request, scope, *args, **kwargs)
         except PlanningRefused as exc:
@@ -79,8 +78,8 @@ def _number(request: HttpRequest, name: str, default: int, low: int, high: int) 
         return default
     if not text.isdigit() or len(text) > 4 or not low <= int(text) <= high:
         raise PlanningRefused(
-            f"{name}: {low}~{high} 사이의 숫자여야 합니다 · must be a number from {low} to "
-            f"{high}: {text[:20]!r}",
+            gettext("%(name)s: %(low)s~%(high)s 사이의 숫자여야 합니다: %(value)s")
+            % {"name": name, "low": low, "high": high, "value": repr(text[:20])},
             422,
         )
     return int(text)
@@ -90,21 +89,23 @@ def _district(request: HttpRequest, scope: Reach) -> str | None:
     code = request.GET.get("district", "").strip() or None
     if code is not None and (not code.isdigit() or len(code) != 10):
         raise PlanningRefused(
-            f"district: 시·군·구 코드가 아닙니다 · not a district code: {code[:20]!r}", 422
+            gettext("district: 시·군·구 코드가 아닙니다: %(value)s") % {"value": repr(code[:20])},
+            422,
         )
     if scope.everywhere:
         return code
     if code is not None and code not in scope.districts:
-        raise PlanningRefused(
-            "담당하지 않는 시·군·구입니다 · this district is outside your scope", 403
-        )
+        raise PlanningRefused(gettext("담당하지 않는 시·군·구입니다"), 403)
     return code or min(scope.districts)
 
 
 def _options(request: HttpRequest, district: str | None) -> services.Options:
     category = request.GET.get("category", "").strip() or None
     if category is not None and category not in CATEGORIES:
-        raise PlanningRefused(f"category: 알 수 없는 영역 · unknown area: {category[:20]!r}", 422)
+        raise PlanningRefused(
+            gettext("category: 알 수 없는 영역입니다: %(value)s") % {"value": repr(category[:20])},
+            422,
+        )
     return services.Options(
         minutes=float(_number(request, "minutes", 15, 1, 120)),
         min_programmes=_number(request, "min_programmes", 1, 1, 100),
@@ -226,9 +227,7 @@ def sites(request: HttpRequest, scope: Reach) -> HttpResponse:
         districts = (district,)
     if not districts:
         raise PlanningRefused(
-            "시·군·구를 고르세요 (학습 장소가 있는 시·군·구가 없습니다) · "
-            "choose a district (no district has venues yet)",
-            422,
+            gettext("시·군·구를 고르세요 (학습 장소가 있는 시·군·구가 없습니다)"), 422
         )
     narrowed = services.Options(
         minutes=options.minutes,

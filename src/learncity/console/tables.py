@@ -15,6 +15,8 @@ from typing import Any
 from django.http import HttpResponse
 from django.utils.translation import get_language
 
+from learncity.algorithms.spreadsheet import safe_cell
+
 
 @dataclass(frozen=True)
 class Column:
@@ -128,17 +130,7 @@ def csv_response(table: Table) -> HttpResponse:
 def _csv_cell(value: Any) -> Any:
     if value is None:
         return ""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and not _number(value):
-        return "'" + value  # a spreadsheet must not read a programme title as a formula
-    return value
-
-
-def _number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+    return safe_cell(value)  # a spreadsheet must not read a programme title as a formula
 
 
 def bar_chart(

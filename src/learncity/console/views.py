@@ -10,7 +10,7 @@ parameter (`sort_<table>`) and downloads as CSV (`?csv=<table>`)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
@@ -54,7 +54,7 @@ HEADLINE = (
     "equity.gini.participation",
 )
 LEVELS = ("district", "neighbourhood", "programme")
-STAFF_ONLY = "직원만 볼 수 있는 페이지입니다 · this page is for staff"
+STAFF_ONLY = gettext_lazy("직원만 볼 수 있는 페이지입니다")
 _TERM = re.compile(r"^[0-9A-Za-z가-힣_-]{1,20}$")
 
 
@@ -77,7 +77,7 @@ def console_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
         pk: Any = request.user.pk
         scope = console_scope(Actor(int(pk)))
         if not scope.has_role:
-            return _refused(request, STAFF_ONLY, 403)
+            return _refused(request, str(STAFF_ONLY), 403)
         try:
             return view(request, scope, *args, **kwargs)
         except ConsoleForbidden as exc:
@@ -95,11 +95,24 @@ def _int(request: HttpRequest, name: str, low: int, high: int) -> int | None:
     if not text:
         return None
     if not text.isdigit() or len(text) > 9 or not low <= int(text) <= high:
-        raise FilterInvalid(
-            f"{name}: {low}~{high} 사이의 숫자여야 합니다 · must be a number from {low} to "
-            f"{high}: {text[:20]!r}"
-        )
+        raise FilterInvalid(_out_of_range(name, low, high, text))
     return int(text)
+
+
+def _out_of_range(name: str, low: int, high: int, text: str) -> str:
+    return gettext("%(name)s: %(low)s~%(high)s 사이의 숫자여야 합니다: %(value)s") % {
+        "name": name,
+        "low": low,
+        "high": high,
+        "value": repr(text[:20]),
+    }
+
+
+def _one_of(name: str, choices: Iterable[str]) -> str:
+    return gettext("%(name)s: %(choices)s 중 하나여야 합니다") % {
+        "name": name,
+        "choices": ", ".join(choices),
+    }
 
 
 def parse_filters(request: HttpRequest, scope: ConsoleScope) -> Filters:
@@ -109,13 +122,16 @@ def parse_filters(request: HttpRequest, scope: ConsoleScope) -> Filters:
     month = _int(request, "month", 1, 12)
     term = request.GET.get("term", "").strip() or None
     if term is not None and not _TERM.match(term):
-        raise FilterInvalid(f"term: 학기 값이 올바르지 않습니다 · not a term: {term[:20]!r}")
+        raise FilterInvalid(
+            gettext("term: 학기 값이 올바르지 않습니다: %(value)s") % {"value": repr(term[:20])}
+        )
     district = request.GET.get("district", "").strip() or None
     if district is not None and not district.isdigit() and len(district) <= 40:
         district = district_code_of(district, scope) or district  # a name: its code
     if district is not None and (not district.isdigit() or len(district) > 10):
         raise FilterInvalid(
-            f"district: 시·군·구 코드가 아닙니다 · not a district code: {district[:20]!r}"
+            gettext("district: 시·군·구 코드가 아닙니다: %(value)s")
+            % {"value": repr(district[:20])}
         )
     institution = _int(request, "institution", 1, 10**12)
     district, institution = scope.narrow(district, institution)
@@ -146,7 +162,9 @@ def _respond(
         for table in tables:
             if table.name == wanted:
                 return csv_response(table.sorted_by(request.GET.get(f"sort_{table.name}", "")))
-        return _refused(request, f"알 수 없는 표 · unknown table: {wanted[:40]!r}", 404)
+        return _refused(
+            request, gettext("알 수 없는 표입니다: %(value)s") % {"value": repr(wanted[:40])}, 404
+        )
     context["tables"] = {
         table.name: table.sorted_by(request.GET.get(f"sort_{table.name}", "")) for table in tables
     }
@@ -374,13 +392,17 @@ def indicator_detail(request: HttpRequest, scope: ConsoleScope, indicator_id: st
     filters = parse_filters(request, scope)
     definition = {d.id: d for d in indicator_definitions()}.get(indicator_id)
     if definition is None:
-        return _refused(request, f"알 수 없는 지표 · unknown indicator: {indicator_id[:60]!r}", 404)
+        return _refused(
+            request, gettext("알 수 없는 지표입니다: %(id)s") % {"id": repr(indicator_id[:60])}, 404
+        )
     level = request.GET.get("level", "district")
     if level not in LEVELS:
-        raise FilterInvalid(f"level: {', '.join(LEVELS)} 중 하나 · one of {', '.join(LEVELS)}")
+        raise FilterInvalid(_one_of("level", LEVELS))
     parent = request.GET.get("parent", "").strip() or None
     if parent is not None and (not parent.isdigit() or len(parent) > 10):
-        raise FilterInvalid(f"parent: 지역 코드가 아닙니다 · not a region code: {parent[:20]!r}")
+        raise FilterInvalid(
+            gettext("parent: 지역 코드가 아닙니다: %(value)s") % {"value": repr(parent[:20])}
+        )
     detail = indicator_drilldown_for(scope, indicator_id, filters, level=level, parent=parent)
     value, rows = detail.value, detail.rows
     context = {
@@ -467,7 +489,8 @@ def lookalikes(request: HttpRequest, scope: ConsoleScope) -> HttpResponse:
             threshold = -1.0
         if not 0.0 < threshold <= 1.0:
             raise FilterInvalid(
-                f"threshold: 0보다 크고 1 이하 · above 0 and at most 1: {threshold_text[:20]!r}"
+                gettext("threshold: 0보다 크고 1 이하여야 합니다: %(value)s")
+                % {"value": repr(threshold_text[:20])}
             )
     clusters = lookalike.lookalike_clusters(
         threshold=threshold, district_code=filters.district_code
@@ -557,9 +580,7 @@ def survey_page(request: HttpRequest, scope: ConsoleScope) -> HttpResponse:
     filters = parse_filters(request, scope)
     group_by = request.GET.get("group_by", "category")
     if group_by not in SURVEY_GROUPS:
-        raise FilterInvalid(
-            f"group_by: {', '.join(SURVEY_GROUPS)} 중 하나 · one of {', '.join(SURVEY_GROUPS)}"
-        )
+        raise FilterInvalid(_one_of("group_by", SURVEY_GROUPS))
     results = survey.survey_results(group_by, filters)
     columns = [
         Column("label", "구분", "group"),
@@ -615,14 +636,11 @@ DELIVERY_FIELDS = (
 def delivery_page(request: HttpRequest, scope: ConsoleScope) -> HttpResponse:
     readable = scope.reach("analytics.delivery_read")
     if not readable.anywhere:
-        raise ConsoleForbidden(
-            "추진체계 자료는 시·구 담당자만 봅니다 · delivery inputs are for city and district "
-            "officers"
-        )
+        raise ConsoleForbidden(gettext("추진체계 자료는 시·구 담당자만 봅니다"))
     source = request.POST if request.method == "POST" else request.GET
     year_text = source.get("year", "") or str(timezone.localdate().year)
     if not year_text.isdigit() or not 2000 <= int(year_text) <= 2100:
-        raise FilterInvalid(f"year: 2000~2100 · {year_text[:20]!r}")
+        raise FilterInvalid(_out_of_range("year", 2000, 2100, year_text))
     year = int(year_text)
     region = source.get("region", "").strip()
     if not readable.everywhere and region not in readable.districts:
@@ -639,7 +657,7 @@ def delivery_page(request: HttpRequest, scope: ConsoleScope) -> HttpResponse:
         except delivery.DeliveryInputInvalid as exc:
             errors.append(exc.message)
         else:
-            messages.success(request, "저장했습니다 · saved")
+            messages.success(request, gettext("저장했습니다"))
             return redirect(
                 reverse("console:delivery") + "?" + urlencode({"year": year, "region": region})
             )
@@ -696,14 +714,11 @@ def report_download(request: HttpRequest, scope: ConsoleScope) -> HttpResponse:
     from learncity.analytics.report import report_render
 
     if not scope.reach("analytics.report_download").anywhere:
-        raise ConsoleForbidden(
-            "연차 보고서는 시·구 담당자만 받습니다 · the annual report is for city and district "
-            "officers"
-        )
+        raise ConsoleForbidden(gettext("연차 보고서는 시·구 담당자만 받습니다"))
     year = _int(request, "year", 2000, 2100) or timezone.localdate().year
     fmt = request.GET.get("format", "pdf")
     if fmt not in REPORT_TYPES:
-        raise FilterInvalid("format: pdf, xlsx, html")
+        raise FilterInvalid(gettext("형식은 pdf, xlsx, html 중 하나입니다"))
     district = None if scope.city else scope.narrow(request.GET.get("district") or None, None)[0]
     content = report_render(year, fmt, district_code=district)
     response = HttpResponse(content, content_type=REPORT_TYPES[fmt])

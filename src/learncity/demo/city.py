@@ -350,7 +350,9 @@ def programme_plan(
     the same story whatever the day."""
     if now is None or timezone.localdate(now) != today:
         now = _at(today, 10)
-    hour = min(max(timezone.localtime(now).hour, 7), 20)
+    # the hour it is loaded, whatever it is: a class that meets "now" late in the evening
+    # still has its session under way (it ends at 23:59 at the latest)
+    hour = timezone.localtime(now).hour
     weekday = today.isoweekday()
     in_two_days = (weekday + 1) % 7 + 1
     plan: list[tuple[DemoProgramme, Story]] = []

@@ -175,6 +175,7 @@ def demo_story_open(
             fee_krw=item.fee_krw,
             fee_waiver_groups=["senior", "low_income"],
             term=f"{story.start.year}-{1 if story.start.month <= 6 else 2}",
+            as_of=timezone.localdate(story.opens_at),  # last term's offer, made back then
         )
         counts["offers"] += 1
         counts["sessions"] += sessions_expand_many(schedule_ids=[schedule_id])["created"]

@@ -601,6 +601,7 @@ def schedules_for_staff(
             institution_ids=None if everything else reach.institutions,
             district_codes=None if everything else reach.all_districts,
             without_offer=True,
+            ending_from=timezone.localdate(),  # an ended course takes no offer
             q=q[:100],
             limit=per_page,
             offset=(number - 1) * per_page,

@@ -120,9 +120,8 @@ def _audit(
 
 # ------------------------------------------------------------------ notifications
 
-# The learner's messages: Korean msgids, sent in the recipient's language. Learners store
-# no preferred language, so that is Korean (the city's language) whatever page they used.
-RECIPIENT_LANGUAGE = "ko"
+# The learner's messages: Korean msgids, composed in the recipient's language (the learner's
+# `language`, read with the phone and e-mail), whatever the language of the page that acted.
 _MESSAGES = {
     "confirmed": (
         gettext_lazy("수강 확정"),
@@ -160,34 +159,44 @@ def _notify(application_id: int, kind: str, **values: Any) -> None:
 
     found = (
         Application.objects.filter(pk=application_id)
-        .values_list("programme_id", "learner__phone", "learner__email")
+        .values_list("programme_id", "learner__phone", "learner__email", "learner__language")
         .first()
     )
     if found is not None:
-        programme_id, phone, email = found
-        _send(application_id, kind, phone, email, programme_title(programme_id), **values)
+        programme_id, phone, email, language = found
+        contact = Contact(phone, email, language)
+        _send(application_id, kind, contact, programme_title(programme_id), **values)
 
 
-def _send(
-    application_id: int, kind: str, phone: str | None, email: str, title: str, **values: Any
-) -> None:
+@dataclass(frozen=True)
+class Contact:
+    """Where and in what language a learner's messages go (learners' `language`: "ko"/"en")."""
+
+    phone: str | None
+    email: str
+    language: str
+
+
+def _send(application_id: int, kind: str, contact: Contact, title: str, **values: Any) -> None:
     """The message (phone first, else e-mail); each (application, kind, step) once."""
     step = values.get("step", "")
     sql.batch(
-        _message(f"application:{application_id}:{kind}:{step}", kind, phone, email, title, **values)
+        _message(f"application:{application_id}:{kind}:{step}", kind, contact, title, **values)
     )
 
 
 def _message(
-    dedupe_key: str, kind: str, phone: str | None, email: str, title: str, **values: Any
+    dedupe_key: str, kind: str, contact: Contact, title: str, **values: Any
 ) -> list[sql.Statement]:
-    """The statement that queues a message to the learner (none without a contact)."""
+    """The statement that queues a message to the learner (none without a contact), composed
+    in the learner's language."""
     from learncity.notifications.services import queue_statement
 
+    phone, email = contact.phone, contact.email
     if not (phone or email):
         return []
     subject, template = _MESSAGES[kind]
-    with translation.override(RECIPIENT_LANGUAGE):
+    with translation.override(contact.language):
         words = {key: str(value) for key, value in values.items()}
         subject_text = f"[learncity] {subject}"
         body = str(template).format(title=title, **words)
@@ -223,9 +232,13 @@ def offer_create(
     fee_krw: int = 0,
     fee_waiver_groups: list[str] | None = None,
     accept_hours: int = 48,
+    as_of: dt.date | None = None,
 ) -> Offer:
     """An enrolment configuration for a schedule (one per schedule). Refusals name their
-    fields in `details["fields"]` (field -> problem), so that a form shows each on its field."""
+    fields in `details["fields"]` (field -> problem), so that a form shows each on its field.
+    `as_of`: the day the offer is made, given by the pages and the API (today): a course
+    that ended before it takes no offer. Loaders of earlier terms (the demo's last term)
+    give the day the offer was made then, or nothing."""
     from learncity.catalog.selectors import schedule_owner
 
     owner = schedule_owner(schedule_id)
@@ -234,6 +247,12 @@ def offer_create(
     scope = Scope(institution_id=owner.institution_id, district_code=owner.district_code)
     if not allowed(actor, "enrollment.offer_manage", scope):
         raise Forbidden("you may not manage enrolment for this institution")
+    if as_of is not None and owner.end_date is not None and owner.end_date < as_of:
+        raise CourseEnded(
+            _("이 강좌는 %(day)s에 끝났습니다. 끝난 강좌에는 수강신청을 열 수 없습니다.")
+            % {"day": owner.end_date.isoformat()},
+            details={"end_date": owner.end_date.isoformat()},
+        )
     problems: dict[str, str] = {}
     if capacity < 1:
         problems["capacity"] = "capacity must be at least 1"
@@ -395,7 +414,7 @@ _AUDIT_INSERT = (
 # registration day (a popular programme, statistics not yet gathered) would scan thousands.
 _FACTS = (
     "SELECT o.programme_id, o.method, o.eligible_tags,"
-    " COALESCE(NULLIF(p.display_title, ''), p.title), l.user_id, l.phone, l.email,"
+    " COALESCE(NULLIF(p.display_title, ''), p.title), l.user_id, l.phone, l.email, l.language,"
     " m.id, m.offer_id, m.learner_id, m.status, m.seat, v.id,"
     " CASE WHEN o.opens_at <= %s AND %s <= o.closes_at THEN 1 ELSE 0 END, o.per_person_limit"
     f" FROM {Offer._meta.db_table} o JOIN {catalog_sql.PROGRAMME} p ON p.id = o.programme_id"
@@ -460,11 +479,11 @@ def apply(
     )
     if facts is None:
         raise NotFound(f"no offer {offer_id}")
-    (programme_id, method, eligible_raw, title, user_id, phone, email) = facts[:7]
+    (programme_id, method, eligible_raw, title, user_id, phone, email, language) = facts[:8]
     if user_id is None:
         raise NotFound(f"no learner {learner_id}")
     # a retry gets its first answer whatever changed since (the key is the caller's own)
-    mine, live, window_open, limit_seen = facts[7:12], facts[12], facts[13], facts[14]
+    mine, live, window_open, limit_seen = facts[8:13], facts[13], facts[14], facts[15]
     if mine[0] is not None:
         return _replayed(mine[0], mine[1], mine[2], mine[3], mine[4], offer_id, learner_id)
     if not window_open:
@@ -584,8 +603,7 @@ def apply(
                     *_message(
                         f"apply:{actor.user_id}:{idempotency_key}",
                         status,
-                        phone,
-                        email,
+                        Contact(phone, email, language),
                         title,
                         **{"checkin": "", **message},
                     ),

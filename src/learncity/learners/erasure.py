@@ -33,6 +33,7 @@ def learner_erase(*, learner_id: int, now: dt.datetime | None = None) -> dict[st
         learner.phone_verified = False
         learner.identity_token = None
         learner.email = ""
+        learner.language = Learner.Language.KOREAN
         learner.save(
             update_fields=[
                 "name",
@@ -40,6 +41,7 @@ def learner_erase(*, learner_id: int, now: dt.datetime | None = None) -> dict[st
                 "phone_verified",
                 "identity_token",
                 "email",
+                "language",
                 "updated_at",
             ]
         )

@@ -8,24 +8,26 @@ the error (and at the help text), so a screen reader reads the error with the fi
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
-from learncity.learners.models import Consent
+from learncity.learners.models import Consent, Learner
 from learncity.learners.selectors import username_taken
 from learncity.learners.services import (
     AccountError,
+    SignInLock,
     login_failure_record,
     login_failures_clear,
     login_locked_until,
     normalise_phone,
+    password_reset_complete,
 )
 from learncity.regions.selectors import (
     RegionRef,
@@ -217,39 +219,80 @@ class SignUpForm(Described, forms.Form):
         }
 
 
-def lockout_message(until: dt.datetime) -> str:
-    local = timezone.localtime(until)
-    return gettext(
-        "로그인에 여러 번 실패해서 %(until)s까지 이 아이디로 로그인할 수 없습니다."
-        " 비밀번호를 잊었다면 재설정해 주세요."
-    ) % {"until": f"{local:%H:%M}"}
+_LANGUAGE_CHOICE = gettext_lazy("알림 받을 언어는 한국어나 English 가운데 하나를 골라 주세요")
+
+
+class MessageLanguageForm(Described, forms.Form):
+    """The language of one's SMS and e-mail messages (the account page; written by
+    learners.services.learner_language_set)."""
+
+    language = forms.ChoiceField(
+        choices=Learner.Language.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _LANGUAGE_CHOICE, "invalid_choice": _LANGUAGE_CHOICE},
+    )
+
+
+def client_address(request: HttpRequest | None) -> str:
+    """The address a request came from, as the sign-in and reset limits count it: the
+    connection's (REMOTE_ADDR). The one place to change when a trusted proxy's header is
+    read instead."""
+    if request is None:
+        return "unknown"
+    return str(request.META.get("REMOTE_ADDR") or "unknown")[:64]
+
+
+def lockout_message(lock: SignInLock) -> str:
+    """The refusal of a locked sign-in, with the time to try again (in the page's language)."""
+    local = timezone.localtime(lock.until)
+    if lock.whole_address:
+        text = gettext(
+            "이 곳에서 로그인에 너무 여러 번 실패해서 %(until)s까지 로그인할 수 없습니다."
+            " %(until)s 이후에 다시 해 주세요."
+        )
+    else:
+        text = gettext(
+            "로그인에 여러 번 실패해서 %(until)s까지 이 아이디로 로그인할 수 없습니다."
+            " 비밀번호를 잊었다면 재설정해 주세요."
+        )
+    return text % {"until": f"{local:%H:%M}"}
 
 
 class LoginForm(Described, AuthenticationForm):
-    """Django's sign-in form with a lockout shared by all workers (the database): after
-    5 failures within 15 minutes the user name is refused for 15 minutes, even with the
-    right password."""
+    """Django's sign-in form with a lockout shared by all workers (the database), counted
+    per client address: LEARNCITY_LOGIN_FAILURES failures of a user name from one address
+    within LEARNCITY_LOGIN_WINDOW minutes refuse that name from that address, and
+    LEARNCITY_LOGIN_ADDRESS_FAILURES failures of any names refuse the whole address, for
+    LEARNCITY_LOGIN_LOCKOUT minutes, even with the right password. The owner signing in
+    from elsewhere is not refused for someone else's failures. `locked` is the refusal's
+    lock (the page's Retry-After)."""
 
     error_messages = {
         "invalid_login": gettext_lazy("아이디 또는 비밀번호가 맞지 않습니다"),
         "inactive": gettext_lazy("사용할 수 없는 계정입니다"),
     }
+    locked: SignInLock | None = None
+
+    def _refuse(self, lock: SignInLock) -> ValidationError:
+        self.locked = lock
+        return ValidationError(lockout_message(lock), code="locked")
 
     def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username") or ""
+        address = client_address(self.request)
         if username:
-            until = login_locked_until(username)
-            if until is not None:
-                raise ValidationError(lockout_message(until), code="locked")
+            lock = login_locked_until(username, address=address)
+            if lock is not None:
+                raise self._refuse(lock)
         try:
             data: dict[str, Any] = super().clean()
         except ValidationError as exc:
             if username and exc.code == "invalid_login":
-                until = login_failure_record(username)
-                if until is not None:
-                    raise ValidationError(lockout_message(until), code="locked") from None
+                lock = login_failure_record(username, address=address)
+                if lock is not None:
+                    raise self._refuse(lock) from None
             raise
-        login_failures_clear(username)
+        login_failures_clear(username, address=address)
         return data
 
 
@@ -265,9 +308,10 @@ class PasswordResetRequestForm(Described, forms.Form):
 
 
 class NewPasswordForm(Described, SetPasswordForm):  # type: ignore[type-arg]
-    """Django's set-password form; a new password also lifts a lockout."""
+    """Django's set-password form; a new password also lifts a lockout and forgets the
+    account's reset link."""
 
     def save(self, commit: bool = True) -> Any:
         user = super().save(commit=commit)
-        login_failures_clear(user.get_username())
+        password_reset_complete(user_id=user.pk, username=user.get_username())
         return user

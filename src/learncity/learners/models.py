@@ -17,7 +17,13 @@ SENIOR_AGE = 65  # 노인복지법: 65 and over
 class Learner(TimeStampedModel):
     """A citizen's profile. `phone` (digits only, verified) or `identity_token` (an opaque
     token from an identity service, e.g. a hash of a CI value) is unique: one account per
-    person."""
+    person. `language` is the language of the person's SMS and e-mail messages: the page's
+    at sign-up, changed on the account page (never by switching the page's language)."""
+
+    class Language(models.TextChoices):
+        # each language named in itself, whatever the page's language
+        KOREAN = "ko", "한국어"
+        ENGLISH = "en", "English"
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="learner"
@@ -33,6 +39,19 @@ class Learner(TimeStampedModel):
     disability = models.BooleanField(default=False)
     low_income = models.BooleanField(default=False, help_text="includes voucher holders")
     multicultural = models.BooleanField(default=False)
+    language = models.CharField(
+        max_length=2,
+        choices=Language.choices,
+        default=Language.KOREAN,
+        help_text="the language of the person's SMS and e-mail messages",
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(language__in=["ko", "en"]), name="learner_language_known"
+            ),
+        ]
 
     def age(self, today: dt.date) -> int:
         return today.year - self.birth_year
@@ -190,14 +209,52 @@ class ApiToken(models.Model):
 
 
 class LoginThrottle(models.Model):
-    """Failed sign-ins of one user name, shared by every server worker (the database): after
-    `LOCKOUT_FAILURES` failures within `LOCKOUT_WINDOW` the name is refused until
-    `locked_until` (learners.services.login_failure_record)."""
+    """A counter of attempts in a window, shared by every server worker (the database), one
+    row per (kind, client address, key) (learners.services):
 
-    key = models.CharField(max_length=150, unique=True, help_text="the user name, lower case")
-    failures = models.PositiveSmallIntegerField(default=0)
+    - `sign_in`: failed sign-ins of a user name from an address (key: the name, lower case)
+      and of every name from an address (key ""): past the limit that pair, or that whole
+      address, is refused until `locked_until`; the name stays open from other addresses;
+    - `password_reset`: reset requests of an account (address "", key: the user's id) and
+      from an address (key ""): past the limit no link is sent until `locked_until`.
+    """
+
+    class Kind(models.TextChoices):
+        SIGN_IN = "sign_in", "sign-in failures"
+        PASSWORD_RESET = "password_reset", "password-reset requests"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.SIGN_IN)
+    address = models.CharField(
+        max_length=64, blank=True, default="", help_text="the client address; empty: any"
+    )
+    key = models.CharField(
+        max_length=150, blank=True, help_text="the user name (lower case) or id; empty: any"
+    )
+    failures = models.PositiveSmallIntegerField(default=0, help_text="attempts in the window")
     window_started_at = models.DateTimeField()
     locked_until = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "address", "key"], name="login_throttle_one_counter"
+            ),
+        ]
+
     def __str__(self) -> str:
-        return f"login throttle of {self.key!r}"
+        return f"{self.kind} throttle of {self.key!r} at {self.address!r}"
+
+
+class PasswordResetLink(models.Model):
+    """The one live password-reset link of an account: its random `nonce` is part of the
+    link's token (learners.services.reset_link_tokens), so a new link ends the one before.
+    Deleted once a new password is set; the link itself is never stored here."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="password_reset_link"
+    )
+    nonce = models.CharField(max_length=32)
+    issued_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"password-reset link of user {self.user_id} issued {self.issued_at:%Y-%m-%d %H:%M}"

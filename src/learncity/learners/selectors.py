@@ -73,6 +73,15 @@ def learners_by_phone(
     return list(people.values_list("pk", "name")[:limit])
 
 
+def message_language(learner_id: int) -> str:
+    """The language of the person's SMS and e-mail messages ("ko" or "en"): what a sender
+    composes them in, inside `translation.override`. Korean for an unknown learner."""
+    found: str | None = (
+        Learner.objects.filter(pk=learner_id).values_list("language", flat=True).first()
+    )
+    return found or Learner.Language.KOREAN.value
+
+
 def learner_id_of_user(user_id: int) -> int | None:
     found: int | None = Learner.objects.filter(user_id=user_id).values_list("pk", flat=True).first()
     return found
@@ -143,6 +152,7 @@ def learner_export(learner_id: int) -> dict[str, Any] | None:
             "disability",
             "low_income",
             "multicultural",
+            "language",
             "created_at",
             "updated_at",
         )

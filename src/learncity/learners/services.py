@@ -8,17 +8,28 @@ import hashlib
 import re
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_lazy
 
 from learncity.core import sql
 from learncity.core.errors import DomainError
-from learncity.learners.models import ApiToken, Consent, Learner, LoginThrottle, StaffRole
+from learncity.learners.access import Actor, Scope, require
+from learncity.learners.models import (
+    ApiToken,
+    Consent,
+    Learner,
+    LoginThrottle,
+    PasswordResetLink,
+    StaffRole,
+)
 
 
 class AccountError(DomainError):
@@ -27,6 +38,20 @@ class AccountError(DomainError):
 
 class DuplicatePerson(AccountError):
     code = "duplicate_person"
+
+
+class UnknownLanguage(AccountError):
+    code = "unknown_language"
+
+
+class NoLearnerProfile(AccountError):
+    code = "no_learner_profile"
+    http_status = 404
+
+
+class Forbidden(AccountError):
+    code = "forbidden"
+    http_status = 403
 
 
 _PHONE = re.compile(r"^01[016789]\d{7,8}$")
@@ -55,8 +80,10 @@ def learner_sign_up(
     low_income: bool = False,
     multicultural: bool = False,
     consents: tuple[str, ...] = (Consent.Purpose.SERVICE,),
+    language: str = Learner.Language.KOREAN,
 ) -> Learner:
-    """A citizen account: one per person (the phone number is unique)."""
+    """A citizen account: one per person (the phone number is unique). `language`: of the
+    person's messages, the sign-up page's (`message_language_of_page`)."""
     problems: list[str] = []
     this_year = timezone.localdate().year
     if not 1900 <= birth_year <= this_year:
@@ -67,6 +94,8 @@ def learner_sign_up(
         problems.append("user name: 3 to 150 letters, digits or _ . @ + -")
     if Consent.Purpose.SERVICE not in consents:
         problems.append("the service consent is required to create an account")
+    if language not in Learner.Language.values:
+        problems.append(f"language must be one of {', '.join(Learner.Language.values)}")
     try:
         validate_password(password)
     except ValidationError as exc:
@@ -90,6 +119,7 @@ def learner_sign_up(
                 disability=disability,
                 low_income=low_income,
                 multicultural=multicultural,
+                language=language,
             )
             for purpose in consents:
                 Consent.objects.create(learner=learner, purpose=purpose)
@@ -98,64 +128,203 @@ def learner_sign_up(
     return learner
 
 
+# ------------------------------------------------------------------ language of messages
+
+
+def message_language_of_page(page_language: str | None) -> str:
+    """The message language of someone using a page in `page_language` (Django's
+    `get_language()`: "en", "en-us" -> "en"); Korean for any other."""
+    code = (page_language or "").split("-")[0].lower()
+    return code if code in Learner.Language.values else Learner.Language.KOREAN.value
+
+
+def learner_language_set(*, actor: Actor, language: str) -> str:
+    """Set the language of the actor's own SMS and e-mail messages ("ko" or "en"; the
+    account page's `learners.message_language_set`). Returns the language set. Switching a
+    page's language changes nothing here."""
+    require(
+        actor,
+        "learners.message_language_set",
+        Scope(own=True),
+        refusal=Forbidden(gettext("알림 받을 언어를 바꿀 수 없습니다")),
+    )
+    if language not in Learner.Language.values:
+        raise UnknownLanguage(
+            gettext("알림 받을 언어는 한국어나 English 가운데 하나를 골라 주세요"),
+            details={"choices": list(Learner.Language.values)},
+        )
+    with transaction.atomic():
+        changed = Learner.objects.filter(user_id=actor.user_id).update(
+            language=language, updated_at=timezone.now()
+        )
+    if not changed:
+        raise NoLearnerProfile(gettext("이 계정에는 학습자 정보가 없어 알림을 받지 않습니다"))
+    return language
+
+
+# ------------------------------------------------------------------ attempt counters
+
+
+@dataclass(frozen=True)
+class Counted:
+    """An attempt counted against a LoginThrottle row: `refused` when the row was locked
+    already (the attempt was not counted); `locked_until` the end of the lock after it."""
+
+    refused: bool
+    locked_until: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class Limit:
+    """`attempts` in a fixed `window`: the last of them locks the counter for `lockout`."""
+
+    attempts: int
+    window: dt.timedelta
+    lockout: dt.timedelta
+
+
+def _count(*, kind: str, address: str, key: str, limit: Limit, now: dt.datetime) -> Counted:
+    """Count one attempt against the (kind, address, key) counter. Call inside a
+    transaction: the row is locked while it is counted, so concurrent attempts on several
+    workers are all counted (rows are taken in one order: the address's, then the name's
+    or the account's)."""
+    where = {"kind": kind, "address": address[:64], "key": key[:150]}
+    LoginThrottle.objects.get_or_create(**where, defaults={"window_started_at": now})
+    row = LoginThrottle.objects.select_for_update().get(**where)
+    if row.locked_until is not None and row.locked_until > now:
+        return Counted(refused=True, locked_until=row.locked_until)
+    if row.window_started_at <= now - limit.window:
+        row.failures, row.window_started_at = 0, now
+    row.failures += 1
+    row.locked_until = None
+    if row.failures >= limit.attempts:
+        row.failures, row.window_started_at = 0, now
+        row.locked_until = now + limit.lockout
+    row.save()
+    return Counted(refused=False, locked_until=row.locked_until)
+
+
 # ------------------------------------------------------------------ sign-in lockout
 
-LOCKOUT_FAILURES = 5
-LOCKOUT_WINDOW = dt.timedelta(minutes=15)
-LOCKOUT_DURATION = dt.timedelta(minutes=15)
+
+def _minutes(name: str) -> dt.timedelta:
+    return dt.timedelta(minutes=int(getattr(settings, name)))
+
+
+def lockout_window() -> dt.timedelta:
+    """Failures older than this are forgotten (LEARNCITY_LOGIN_WINDOW)."""
+    return _minutes("LEARNCITY_LOGIN_WINDOW")
+
+
+def lockout_duration() -> dt.timedelta:
+    """How long a name at an address, or a whole address, is refused (LEARNCITY_LOGIN_LOCKOUT)."""
+    return _minutes("LEARNCITY_LOGIN_LOCKOUT")
+
+
+@dataclass(frozen=True)
+class SignInLock:
+    """Sign-in refused from an address until `until`: for one user name there, or for every
+    name (`whole_address`: many names failed from it, password spraying)."""
+
+    until: dt.datetime
+    whole_address: bool
 
 
 def _throttle_key(username: str) -> str:
     return (username or "").strip().lower()[:150]
 
 
-def login_locked_until(username: str, *, now: dt.datetime | None = None) -> dt.datetime | None:
-    """When the user name may try again, or None when it is not locked."""
+def login_locked_until(
+    username: str, *, address: str, now: dt.datetime | None = None
+) -> SignInLock | None:
+    """Whether a sign-in of `username` from `address` is refused now, and until when (the
+    later of the name's lock at this address and the address's own); None: it may try."""
     now = now or timezone.now()
-    until: dt.datetime | None = (
-        LoginThrottle.objects.filter(key=_throttle_key(username), locked_until__gt=now)
-        .values_list("locked_until", flat=True)
-        .first()
-    )
-    return until
+    rows = LoginThrottle.objects.filter(
+        kind=LoginThrottle.Kind.SIGN_IN,
+        address=address[:64],
+        key__in=[_throttle_key(username), ""],
+        locked_until__gt=now,
+    ).values_list("key", "locked_until")
+    locks = [SignInLock(until, whole_address=not key) for key, until in rows if until]
+    return max(locks, key=lambda lock: (lock.until, lock.whole_address), default=None)
 
 
-def login_failure_record(username: str, *, now: dt.datetime | None = None) -> dt.datetime | None:
-    """Count a failed sign-in; returns the end of the lockout when this failure (or an earlier
-    one) locked the name. The row is locked while it is counted, so concurrent failures on
-    several workers are all counted."""
+def login_failure_record(
+    username: str, *, address: str, now: dt.datetime | None = None
+) -> SignInLock | None:
+    """Count a failed sign-in of `username` from `address`, for that name there
+    (LEARNCITY_LOGIN_FAILURES) and for the address whatever the name
+    (LEARNCITY_LOGIN_ADDRESS_FAILURES); returns the lock this failure (or an earlier one)
+    put on either, or None. The same name from another address is not counted here."""
     now = now or timezone.now()
     key = _throttle_key(username)
     if not key:
         return None
+    window, lockout = lockout_window(), lockout_duration()
+    kind = LoginThrottle.Kind.SIGN_IN
     with transaction.atomic():
-        LoginThrottle.objects.get_or_create(key=key, defaults={"window_started_at": now})
-        row = LoginThrottle.objects.select_for_update().get(key=key)
-        if row.locked_until is not None and row.locked_until > now:
-            return row.locked_until
-        if row.window_started_at <= now - LOCKOUT_WINDOW:
-            row.failures, row.window_started_at = 0, now
-        row.failures += 1
-        row.locked_until = None
-        if row.failures >= LOCKOUT_FAILURES:
-            row.failures, row.window_started_at = 0, now
-            row.locked_until = now + LOCKOUT_DURATION
-        row.save()
-        return row.locked_until
+        whole = _count(
+            kind=kind,
+            address=address,
+            key="",
+            limit=Limit(settings.LEARNCITY_LOGIN_ADDRESS_FAILURES, window, lockout),
+            now=now,
+        )
+        name = _count(
+            kind=kind,
+            address=address,
+            key=key,
+            limit=Limit(settings.LEARNCITY_LOGIN_FAILURES, window, lockout),
+            now=now,
+        )
+    locks = [
+        SignInLock(until, whole_address=counted is whole)
+        for counted in (whole, name)
+        if (until := counted.locked_until) is not None
+    ]
+    return max(locks, key=lambda lock: (lock.until, lock.whole_address), default=None)
 
 
-def login_failures_clear(username: str) -> None:
-    """A successful sign-in (or a new password) forgets the failures."""
-    LoginThrottle.objects.filter(key=_throttle_key(username)).delete()
+def login_failures_clear(username: str, *, address: str | None = None) -> None:
+    """A successful sign-in from `address` forgets the name's failures there (not the
+    address's count of every name: signing in to one's own account does not reset a spray);
+    a new password (address None) forgets the name's failures everywhere."""
+    rows = LoginThrottle.objects.filter(
+        kind=LoginThrottle.Kind.SIGN_IN, key=_throttle_key(username)
+    ).exclude(key="")
+    if address is not None:
+        rows = rows.filter(address=address[:64])
+    rows.delete()
 
 
 # ------------------------------------------------------------------ password reset
 
-RESET_LINK_TEXT = (
+# the body opens with "learncity " in every language: the city's name at delivery
+# (notifications.services.branded)
+RESET_LINK_TEXT = gettext_lazy(
     "learncity 비밀번호 재설정: 아래 주소에서 새 비밀번호를 정해 주세요. 요청하지 않았다면 이"
-    " 메시지를 무시하세요.\n{link}\n\nlearncity password reset: set a new password at the"
-    " address above. If you did not ask for it, ignore this message."
+    " 메시지를 무시하세요.\n%(link)s"
 )
+
+
+class ResetLinkTokens(PasswordResetTokenGenerator):
+    """Django's password-reset tokens (they end when the password or the last sign-in
+    changes, or after PASSWORD_RESET_TIMEOUT) that also end when a newer link is issued:
+    the account's PasswordResetLink nonce is part of the hashed value. An account without
+    one (no link asked for) hashes as Django's default generator does, so the staff's
+    set-password links (learners.staff_services.password_link) keep working."""
+
+    def _make_hash_value(self, user: User, timestamp: int) -> str:
+        nonce = (
+            PasswordResetLink.objects.filter(user_id=user.pk)
+            .values_list("nonce", flat=True)
+            .first()
+        )
+        return super()._make_hash_value(user, timestamp) + (nonce or "")
+
+
+reset_link_tokens = ResetLinkTokens()
 
 
 def _user_for(identifier: str) -> User | None:
@@ -182,36 +351,80 @@ def _user_for(identifier: str) -> User | None:
     return None
 
 
-def password_reset_request(*, identifier: str, link: Callable[[str, str], str]) -> bool:
-    """Queue a password-reset link (Django's PasswordResetTokenGenerator) for the account
-    the identifier names: by SMS when it has a phone, else by e-mail. Returns whether a
-    message was queued; the page says the same either way (no account enumeration).
-    `link(uidb64, token)` builds the absolute address of the set-password page."""
-    from django.contrib.auth.tokens import default_token_generator
+def password_reset_window() -> dt.timedelta:
+    """The window of the reset limits (LEARNCITY_PASSWORD_RESET_WINDOW)."""
+    return _minutes("LEARNCITY_PASSWORD_RESET_WINDOW")
+
+
+def password_reset_request(
+    *,
+    identifier: str,
+    link: Callable[[str, str], str],
+    address: str,
+    now: dt.datetime | None = None,
+) -> bool:
+    """Queue a password-reset link for the account the identifier names: by SMS when it has
+    a phone, else by e-mail. Returns whether a message was queued; the page says the same
+    either way (no account enumeration, no sign of a limit). `link(uidb64, token)` builds the
+    absolute address of the set-password page; `address` is the requester's.
+
+    Every request counts against its address (LEARNCITY_PASSWORD_RESETS_PER_ADDRESS), every
+    link against its account (LEARNCITY_PASSWORD_RESETS_PER_ACCOUNT), per
+    LEARNCITY_PASSWORD_RESET_WINDOW; past either, nothing is sent. A new link ends the
+    account's previous one (`reset_link_tokens`: one live link per account)."""
     from django.utils.encoding import force_bytes
     from django.utils.http import urlsafe_base64_encode
 
     from learncity.notifications.services import queue
 
+    now = now or timezone.now()
+    window = password_reset_window()
+    per_address = Limit(settings.LEARNCITY_PASSWORD_RESETS_PER_ADDRESS, window, window)
+    per_account = Limit(settings.LEARNCITY_PASSWORD_RESETS_PER_ACCOUNT, window, window)
+    kind = LoginThrottle.Kind.PASSWORD_RESET
     user = _user_for(identifier)
-    if user is None or not user.is_active or not user.has_usable_password():
-        return False
-    learner = Learner.objects.filter(user=user).values_list("phone", "email").first()
-    phone = learner[0] if learner else None
-    email = (learner[1] if learner else "") or user.email
-    if not phone and not email:
-        return False
-    token = default_token_generator.make_token(user)
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
     with transaction.atomic():
+        if _count(kind=kind, address=address, key="", limit=per_address, now=now).refused:
+            return False
+        if user is None or not user.is_active or not user.has_usable_password():
+            return False
+        learner = (
+            Learner.objects.filter(user=user).values_list("phone", "email", "language").first()
+        )
+        phone = learner[0] if learner else None
+        email = (learner[1] if learner else "") or user.email
+        if not phone and not email:
+            return False
+        if _count(kind=kind, address="", key=str(user.pk), limit=per_account, now=now).refused:
+            return False
+        # the account's counter row is locked: the nonce changes once per queued link
+        PasswordResetLink.objects.update_or_create(
+            user=user, defaults={"nonce": secrets.token_hex(16), "issued_at": now}
+        )
+        token = reset_link_tokens.make_token(user)
+        uid = urlsafe_base64_encode(force_bytes(user.pk))
+        # a learner's own language; staff without a profile: the language of the page used
+        language = learner[2] if learner else translation.get_language()
+        with translation.override(language):
+            subject = "[learncity] " + gettext("비밀번호 재설정")
+            body = str(RESET_LINK_TEXT) % {"link": link(uid, token)}
+        # the outbox erases the body once it is sent (notifications ERASED_AFTER_SENDING)
         return queue(
             kind="password_reset",
             channel="sms" if phone else "email",
             recipient=phone or email,
-            subject=gettext("[learncity] 비밀번호 재설정"),
-            body=RESET_LINK_TEXT.format(link=link(uid, token)),
+            subject=subject,
+            body=body,
             dedupe_key=f"password_reset:{user.pk}:{token}",
         )
+
+
+def password_reset_complete(*, user_id: int, username: str) -> None:
+    """A new password was set: the account's reset link and its sign-in failures at every
+    address are forgotten (Django's tokens already end with the old password)."""
+    with transaction.atomic():
+        PasswordResetLink.objects.filter(user_id=user_id).delete()
+        login_failures_clear(username)
 
 
 # ------------------------------------------------------------------ API tokens

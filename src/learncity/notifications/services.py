@@ -9,12 +9,16 @@ second queue() of the same event a no-op: a retried request never sends twice.
 A message claimed by a worker that died is claimable again after CLAIM_TIMEOUT. Between
 "sent by the adapter" and "marked sent" a crash can still resend one message (at-least-once
 delivery is the honest best an SMTP or SMS gateway without idempotency allows).
+
+A message of the ERASED_AFTER_SENDING kinds (a password-reset link) keeps no body once sent
+or given up, and the SMS log holds its links cut to the host.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
@@ -30,6 +34,17 @@ from learncity.notifications.models import OutboxMessage
 
 MAX_ATTEMPTS = 5
 CLAIM_TIMEOUT = dt.timedelta(minutes=5)
+# kinds whose body carries a secret (a password-reset link): once sent, or given up, the
+# row keeps no text, and the SMS log never gets the link
+ERASED_AFTER_SENDING = frozenset({"password_reset"})
+ERASED_BODY = "(erased after sending: it held a one-time link)"
+_LINK = re.compile(r"(https?://[^/\s]+)/\S*")
+
+
+def masked(text: str) -> str:
+    """The text with every link cut to its host (`https://learn.example.kr/…`): what a log
+    may keep of a message that carries a one-time link."""
+    return _LINK.sub(r"\1/…", text)
 
 
 class Adapter(Protocol):
@@ -51,15 +66,17 @@ class EmailAdapter:
 
 class FileSmsAdapter:
     """SMS written as JSON lines to LEARNCITY_HOME/var/sms.log (development and tests); a
-    gateway adapter replaces it in production (LEARNCITY_SMS_ADAPTER)."""
+    gateway adapter replaces it in production (LEARNCITY_SMS_ADAPTER). A message of the
+    ERASED_AFTER_SENDING kinds is logged with its links cut to the host (`masked`)."""
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or Path(settings.LEARNCITY_VAR) / "sms.log"
 
     def send(self, message: OutboxMessage) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        body = masked(message.body) if message.kind in ERASED_AFTER_SENDING else message.body
         line = json.dumps(
-            {"to": message.recipient, "body": message.body, "id": message.pk}, ensure_ascii=False
+            {"to": message.recipient, "body": body, "id": message.pk}, ensure_ascii=False
         )
         with self.path.open("a", encoding="utf-8") as handle:
             handle.write(line + "\n")
@@ -152,6 +169,11 @@ def branded(text: str, sender: str) -> str:
     return text
 
 
+def _erased(message: OutboxMessage) -> dict[str, str]:
+    """The fields that erase a sent (or given up) message's secret: its body."""
+    return {"body": ERASED_BODY} if message.kind in ERASED_AFTER_SENDING else {}
+
+
 def send_due(
     *,
     limit: int = 1000,
@@ -178,13 +200,17 @@ def send_due(
                 status=OutboxMessage.Status.FAILED if failed else OutboxMessage.Status.PENDING,
                 attempts=attempts,
                 next_attempt_at=now() + dt.timedelta(minutes=2**attempts),
-                last_error=f"{type(exc).__name__}: {exc}"[:500],
+                last_error=masked(f"{type(exc).__name__}: {exc}")[:500],
                 claimed_at=None,
+                **(_erased(message) if failed else {}),
             )
             counts["failed" if failed else "retried"] += 1
             continue
         OutboxMessage.objects.filter(pk=message.pk).update(
-            status=OutboxMessage.Status.SENT, sent_at=now(), attempts=message.attempts + 1
+            status=OutboxMessage.Status.SENT,
+            sent_at=now(),
+            attempts=message.attempts + 1,
+            **_erased(message),
         )
         counts["sent"] += 1
     return counts

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from learncity.algorithms import access, mclp, osm
 from learncity.algorithms.svgmap import MapPoint, MapShape, render_map
@@ -27,10 +27,9 @@ from learncity.planning import selectors
 from learncity.planning.selectors import PLACED_NONE, PLACED_WORDS, Neighbourhood, VenuePlace
 from learncity.regions.selectors import city_counted_districts, region_refs
 
-SOURCE_NOTE = (
-    "인구: 행정안전부 주민등록 연령별 인구 / population: Ministry of the Interior and Safety; "
-    "경계: 통계청 2018 / boundaries: Statistics Korea 2018; "
-    "강좌: 교육부 전국평생학습강좌표준데이터 / courses: Ministry of Education"
+SOURCE_NOTE = gettext_lazy(
+    "인구: 행정안전부 주민등록 연령별 인구; 경계: 통계청 2018; "
+    "강좌: 교육부 전국평생학습강좌표준데이터"
 )
 
 
@@ -126,9 +125,15 @@ def _model(options: Options) -> access.TravelModel:
             walking_speed_kmh=options.walking_speed_kmh, detour_factor=options.detour_factor
         )
     except osm.GraphReadError as error:
-        raise InputFileError(str(error), path=str(options.network)) from None
+        refused = InputFileError(
+            gettext("도로망 파일을 읽을 수 없습니다"), path=str(options.network)
+        )
+        refused.details["reason"] = str(error)  # the reader's words, for whoever fixes the file
+        raise refused from None
     except ValueError as error:
-        raise PlanningError(f"잘못된 이동 모형 설정입니다 / bad travel model: {error}") from None
+        raise PlanningError(
+            gettext("이동 모형 설정이 올바르지 않습니다"), details={"reason": str(error)}
+        ) from None
 
 
 def _check(options: Options) -> None:
@@ -156,7 +161,7 @@ def population_grid_read(path: str | Path) -> list[GridCell]:
         text = file.read_text("utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         raise InputFileError(
-            f"인구 격자 파일을 읽을 수 없습니다 / cannot read the population grid: {error}",
+            gettext("인구 격자 파일을 읽을 수 없습니다: %(error)s") % {"error": error},
             path=str(file),
         ) from None
     reader = csv.DictReader(io.StringIO(text))
@@ -397,7 +402,7 @@ def candidates_read(path: str | Path) -> list[Candidate]:
         text = file.read_text("utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         raise InputFileError(
-            f"후보지 파일을 읽을 수 없습니다 / cannot read the candidates: {error}",
+            gettext("후보지 파일을 읽을 수 없습니다: %(error)s") % {"error": error},
             path=str(file),
         ) from None
     reader = csv.DictReader(io.StringIO(text))
@@ -434,7 +439,7 @@ def participation_read(path: str | Path) -> dict[str, float]:
         rows = list(reader)
     except (OSError, UnicodeDecodeError) as error:
         raise InputFileError(
-            f"참여율 파일을 읽을 수 없습니다 / cannot read the participation file: {error}",
+            gettext("참여율 파일을 읽을 수 없습니다: %(error)s") % {"error": error},
             path=str(file),
         ) from None
     if not reader.fieldnames or not {"code", "rate"} <= set(reader.fieldnames):
@@ -819,6 +824,7 @@ def access_map(
             "no_data": gettext("자료 없음"),
             "venue": gettext("학습 장소"),
             "site": gettext("제안 입지"),
+            "all": gettext("모두"),
         },
     )
 
@@ -852,8 +858,7 @@ def report_section(year: int | None = None) -> dict[str, Any]:
     ]
     tables = [
         {
-            "title_ko": "시·군·구별 도보 15분 학습권 (읍·면·동 중심점 기준)",
-            "title_en": "Residents within a 15-minute walk of a learning venue, by district",
+            "title": gettext("시·군·구별 도보 15분 학습권 (읍·면·동 중심점 기준)"),
             "columns": columns,
             "rows": rows,
         }
@@ -861,13 +866,12 @@ def report_section(year: int | None = None) -> dict[str, Any]:
     speed, detour = access.DEFAULT_WALKING_SPEED_KMH, access.DEFAULT_DETOUR_FACTOR
     radius = access.StraightLine().radius_m(15)
     notes = [
-        f"도보 {speed:g} km/h, 우회계수 {detour:g} (직선 {radius:.0f} m) / walking {speed:g} km/h, "
-        f"detour factor {detour:g} ({radius:.0f} m as the crow flies)",
+        gettext("도보 %(speed)s km/h, 우회계수 %(detour)s (직선 %(radius)s m)")
+        % {"speed": f"{speed:g}", "detour": f"{detour:g}", "radius": f"{radius:.0f}"},
         gettext("주민은 읍·면·동 중심점에 있다고 봅니다"),
-        f"좌표 없는 학습 장소 {sum(1 for v in result.venues if v.placed != 'coordinates')}곳은 "
-        "읍·면·동 또는 시·군·구 중심점에 두었습니다 / venues without coordinates were placed at "
-        "their neighbourhood or district centroid",
-        SOURCE_NOTE,
+        gettext("좌표 없는 학습 장소 %(count)s곳은 읍·면·동 또는 시·군·구 중심점에 두었습니다")
+        % {"count": sum(1 for v in result.venues if v.placed != "coordinates")},
+        str(SOURCE_NOTE),
     ]
     figures = []
     venue_districts = sorted({v.district_code for v in result.venues if v.district_code})
@@ -883,8 +887,7 @@ def report_section(year: int | None = None) -> dict[str, Any]:
         if proposal is not None:
             tables.append(
                 {
-                    "title_ko": "새 학습센터 입지 제안 (K = 5, 최대 커버링)",
-                    "title_en": "Proposed sites for new learning centres (K = 5, maximal covering)",
+                    "title": gettext("새 학습센터 입지 제안 (K = 5, 최대 커버링)"),
                     "columns": [
                         gettext("순위"),
                         gettext("후보지"),
@@ -896,28 +899,28 @@ def report_section(year: int | None = None) -> dict[str, Any]:
                 }
             )
             notes.append(
-                f"최적해 {proposal.exact.objective:,.0f}, 탐욕해 {proposal.greedy.objective:,.0f} "
-                f"(차이 {100 * proposal.gap:.2f}%) / exact {proposal.exact.objective:,.0f}, "
-                f"greedy {proposal.greedy.objective:,.0f} (gap {100 * proposal.gap:.2f}%)"
+                gettext("최적해 %(exact)s, 탐욕해 %(greedy)s (차이 %(gap)s)")
+                % {
+                    "exact": f"{proposal.exact.objective:,.0f}",
+                    "greedy": f"{proposal.greedy.objective:,.0f}",
+                    "gap": f"{100 * proposal.gap:.2f}%",
+                }
             )
             figures.append(
                 {
-                    "title_ko": "도보 시간과 제안 입지",
-                    "title_en": "Walking minutes and proposed sites",
+                    "title": gettext("도보 시간과 제안 입지"),
                     "svg": access_map(proposal.access, sites=proposal),
                 }
             )
     if not figures:
         figures.append(
             {
-                "title_ko": "가장 가까운 학습 장소까지 도보 시간",
-                "title_en": "Walking minutes to the nearest learning venue",
+                "title": gettext("가장 가까운 학습 장소까지 도보 시간"),
                 "svg": access_map(result),
             }
         )
     return {
-        "title_ko": "도보 15분 학습권과 학습센터 입지",
-        "title_en": "The 15-minute learning zone and sites for learning centres",
+        "title": gettext("도보 15분 학습권과 학습센터 입지"),
         "year": year,
         "tables": tables,
         "figures": figures,

@@ -3,6 +3,7 @@ outbox. Each view parses a form, calls one learners service and renders."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.contrib import messages
@@ -11,8 +12,9 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from learncity.learners.access import requires
@@ -21,10 +23,17 @@ from learncity.learners.forms import (
     NewPasswordForm,
     PasswordResetRequestForm,
     SignUpForm,
+    client_address,
     districts,
     neighbourhoods,
 )
-from learncity.learners.services import AccountError, DuplicatePerson, learner_sign_up
+from learncity.learners.services import (
+    AccountError,
+    DuplicatePerson,
+    learner_sign_up,
+    message_language_of_page,
+    reset_link_tokens,
+)
 from learncity.learners.services import password_reset_request as reset_request
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -51,7 +60,10 @@ def sign_up(request: HttpRequest) -> HttpResponse:
         status = 400
         if form.is_valid():
             try:
-                learner = learner_sign_up(**form.sign_up_arguments())
+                # messages in the language of the sign-up page (changed on the account page)
+                learner = learner_sign_up(
+                    **form.sign_up_arguments(), language=message_language_of_page(get_language())
+                )
             except DuplicatePerson as exc:
                 form.add_error("phone", exc.message)
                 status = 409
@@ -89,9 +101,12 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def form_invalid(self, form: Any) -> HttpResponse:
-        locked = any(e.code == "locked" for e in form.non_field_errors().as_data())
         response = super().form_invalid(form)
-        response.status_code = 429 if locked else 400
+        response.status_code = 400
+        if form.locked is not None:  # the page says when; the header too
+            response.status_code = 429
+            wait = (form.locked.until - timezone.now()).total_seconds()
+            response["Retry-After"] = str(max(1, math.ceil(wait)))
         return response
 
 
@@ -111,7 +126,12 @@ def password_reset(request: HttpRequest) -> HttpResponse:
                 path = reverse("portal:password_reset_confirm", args=[uid, token])
                 return request.build_absolute_uri(path)
 
-            reset_request(identifier=form.cleaned_data["identifier"], link=link)
+            # the same answer whether an account matched, a limit was reached or not
+            reset_request(
+                identifier=form.cleaned_data["identifier"],
+                link=link,
+                address=client_address(request),
+            )
             return redirect("portal:password_reset_sent")
         return render(request, "portal/password_reset.html", {"form": form}, status=400)
     return render(request, "portal/password_reset.html", {"form": form})
@@ -126,6 +146,7 @@ def password_reset_sent(request: HttpRequest) -> HttpResponse:
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "portal/password_reset_confirm.html"
     form_class = NewPasswordForm
+    token_generator = reset_link_tokens  # the account's latest link only
     success_url = reverse_lazy("portal:login")
 
     def form_valid(self, form: Any) -> HttpResponse:

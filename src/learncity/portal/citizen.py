@@ -1,6 +1,6 @@
-"""The citizen's own pages that only read: my account (what the account holds and where to
-change it) and the privacy policy (the purpose and retention of each personal field), which
-every consent checkbox links to.
+"""The citizen's own pages: my account (what the account holds, where to change it, and the
+language of one's SMS and e-mail messages, the one thing changed here) and the privacy policy
+(the purpose and retention of each personal field), which every consent checkbox links to.
 
 The privacy policy states what the code does: `learners.models` (the fields),
 `learners.models.Consent.Purpose` (the purposes consented to) and `learners.erasure` (what
@@ -11,12 +11,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
+
+from learncity.learners.access import Actor, requires
+from learncity.learners.forms import MessageLanguageForm
+from learncity.learners.selectors import learner_id_of_user, message_language
+from learncity.learners.services import AccountError, learner_language_set
 
 
 @dataclass(frozen=True)
@@ -91,6 +98,15 @@ PERSONAL_FIELDS: tuple[PersonalField, ...] = (
             "배움이 필요한 이웃에게 닿았는지 보는 통계를 위해"
         ),
         _KEPT,
+    ),
+    PersonalField(
+        ("language",),
+        _("알림 받을 언어 (한국어 또는 English)"),
+        _(
+            "문자와 이메일 알림을 그 언어로 쓰기 위해 "
+            "(가입한 화면의 언어로 정하고, 내 계정에서 바꿀 수 있습니다)"
+        ),
+        _ERASED,
     ),
     PersonalField(
         ("consents",),
@@ -183,8 +199,40 @@ def privacy(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/privacy.html", context)
 
 
+def _account_page(
+    request: HttpRequest, form: MessageLanguageForm | None = None, status: int = 200
+) -> HttpResponse:
+    """The account page; the language form only for an account with a learner profile
+    (staff without one receive no learner's messages)."""
+    learner_id = learner_id_of_user(int(str(request.user.pk)))
+    if form is None and learner_id is not None:
+        form = MessageLanguageForm(initial={"language": message_language(learner_id)})
+    context = {"account": request.user, "language_form": form}
+    return render(request, "portal/account.html", context, status=status)
+
+
 @require_GET
 @login_required
 def my_account(request: HttpRequest) -> HttpResponse:
     """What the account is and where each thing about it is changed."""
-    return render(request, "portal/account.html", {"account": request.user})
+    return _account_page(request)
+
+
+@require_POST
+@login_required
+@requires("learners.message_language_set")
+def my_message_language(request: HttpRequest) -> HttpResponse:
+    """The language of my SMS and e-mail messages (the page's own language is the language
+    menu's, and changes nothing here)."""
+    form = MessageLanguageForm(request.POST)
+    if not form.is_valid():
+        return _account_page(request, form, status=400)
+    try:
+        learner_language_set(
+            actor=Actor(int(str(request.user.pk))), language=form.cleaned_data["language"]
+        )
+    except AccountError as exc:
+        form.add_error("language", exc.message)
+        return _account_page(request, form, status=exc.http_status)
+    messages.success(request, gettext("알림 받을 언어를 바꿨습니다"))
+    return redirect("portal:my_account")

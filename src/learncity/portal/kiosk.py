@@ -73,11 +73,11 @@ WORDS: dict[str, Promise] = {
     "camera_stop": gettext_lazy("카메라 닫기"),
     "camera_error": gettext_lazy("카메라를 열 수 없습니다"),
 }
-# The network banner is in both languages: whoever stands at the kiosk reads it.
-BANNER = {
-    "offline": "오프라인 — {n}건 대기 중 / Offline — {n} waiting",
-    "sending": "전송 중 — {n}건 대기 중 / Sending — {n} waiting",
-    "sign_in": "담당자 로그인 필요 — {n}건 대기 중 / Staff: sign in again — {n} waiting",
+# The network banner, in the page's language; kiosk.js fills {n} (check-ins waiting).
+BANNER: dict[str, Promise] = {
+    "offline": gettext_lazy("오프라인 — {n}건 대기 중"),
+    "sending": gettext_lazy("전송 중 — {n}건 대기 중"),
+    "sign_in": gettext_lazy("담당자 로그인 필요 — {n}건 대기 중"),
 }
 _DIGITS = re.compile(r"^\d{1,9}$")
 
@@ -162,7 +162,7 @@ def _page(
         "time_zone": settings.TIME_ZONE,
         "reset_seconds": RESET_SECONDS,
         "words": words(),
-        "banner": BANNER,
+        "banner": {key: str(text) for key, text in BANNER.items()},
         "login": reverse("portal:login"),
     }
     if result:

@@ -19,6 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from learncity.core.errors import LearncityError
@@ -148,7 +149,7 @@ def credential_download(request: HttpRequest, uuid: str, fmt: str) -> HttpRespon
         response["Content-Disposition"] = f'attachment; filename="credential-{uuid}.jwt"'
         return response
     svg = segno.make(found["verification_url"], error="m").svg_inline(
-        scale=4, title=f"검증 QR · verification QR: {found['title']}"
+        scale=4, title=gettext("검증 QR: %(title)s") % {"title": found["title"]}
     )
     return HttpResponse(svg, content_type="image/svg+xml")
 
@@ -168,7 +169,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         text = selectors.credential_public_jwt(str(request.GET["id"])) or ""
     result = credentials.credential_verify(text) if text.strip() else None
     if request.method == "GET" and request.GET.get("id") and result is None:
-        result = credentials.Verification(False, "not_found", "찾을 수 없습니다 · Not found")
+        result = credentials.Verification(False, "not_found", gettext("증명서를 찾을 수 없습니다"))
     status = 200
     return render(
         request,

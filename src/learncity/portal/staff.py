@@ -241,7 +241,7 @@ def offer_new(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _offer_form_page(request, form, schedule, status=422)
     try:
-        offer = services.offer_create(**form.offer_arguments(actor))
+        offer = services.offer_create(**form.offer_arguments(actor), as_of=timezone.localdate())
     except (services.Forbidden, NotFound) as exc:
         return _refused(request, exc)
     except LearncityError as exc:

@@ -10,6 +10,8 @@ from typing import Any
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from learncity.analytics.survey import (
@@ -26,13 +28,13 @@ from learncity.analytics.survey import (
 from learncity.learners.access import requires
 
 SCALE = [
-    ("1", "1 · 매우 불만족 · very dissatisfied"),
-    ("2", "2 · 불만족 · dissatisfied"),
-    ("3", "3 · 보통 · neutral"),
-    ("4", "4 · 만족 · satisfied"),
-    ("5", "5 · 매우 만족 · very satisfied"),
+    ("1", format_lazy("1 · {}", pgettext_lazy("survey scale", "매우 불만족"))),
+    ("2", format_lazy("2 · {}", pgettext_lazy("survey scale", "불만족"))),
+    ("3", format_lazy("3 · {}", pgettext_lazy("survey scale", "보통"))),
+    ("4", format_lazy("4 · {}", pgettext_lazy("survey scale", "만족"))),
+    ("5", format_lazy("5 · {}", pgettext_lazy("survey scale", "매우 만족"))),
 ]
-_REQUIRED = "1~5 중 하나를 골라 주세요 · choose one of 1 to 5"
+_REQUIRED = gettext_lazy("1~5 중 하나를 골라 주세요")
 
 
 class SurveyForm(forms.Form):
@@ -51,9 +53,9 @@ class SurveyForm(forms.Form):
         super().__init__(*args, **kwargs)
         for name in ITEMS:
             self.fields[name].error_messages = {"required": _REQUIRED, "invalid_choice": _REQUIRED}
-        self.fields["comment"].error_messages["max_length"] = (
-            f"의견은 {COMMENT_MAX}자까지 · at most {COMMENT_MAX} characters"
-        )
+        self.fields["comment"].error_messages["max_length"] = gettext(
+            "의견은 %(max)s자까지 쓸 수 있습니다"
+        ) % {"max": COMMENT_MAX}
 
 
 def _page(request: HttpRequest, context: dict[str, Any], status: int) -> HttpResponse:

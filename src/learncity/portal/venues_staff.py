@@ -107,6 +107,7 @@ def _map(venue: dict[str, Any], shapes: list[dict[str, Any]]) -> str:
             "no_data": gettext("자료 없음"),
             "venue": gettext("학습 장소"),
             "site": gettext("제안 입지"),
+            "all": gettext("모두"),
         },
     )
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from typing import Any
 
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
@@ -45,6 +46,8 @@ from learncity.search.selectors import (
     search_params_from,
     search_table,
 )
+
+logger = logging.getLogger(__name__)
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 SOURCE = gettext_lazy("교육부 전국평생학습강좌표준데이터")
@@ -324,9 +327,19 @@ def venue(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def health(request: HttpRequest) -> JsonResponse:
     """200 `ready` once this worker is warm (learncity.config.warmup), 503 `warming` before:
-    a load balancer sends traffic only to warm workers. The database is asked every time."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    a load balancer sends traffic only to warm workers. The database is asked every time:
+    when it does not answer, 503 `unavailable` names it (`failed: ["database"]`)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except (OperationalError, InterfaceError) as exc:
+        logger.error("healthz: the database does not answer: %s", exc)
+        down = JsonResponse(
+            {"status": "unavailable", "failed": ["database"], "database": connection.vendor},
+            status=503,
+        )
+        down["Cache-Control"] = "no-store"
+        return down
     status = readiness_status()
     answer: dict[str, Any] = {"status": status, "database": connection.vendor}
     if status == READY and (timings := readiness_timings()):

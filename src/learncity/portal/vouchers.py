@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET
 
+from learncity.algorithms.spreadsheet import safe_cell
 from learncity.core.error_words import refusal_text
 from learncity.core.errors import LearncityError
 from learncity.learners.access import Actor, Roles, allowed, roles_of
@@ -118,15 +119,15 @@ _HEADER = [
     "강좌 course",
     "항목 item",
     "신청 application",
+    "신청 없음 no application",
     "금액 amount (KRW)",
 ]
 
 
 def _cell(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula (= + - @ first) is kept as text."""
-    if isinstance(value, str) and value[:1] in {"=", "+", "-", "@", "\t", "\r"}:
-        return "'" + value
-    return value
+    """Text that a spreadsheet would run as a formula is kept as text (the guard of every
+    export, algorithms.spreadsheet)."""
+    return safe_cell(value)
 
 
 def _settlement_rows(name: str, report: dict[str, Any]) -> list[list[Any]]:
@@ -143,12 +144,14 @@ def _settlement_rows(name: str, report: dict[str, Any]) -> list[list[Any]]:
                 row["course"],
                 row["item"],
                 row["application_id"] or "",
+                "확인 check" if row["without_application"] else "",
                 row["amount_krw"],
             ]
         )
     rows.append(["결제 합계 redeemed", report["redeemed_krw"]])
     rows.append(["환불 합계 refunded", report["refunded_krw"]])
     rows.append(["순액 net", report["net_krw"]])
+    rows.append(["신청 없는 결제 without application", report["without_application_krw"]])
     if report["settlement"]:
         rows.append(["정산 지급 paid", report["settlement"]["paid_krw"]])
         rows.append(["환수 recovered", report["settlement"]["recovered_krw"]])
@@ -188,10 +191,10 @@ def _xlsx(name: str, report: dict[str, Any]) -> HttpResponse:
         for cell in cells:
             if isinstance(cell.value, dt.datetime):
                 cell.number_format = "yyyy-mm-dd hh:mm"
-            elif isinstance(cell.value, int) and cell.column in (2, 9):
+            elif isinstance(cell.value, int) and cell.column in (2, 10):
                 cell.number_format = "#,##0"
     sheet.freeze_panes = "A3"
-    for column, width in zip("ABCDEFGHI", (10, 17, 8, 14, 24, 30, 10, 10, 14), strict=True):
+    for column, width in zip("ABCDEFGHIJ", (10, 17, 8, 14, 24, 30, 10, 10, 12, 14), strict=True):
         sheet.column_dimensions[column].width = width
     out = io.BytesIO()
     book.save(out)

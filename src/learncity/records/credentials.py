@@ -17,6 +17,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from learncity.algorithms.records import (
     STATUS_LIST_SIZE,
@@ -188,7 +189,7 @@ def credential_payload(
         "@context": [VC_CONTEXT, OB_CONTEXT],
         "id": f"urn:uuid:{credential_uuid}",
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "name": f"{entry.title} 수료 · Course completion",
+        "name": f"{entry.title} 수료",
         "description": description,
         "issuer": issuer_profile(),
         "validFrom": _iso(issued_at),
@@ -319,24 +320,24 @@ class Verification:
 
 
 MESSAGES = {
-    "verified": "유효한 증명서입니다 · The credential is valid",
-    "malformed": "증명서 형식이 아닙니다 · Not a credential (VC-JWT or its JSON envelope)",
-    "not_signed": "서명이 없는 증명서입니다 · The credential carries no signature",
-    "unsupported": "지원하지 않는 서명 방식입니다 · Unsupported proof (expected VC-JWT, EdDSA)",
-    "unknown_key": "발급 기관이 모르는 서명 키입니다 · Signed by a key this issuer never had",
-    "bad_signature": "서명이 맞지 않습니다 (위조되었거나 바뀜) · The signature does not match",
-    "unknown_issuer": "이 기관이 발급한 증명서가 아닙니다 · Not issued by this issuer",
-    "not_a_credential": "Open Badges 증명서가 아닙니다 · Not an OpenBadgeCredential",
-    "not_yet_valid": "아직 유효 기간이 시작되지 않았습니다 · Not valid yet",
-    "expired": "유효 기간이 지났습니다 · The credential has expired",
-    "key_retired": "폐기된 키로 나중에 서명되었습니다 · Signed by a retired key after it retired",
-    "status_unavailable": "폐지 여부를 확인할 수 없습니다 · The revocation status cannot be read",
-    "revoked": "발급 기관이 폐지한 증명서입니다 · The issuer has revoked this credential",
+    "verified": gettext_lazy("유효한 증명서입니다"),
+    "malformed": gettext_lazy("증명서 형식이 아닙니다"),
+    "not_signed": gettext_lazy("서명이 없는 증명서입니다"),
+    "unsupported": gettext_lazy("지원하지 않는 서명 방식입니다"),
+    "unknown_key": gettext_lazy("발급 기관이 모르는 서명 키입니다"),
+    "bad_signature": gettext_lazy("서명이 맞지 않습니다 (위조되었거나 바뀜)"),
+    "unknown_issuer": gettext_lazy("이 기관이 발급한 증명서가 아닙니다"),
+    "not_a_credential": gettext_lazy("Open Badges 증명서가 아닙니다"),
+    "not_yet_valid": gettext_lazy("아직 유효 기간이 시작되지 않았습니다"),
+    "expired": gettext_lazy("유효 기간이 지났습니다"),
+    "key_retired": gettext_lazy("폐기된 키로 나중에 서명되었습니다"),
+    "status_unavailable": gettext_lazy("폐지 여부를 확인할 수 없습니다"),
+    "revoked": gettext_lazy("발급 기관이 폐지한 증명서입니다"),
 }
 
 
 def _refuse(reason: str, **kw: Any) -> Verification:
-    return Verification(False, reason, MESSAGES[reason], **kw)
+    return Verification(False, reason, str(MESSAGES[reason]), **kw)
 
 
 def _compact_of(text: str) -> str | Verification:
@@ -437,7 +438,7 @@ def credential_verify(text: str, *, now: dt.datetime | None = None) -> Verificat
         checks["status"] = False
         return _refuse("revoked", credential=credential, key_id=key_id, checks=checks)
     checks["status"] = True
-    return Verification(True, "verified", MESSAGES["verified"], credential, key_id, checks)
+    return Verification(True, "verified", str(MESSAGES["verified"]), credential, key_id, checks)
 
 
 def _revoked(status: Any, now: dt.datetime) -> bool | None:

@@ -11,10 +11,12 @@ from typing import Any
 
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from learncity.algorithms.records import RecordLine, hours, record_totals
 from learncity.attendance.record_feed import learner_enrolment_export
 from learncity.catalog.selectors import category_labels
+from learncity.core.vocabulary import word
 from learncity.learners.access import Actor, Scope, allowed
 from learncity.learners.selectors import learner_export, learner_get, learner_id_of_user
 from learncity.records import credentials
@@ -29,9 +31,9 @@ def learner_for_reader(actor: Actor, learner_id: int | None = None) -> int:
     own = learner_id_of_user(actor.user_id)
     wanted = own if learner_id is None else learner_id
     if wanted is None:
-        raise Forbidden("이 계정에는 학습 기록이 없습니다 · this account has no learner profile")
+        raise Forbidden(gettext("이 계정에는 학습 기록이 없습니다"))
     if not allowed(actor, "records.learner_read", Scope(own=wanted == own)):
-        raise Forbidden("다른 사람의 학습 기록은 볼 수 없습니다 · not your record")
+        raise Forbidden(gettext("다른 사람의 학습 기록은 볼 수 없습니다"))
     if wanted != own and learner_get(wanted) is None:
         raise NotFound(f"no learner {wanted}")
     return wanted
@@ -113,7 +115,7 @@ def record_summary(learner_id: int) -> dict[str, Any]:
         "by_category": [
             {
                 "category": key,
-                "label": labels.get(key, "미분류"),
+                "label": labels.get(key) or word("미분류", "area"),
                 "courses": b.courses,
                 "hours": b.hours,
             }
@@ -193,7 +195,7 @@ def credential_for_holder(actor: Actor, credential_uuid: str) -> dict[str, Any]:
         else None
     )
     if found is None:
-        raise NotFound("증명서를 찾을 수 없습니다 · no such credential")
+        raise NotFound(gettext("증명서를 찾을 수 없습니다"))
     return {
         "uuid": str(found["uuid"]),
         "jwt": found["jwt"],

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from learncity.algorithms.records import SessionSpan, course_minutes
 from learncity.attendance.record_feed import completion_event_consume, completion_event_schedule
@@ -109,9 +110,9 @@ def credential_revoke(*, actor: Actor, credential_uuid: str, reason: str) -> boo
     institution_id, district_code = found
     scope = Scope(institution_id=institution_id, district_code=district_code or "")
     if not allowed(actor, "records.credential_revoke", scope):
-        raise Forbidden("이 증명서를 폐지할 수 없습니다 · you may not revoke this credential")
+        raise Forbidden(gettext("이 증명서를 폐지할 수 없습니다"))
     if not reason.strip():
-        raise ConfirmationRequired("폐지 사유를 적어 주세요 · give the reason for revoking")
+        raise ConfirmationRequired(gettext("폐지 사유를 적어 주세요"))
     return credentials.credential_revoke(credential_uuid=credential_uuid, reason=reason.strip())
 
 
@@ -123,12 +124,10 @@ def account_erase(
     and what statistics count (applications, attendance, completions, record hours) stays
     on the pseudonymous row. `confirmation` must be "탈퇴" or "delete"."""
     if confirmation.strip().lower() not in CONFIRM_WORDS:
-        raise ConfirmationRequired(
-            "확인란에 '탈퇴'를 입력해 주세요 · type 'delete' to confirm closing the account"
-        )
+        raise ConfirmationRequired(gettext("확인란에 '탈퇴'를 입력해 주세요"))
     learner_id = learner_id_of_user(user_id)
     if learner_id is None:
-        raise NotFound("이 계정에는 학습자 정보가 없습니다 · this account has no learner profile")
+        raise NotFound(gettext("이 계정에는 학습자 정보가 없습니다"))
     now = now or timezone.now()
     from learncity.attendance.erasure import checkin_codes_revoke_for_learner
     from learncity.notifications.services import outbox_forget

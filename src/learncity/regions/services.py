@@ -588,55 +588,85 @@ def _resolved(queries: Sequence[str], areas: list[city_area.Area]) -> list[city_
         raise CityAreaEmpty(
             _("도시의 지역을 하나 이상 적어 주세요 (코드 또는 시·도, 시·군·구 이름).")
         )
-    chosen = []
+    chosen = [_resolved_one(query, areas) for query in queries]
+    return list(city_area.cover(chosen, areas))
+
+
+def _absorbed(
+    queries: Sequence[str], kept: list[city_area.Area], areas: list[city_area.Area]
+) -> list[dict[str, str]]:
+    """Areas named that lie inside another one named (`city set 서울특별시 강남구` without
+    quotes names 서울특별시 and 강남구: the city is then all of 서울특별시), to say so."""
+    by_code = {a.code: a for a in areas}
+    parents = {a.code: a.parent_code for a in areas}
+    kept_codes = {a.code for a in kept}
+    found = []
     for query in queries:
-        try:
-            chosen.append(city_area.resolve(query, areas))
-        except city_area.AreaQueryError as error:
-            candidates = [{"code": a.code, "full_name": a.full_name} for a in error.candidates]
-            listed = ", ".join(f"{a.full_name} ({a.code})" for a in error.candidates)
-            details = {"query": query, "candidates": candidates}
-            if error.reason == "empty":
-                raise CityAreaEmpty(
-                    _("빈 지역 이름이 있습니다. 코드나 시·도, 시·군·구 이름을 적어 주세요."),
-                    details=details,
-                ) from None
-            if error.reason == "ambiguous":
-                raise CityAreaAmbiguous(
-                    _(
-                        "이 이름에 맞는 지역이 여럿입니다: %(query)s → %(candidates)s. "
-                        "시·도를 붙인 이름이나 코드로 하나를 골라 주세요."
-                    )
-                    % {"query": query, "candidates": listed},
-                    details=details,
-                ) from None
-            if error.reason == "level":
-                raise CityAreaLevel(
-                    _(
-                        "읍·면·동은 도시의 지역이 될 수 없습니다: %(query)s → %(candidates)s. "
-                        "시·도나 시·군·구를 적어 주세요."
-                    )
-                    % {"query": query, "candidates": listed},
-                    details=details,
-                ) from None
-            if error.reason == "bad_code":
-                raise CityAreaUnknown(
-                    _(
-                        "지역 코드가 아닙니다: %(query)s. 코드는 2자리(시·도), "
-                        "5자리(시·군·구) 또는 10자리 숫자입니다."
-                    )
-                    % {"query": query},
-                    details=details,
-                ) from None
+        area = _resolved_one(query, areas)
+        if area.code in kept_codes:
+            continue
+        parent = parents.get(area.code)
+        while parent and parent not in kept_codes:
+            parent = parents.get(parent)
+        if parent:
+            found.append(
+                {
+                    "code": area.code,
+                    "full_name": area.full_name,
+                    "inside": by_code[parent].full_name,
+                }
+            )
+    return found
+
+
+def _resolved_one(query: str, areas: list[city_area.Area]) -> city_area.Area:
+    """One area by code or name; each way of not finding it is its own error."""
+    try:
+        return city_area.resolve(query, areas)
+    except city_area.AreaQueryError as error:
+        candidates = [{"code": a.code, "full_name": a.full_name} for a in error.candidates]
+        listed = ", ".join(f"{a.full_name} ({a.code})" for a in error.candidates)
+        details = {"query": query, "candidates": candidates}
+        if error.reason == "empty":
+            raise CityAreaEmpty(
+                _("빈 지역 이름이 있습니다. 코드나 시·도, 시·군·구 이름을 적어 주세요."),
+                details=details,
+            ) from None
+        if error.reason == "ambiguous":
+            raise CityAreaAmbiguous(
+                _(
+                    "이 이름에 맞는 지역이 여럿입니다: %(query)s → %(candidates)s. "
+                    "시·도를 붙인 이름이나 코드로 하나를 골라 주세요."
+                )
+                % {"query": query, "candidates": listed},
+                details=details,
+            ) from None
+        if error.reason == "level":
+            raise CityAreaLevel(
+                _(
+                    "읍·면·동은 도시의 지역이 될 수 없습니다: %(query)s → %(candidates)s. "
+                    "시·도나 시·군·구를 적어 주세요."
+                )
+                % {"query": query, "candidates": listed},
+                details=details,
+            ) from None
+        if error.reason == "bad_code":
             raise CityAreaUnknown(
                 _(
-                    "불러온 지역에 이런 시·도나 시·군·구가 없습니다: %(query)s. "
-                    "`learncity regions summary`로 불러온 지역을 확인해 주세요."
+                    "지역 코드가 아닙니다: %(query)s. 코드는 2자리(시·도), "
+                    "5자리(시·군·구) 또는 10자리 숫자입니다."
                 )
                 % {"query": query},
                 details=details,
             ) from None
-    return list(city_area.cover(chosen, areas))
+        raise CityAreaUnknown(
+            _(
+                "불러온 지역에 이런 시·도나 시·군·구가 없습니다: %(query)s. "
+                "`learncity regions summary`로 불러온 지역을 확인해 주세요."
+            )
+            % {"query": query},
+            details=details,
+        ) from None
 
 
 def city_set(
@@ -661,8 +691,11 @@ def city_set(
     with transaction.atomic():
         city = City.objects.select_for_update().prefetch_related("areas").first()
         chosen: list[city_area.Area] | None = None
+        absorbed: list[dict[str, str]] = []
         if areas is not None or city is None:
-            chosen = _resolved(list(areas or []), areas_of(region_refs()))
+            known = areas_of(region_refs())
+            chosen = _resolved(list(areas or []), known)
+            absorbed = _absorbed(list(areas or []), chosen, known)
         new_name = _checked_name(name, "name") if name is not None else None
         new_name_en = (
             (_checked_name(name_en, "name_en") if name_en.strip() else "")
@@ -704,7 +737,8 @@ def city_set(
             )
     from learncity.regions.selectors import city_show
 
-    return city_show()
+    # `absorbed`: areas named inside another one named, which add nothing (said by the command)
+    return {**city_show(), "absorbed": absorbed}
 
 
 def city_clear() -> dict[str, Any]:

@@ -38,7 +38,7 @@ MODES = ("offline", "online", "hybrid")
 MAX_PER_PAGE = 100
 MAX_PAGE = 1_000
 MAX_MINUTES = 120
-AREA_NAMES = category_labels()  # value -> Korean label, in the areas' order
+AREA_NAMES = category_labels(translated=False)  # value -> Korean label, in the areas' order
 WEEKDAY_NAMES = ("월", "화", "수", "목", "금", "토", "일")
 
 

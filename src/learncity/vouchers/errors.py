@@ -81,3 +81,11 @@ BY_LEDGER_CODE: dict[str, type[VoucherError]] = {
 class VoucherNotValidYet(VoucherError):
     code = "voucher_not_valid_yet"
     http_status = 409
+
+
+class ApplicationRequired(VoucherError):
+    """Only the holder, signed in as themselves, pays without an application; anyone else
+    (institution staff at the desk, a household proxy, an administrator) pays an
+    application's fee, for at most what it still owes (issue 19)."""
+
+    code = "application_required"

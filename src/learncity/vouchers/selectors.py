@@ -143,7 +143,9 @@ def settlement_get_for_staff(actor: Actor | Roles, institution_id: int) -> dict[
 
 def settlement_report(institution_id: int, month: str) -> dict[str, Any]:
     """The institution's voucher payments and refunds of the month, their totals, and the
-    month's settlement when it has been run."""
+    month's settlement when it has been run. A row `without_application` was paid by the
+    holder without an application in learncity (a course booked elsewhere): the office
+    checks it before paying; the totals count those payments apart."""
     entries = list(
         LedgerTransaction.objects.filter(
             institution_id=institution_id, month=month, kind__in=("redeem", "refund")
@@ -169,10 +171,13 @@ def settlement_report(institution_id: int, month: str) -> dict[str, Any]:
                 "course": titles.get(entry.course_id or 0, ""),
                 "item": entry.item,
                 "application_id": entry.application_id,
+                # paid by the holder without an application in learncity (issue 19): to check
+                "without_application": entry.application_id is None,
                 "amount_krw": sign * int(entry.amount_krw),
             }
         )
     redeemed = sum(r["amount_krw"] for r in rows if r["kind"] == "redeem")
+    unlinked = [r for r in rows if r["kind"] == "redeem" and r["without_application"]]
     refunded = -sum(r["amount_krw"] for r in rows if r["kind"] == "refund")
     settlement = (
         LedgerTransaction.objects.filter(kind="settle", institution_id=institution_id, month=month)
@@ -196,6 +201,8 @@ def settlement_report(institution_id: int, month: str) -> dict[str, Any]:
         "redeemed_krw": redeemed,
         "refunded_krw": refunded,
         "net_krw": redeemed - refunded,
+        "without_application_count": len(unlinked),
+        "without_application_krw": sum(r["amount_krw"] for r in unlinked),
         "settlement": settled,
     }
 

@@ -24,13 +24,20 @@ from typing import Any, TypeVar
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from learncity.algorithms import ledger
 from learncity.catalog.selectors import course_brief, institution_brief
 from learncity.core.errors import NotFound
 from learncity.learners.access import Actor, Scope, require
-from learncity.learners.selectors import SENIOR_AGE, learner_eligibility
+from learncity.learners.selectors import (
+    SENIOR_AGE,
+    learner_eligibility,
+    learner_get,
+    learner_user_id,
+    message_language,
+)
 from learncity.vouchers import errors, locks
 from learncity.vouchers.models import (
     Account,
@@ -372,6 +379,40 @@ def _usable(voucher: Voucher, today: dt.date) -> None:
         )
 
 
+def _tell_holder(
+    voucher: Voucher, row: LedgerTransaction, *, institution_id: int, balance: int
+) -> None:
+    """Queue the message that tells the holder of a payment from their voucher (SMS to their
+    phone, else e-mail), in their language, in the payment's transaction: it exists exactly
+    when the payment does, once per payment (the dedupe key is the ledger transaction)."""
+    from learncity.notifications.services import queue
+
+    person = learner_get(voucher.learner_id) or {}
+    phone, email = person.get("phone") or "", person.get("email") or ""
+    if not (phone or email):
+        return
+    brief = institution_brief(institution_id)
+    with translation.override(message_language(voucher.learner_id)):
+        subject = "[learncity] " + gettext("이용권 결제 알림")
+        body = "[learncity] " + gettext(
+            "평생교육이용권에서 %(amount)s원이 %(institution)s에 결제되었습니다."
+            " 남은 금액은 %(balance)s원입니다. 본인이 한 결제가 아니라면 시·구청 평생학습"
+            " 담당에게 알려 주세요."
+        ) % {
+            "amount": f"{int(row.amount_krw):,}",
+            "institution": brief["name"] if brief else str(institution_id),
+            "balance": f"{balance:,}",
+        }
+    queue(
+        kind="voucher_paid",
+        channel="sms" if phone else "email",
+        recipient=phone or email,
+        subject=subject,
+        body=body,
+        dedupe_key=f"voucher_paid:{row.pk}",
+    )
+
+
 def voucher_redeem(
     *,
     actor: Actor,
@@ -381,26 +422,66 @@ def voucher_redeem(
     idempotency_key: str,
     item: str = "tuition",
     course_id: int | None = None,
-    application_id: int | None = None,
-    fee_krw: int | None = None,
     now: dt.datetime | None = None,
     acting_for_learner_id: int | None = None,
 ) -> Outcome:
-    """Pay `amount` won (all or part of a fee) from a voucher to a registered institution,
-    for the tuition of course `course_id` or that course's textbook.
+    """The holder pays `amount` won (all or part of a fee) from their own voucher to a
+    registered institution, for the tuition of course `course_id` or that course's textbook,
+    without an application in learncity (a course booked elsewhere): the holder's own
+    signed-in request is their consent. Settlement flags such payments (issue 19).
 
-    The voucher's holder may pay (`acting_for_learner_id` = the voucher's learner: enrolment
-    says whose application it is), and so may the institution's staff at the desk."""
+    Anyone else (the institution's staff at the desk, a household proxy, an administrator)
+    pays an application's fee, through enrolment (`voucher_redeem_for_application`), which
+    says what is still owed: here they are refused with `application_required` and nothing
+    changes. `acting_for_learner_id`, when given, must be the voucher's learner."""
     key = _key(idempotency_key)
-    moment = _now(now)
     voucher = _voucher(voucher_id)
-    holder = acting_for_learner_id is not None and acting_for_learner_id == voucher.learner_id
+    holder = learner_user_id(voucher.learner_id) == actor.user_id and (
+        acting_for_learner_id in (None, voucher.learner_id)
+    )
     require(
         actor,
         "vouchers.redeem",
         Scope(institution_id=institution_id, own=holder),
         refusal=errors.Forbidden("only the voucher's holder or the institution's staff may pay"),
     )
+    if not holder:
+        raise errors.ApplicationRequired(
+            "only the voucher's holder pays without an application; staff pay the fee of the"
+            " holder's application at this institution (application_id)",
+            details={"fields": ["application_id"]},
+        )
+    return _redeem(
+        actor=actor,
+        voucher=voucher,
+        institution_id=institution_id,
+        amount=amount,
+        key=key,
+        item=item,
+        course_id=course_id,
+        application_id=None,
+        fee_krw=None,
+        now=now,
+    )
+
+
+def _redeem(
+    *,
+    actor: Actor,
+    voucher: Voucher,
+    institution_id: int,
+    amount: int,
+    key: str,
+    item: str,
+    course_id: int | None,
+    application_id: int | None,
+    fee_krw: int | None,
+    now: dt.datetime | None,
+) -> Outcome:
+    """Move the money of a payment the caller has authorised, and tell the holder in the
+    same transaction (one message per payment: a replay tells nothing again)."""
+    moment = _now(now)
+    voucher_id = voucher.pk
     request = {
         "op": "redeem",
         "voucher": voucher_id,
@@ -488,6 +569,7 @@ def voucher_redeem(
                 item=item,
             )
             balance = accounts.balance(keys[0])
+            _tell_holder(voucher, row, institution_id=institution_id, balance=balance)
         return Outcome("redeem", row.pk, amount, voucher_id=voucher_id, balance_krw=balance)
 
     return _guarded(key, request, run)
@@ -630,25 +712,34 @@ def voucher_redeem_for_application(
     idempotency_key: str,
     now: dt.datetime | None = None,
 ) -> Outcome:
-    """Enrolment: pay `amount` of the application's fee with the learner's voucher. Call it
-    inside enrolment's transaction after the application is written (the lock order is then
-    offer → voucher accounts); the voucher must be the application's learner's (or `actor`
-    the institution's staff)."""
+    """Enrolment: pay `amount` of the application's fee with the learner's voucher, for at
+    most `fee_krw` (what the application still owes, as enrolment computes it). Call it
+    inside enrolment's transaction after the application is written and its caller
+    authorised for it (the lock order is then offer → voucher accounts); the voucher must be
+    the application's learner's, and `actor` the learner, their household proxy or the
+    institution's staff (the policy's `vouchers.redeem` on the application's institution).
+    The only way an application is written on a payment: the settlement trusts it."""
+    key = _key(idempotency_key)
     voucher = _voucher(voucher_id)
     if voucher.learner_id != learner_id:
         raise errors.Forbidden("the voucher is not the applicant's")
-    return voucher_redeem(
+    require(
+        actor,
+        "vouchers.redeem",
+        Scope(institution_id=institution_id, own=True),
+        refusal=errors.Forbidden("only the voucher's holder or the institution's staff may pay"),
+    )
+    return _redeem(
         actor=actor,
-        voucher_id=voucher_id,
+        voucher=voucher,
         institution_id=institution_id,
         amount=amount,
-        idempotency_key=idempotency_key,
+        key=key,
         item="tuition",
         course_id=course_id,
         application_id=application_id,
         fee_krw=fee_krw,
         now=now,
-        acting_for_learner_id=learner_id,
     )
 
 
