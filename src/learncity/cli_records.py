@@ -14,7 +14,7 @@ records_app = typer.Typer(
     help="The lifelong learning record (평생학습 이력).", no_args_is_help=True
 )
 credentials_app = typer.Typer(
-    help="Verifiable credentials (Open Badges 3.0, VC-JWT): verify, keys, revoke.",
+    help="Verifiable credentials (Open Badges 3.0, VC-JWT): check, verify, keys, revoke.",
     no_args_is_help=True,
 )
 
@@ -36,6 +36,33 @@ def records_sync_command(as_json: JsonOption = False) -> None:
 
     result = run(action)
     print_result(result, as_json, [f"{k}: {v}" for k, v in result.items()])
+    if result.get("waiting_for_key") and not as_json:
+        typer.echo(
+            "completions wait for a signing key: see `learncity credentials check`", err=True
+        )
+
+
+@credentials_app.command("check")
+def credentials_check_command(as_json: JsonOption = False) -> None:
+    """Check a production configuration before it serves (signing key, public URL, issuer id:
+    also `django-admin check --deploy`) and whether a key can sign now; exit 2 with the
+    reasons when not."""
+
+    def action() -> dict[str, Any]:
+        from learncity.records.checks import start_refusals
+        from learncity.records.keys import signing_key_problem
+
+        refusals = start_refusals()
+        problem = None if refusals else signing_key_problem()
+        return {"ok": not refusals and problem is None, "refusals": refusals, "signing": problem}
+
+    result = run(action)
+    lines = [f"error: {r}" for r in result["refusals"]]
+    if result["signing"]:
+        lines.append(f"error: {result['signing']}")
+    print_result(result, as_json, lines or ["credentials: configured, a key signs"])
+    if not result["ok"]:
+        raise typer.Exit(code=2)
 
 
 @credentials_app.command("verify")
@@ -83,7 +110,8 @@ def credentials_rotate_command(
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Sign with a new key from now on; earlier keys are retired and keep verifying."""
+    """Sign with a new key from now on; earlier keys are retired and keep verifying. Keys
+    change only here and in `learncity migrate` (the first key), never on a request."""
 
     def action() -> dict[str, Any]:
         from learncity.records.keys import key_jwk, signing_key_rotate
@@ -100,7 +128,8 @@ def credentials_revoke_command(
     reason: Annotated[str, typer.Option(help="Why (kept with the revocation).")],
     as_json: JsonOption = False,
 ) -> None:
-    """Revoke a credential (the status list shows it at once)."""
+    """Revoke a credential (the verifier sees it at once; the published status list within
+    a minute: servers sign it at most once a minute)."""
 
     def action() -> dict[str, Any]:
         from learncity.records.credentials import credential_revoke

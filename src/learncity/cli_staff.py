@@ -178,22 +178,44 @@ def staff_remove(
 def tokens_issue(
     user: Annotated[str, typer.Argument(help="The user name the token acts as.")],
     name: Annotated[str, typer.Option("--name", help="A label: what the token is for.")] = "",
+    days: Annotated[
+        int, typer.Option("--days", help="Days until it expires: 1 to 365 (default 90).")
+    ] = 90,
+    scope: Annotated[
+        str,
+        typer.Option(
+            "--scope", help="read: GET requests only; write: whatever USER may do (default read)."
+        ),
+    ] = "read",
     as_json: JsonOption = False,
 ) -> None:
-    """Issue an API token for USER: printed once (only its digest is kept)."""
+    """Issue an API token for USER: printed once (only its digest is kept); it expires after
+    --days and may only read unless --scope write."""
 
     def action() -> dict[str, Any]:
         from learncity.learners import staff_services as staff
+        from learncity.learners.staff_selectors import token_get
 
-        token_id, token = staff.token_issue(actor=None, user_id=staff.user_id_of(user), label=name)
-        return {"id": token_id, "user": user, "label": name, "token": token}
+        token_id, token = staff.token_issue(
+            actor=None, user_id=staff.user_id_of(user), label=name, days=days, scope=scope
+        )
+        row = token_get(token_id) or {}
+        return {
+            "id": token_id,
+            "user": user,
+            "label": row.get("label", ""),
+            "scope": row.get("scope", scope),
+            "expires_at": row.get("expires_at"),
+            "token": token,
+        }
 
     result = run(action)
     print_result(
         result,
         as_json,
         [
-            f"token {result['id']} for {result['user']} (shown once, keep it now):",
+            f"token {result['id']} for {result['user']}, {result['scope']}, expires "
+            f"{result['expires_at']:%Y-%m-%d %H:%M} (shown once, keep it now):",
             result["token"],
             "use it as: Authorization: Bearer <token>",
         ],
@@ -205,7 +227,8 @@ def tokens_list_command(
     user: Annotated[str, typer.Option(help="Only this user's tokens.")] = "",
     as_json: JsonOption = False,
 ) -> None:
-    """API tokens: number, holder, label, issued, revoked (never the token itself)."""
+    """API tokens: number, holder, label, scope, issued, expires, state (never the token
+    itself)."""
 
     def action() -> dict[str, Any]:
         from learncity.learners.staff_selectors import tokens_list
@@ -215,8 +238,9 @@ def tokens_list_command(
 
     result = run(action)
     lines = [
-        f"{t['id']}\t{t['username']}\t{t['label'] or '-'}\t{t['created_at']:%Y-%m-%d %H:%M}\t"
-        + ("live" if t["live"] else f"revoked {t['revoked_at']:%Y-%m-%d %H:%M}")
+        f"{t['id']}\t{t['username']}\t{t['label'] or '-'}\t{t['scope']}\t"
+        f"{t['created_at']:%Y-%m-%d %H:%M}\texpires {t['expires_at']:%Y-%m-%d %H:%M}\t"
+        + (f"revoked {t['revoked_at']:%Y-%m-%d %H:%M}" if t["revoked_at"] else t["state"])
         for t in result["tokens"]
     ] or ["no API tokens"]
     print_result(result, as_json, lines)

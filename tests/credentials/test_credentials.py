@@ -226,6 +226,11 @@ def test_production_key_from_a_file(city, settings, tmp_path):
     )
     settings.LEARNCITY_CREDENTIAL_KEY_FILE = str(path)
     completed(city)
+    # the configured key signs once an operator command registered it (`learncity migrate`),
+    # never because a request asked for a signature (issue 19)
+    assert services.records_sync()["waiting_for_key"] == 1
+    assert not Credential.objects.exists()
+    key_store.signing_key_ensure()
     services.records_sync()
     credential = Credential.objects.get()
     public = private.public_key().public_bytes(

@@ -5,6 +5,7 @@ the instructor and complete."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 from learncity.attendance import services as attendance
@@ -94,3 +95,34 @@ def completed(city: City, **kw: Any) -> tuple[Learner, Actor, dict[str, Any]]:
     city.attend(course, application, ["present", "late", "present", "absent", "present"])
     assert city.complete(course)["emitted"] == 1
     return learner, actor, course
+
+
+def signing_key_in(directory: Path) -> str:
+    """A new active signing key whose private half is in `directory` (the test's
+    LEARNCITY_CREDENTIAL_KEY_DIR), the other keys left as they are: what `learncity migrate`
+    makes for a new database. Its id."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from django.utils import timezone
+
+    from learncity.algorithms.records import b64url_encode
+    from learncity.records.keys import key_id_of
+    from learncity.records.models import SigningKey
+
+    private = Ed25519PrivateKey.generate()
+    raw = private.public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
+    key_id = key_id_of(raw)
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / f"{key_id}.pem").write_bytes(
+        private.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    SigningKey.objects.create(
+        key_id=key_id, public_key=b64url_encode(raw), created_at=timezone.now()
+    )
+    return key_id

@@ -19,6 +19,7 @@ from learncity.notifications.models import OutboxMessage
 from learncity.records import credentials, services
 from learncity.records.models import Credential, RecordEntry
 from tests.clients import signed_in as client_of
+from tests.learners.factories import PASSWORD
 from tests.records.factories import completed
 
 
@@ -135,12 +136,14 @@ def test_closing_the_account_keeps_aggregates_and_erases_the_person(two):
         application__learner=learner, revoked_at__isnull=True
     ).exists()
     messages_before = OutboxMessage.objects.count()
+    username = User.objects.get(pk=actor.user_id).username
+    assert Client().login(username=username, password=PASSWORD)  # until it is closed
     client = client_of(actor)
     assert client.get("/me/account/delete").status_code == 200
-    refused = client.post("/me/account/delete", {"confirmation": "아니오"})
+    refused = client.post("/me/account/delete", {"confirmation": "아니오", "password": PASSWORD})
     assert refused.status_code == 422
     assert Learner.objects.get(pk=learner.pk).name == "박영희"
-    done = client.post("/me/account/delete", {"confirmation": "탈퇴"})
+    done = client.post("/me/account/delete", {"confirmation": "탈퇴", "password": PASSWORD})
     assert done.status_code == 200 and "탈퇴가 완료" in done.content.decode()
     assert _aggregates() == before
     erased = Learner.objects.get(pk=learner.pk)
@@ -169,7 +172,7 @@ def test_closing_the_account_keeps_aggregates_and_erases_the_person(two):
     assert not CheckinToken.objects.filter(
         application__learner=learner, revoked_at__isnull=True
     ).exists()
-    assert not Client().login(username=f"citizen{learner.pk}", password="x-Learner-2026")
+    assert not Client().login(username=username, password=PASSWORD)
     # the other person is untouched
     assert Learner.objects.get(pk=other.pk).name == "최철수"
     assert credentials.credential_verify(Credential.objects.get(learner=other).jwt).valid

@@ -5,11 +5,13 @@ LEARNCITY_DATABASE_URL  sqlite:///path or postgresql://user:pass@host:port/name
 LEARNCITY_SECRET_KEY    (default: a random key kept in var/secret_key)
 LEARNCITY_DEBUG         true/false (default: false)
 LEARNCITY_ALLOWED_HOSTS comma-separated (default: 127.0.0.1,localhost,[::1])
+LEARNCITY_TLS           true when served over HTTPS: redirect, secure cookies, HSTS (default: false)
 """
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +53,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "learncity.config.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "learncity.core.middleware.KoreanFirstLocaleMiddleware",
@@ -189,12 +192,74 @@ EMAIL_HOST_PASSWORD = os.environ.get("LEARNCITY_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env.env_bool("LEARNCITY_EMAIL_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("LEARNCITY_EMAIL_FROM", "learncity@localhost")
 
+
+def _proxy_ssl_header(raw: str) -> tuple[str, str] | None:
+    """`X-Forwarded-Proto` or `X-Forwarded-Proto: https` -> ("HTTP_X_FORWARDED_PROTO", "https")."""
+    if not raw.strip():
+        return None
+    name, _, value = raw.partition(":")
+    name, value = name.strip(), value.strip() or "https"
+    if not re.fullmatch(r"[A-Za-z0-9-]+", name):
+        raise ConfigurationError(
+            f"LEARNCITY_PROXY_SSL_HEADER must be a header name such as X-Forwarded-Proto "
+            f"(optionally `: https`), not {raw!r}"
+        )
+    return "HTTP_" + name.upper().replace("-", "_"), value
+
+
+def _hsts_seconds(default: int) -> int:
+    raw = os.environ.get("LEARNCITY_HSTS_SECONDS", "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) > 2 * 31536000:
+        raise ConfigurationError(
+            f"LEARNCITY_HSTS_SECONDS must be a whole number of seconds up to two years, not {raw!r}"
+        )
+    return int(raw)
+
+
+# HTTPS (docs/operations.md, "Production settings"). LEARNCITY_TLS=true when citizens reach the
+# site over HTTPS, served by gunicorn or by a proxy in front: http is redirected to https
+# (except /healthz, which a balancer asks each worker over plain http), the session and CSRF
+# cookies go over HTTPS only, and browsers are told to use HTTPS alone for
+# LEARNCITY_HSTS_SECONDS (default a year, or off with DEBUG; 0: no HSTS). Behind a proxy that
+# terminates TLS, LEARNCITY_PROXY_SSL_HEADER names the header it sets on https requests
+# (`X-Forwarded-Proto`, value `https`); the proxy must overwrite that header, never pass on a
+# client's. HSTS covers the site's subdomains; `preload` is sent only with
+# LEARNCITY_HSTS_PRELOAD=true, since joining the browsers' preload list is a decision for the
+# owner of the city's whole domain, so Django's reminder (security.W021) is silenced otherwise.
+LEARNCITY_TLS = env.env_bool("LEARNCITY_TLS", False)
+SECURE_SSL_REDIRECT = LEARNCITY_TLS
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_PROXY_SSL_HEADER = _proxy_ssl_header(os.environ.get("LEARNCITY_PROXY_SSL_HEADER", ""))
+_HSTS_SECONDS = _hsts_seconds(0 if DEBUG else 31536000)  # read (and checked) in any case
+SECURE_HSTS_SECONDS = _HSTS_SECONDS if LEARNCITY_TLS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.env_bool("LEARNCITY_HSTS_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env.env_bool("LEARNCITY_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env.env_bool("LEARNCITY_SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE = env.env_bool("LEARNCITY_SECURE_COOKIES", LEARNCITY_TLS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy of every HTML page (learncity.config.middleware): scripts and styles
+# from the site's own static files only; styles may also be inline (the pages' `style=`
+# attributes, the city colour's <style> in the layout, the styles vega-embed and htmx add).
+# Pages under LEARNCITY_CSP_EVAL_PATHS (the console) also allow 'unsafe-eval': Vega compiles
+# each chart's expressions with Function().
+LEARNCITY_CSP = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self' 'unsafe-inline'",
+    "img-src": "'self' data:",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "frame-ancestors": "'none'",
+    "form-action": "'self'",
+}
+LEARNCITY_CSP_EVAL_PATHS = ("/console/",)
 
 LOGGING = {
     "version": 1,
@@ -271,3 +336,6 @@ LEARNCITY_LOGIN_LOCKOUT = _minutes("LEARNCITY_LOGIN_LOCKOUT", 15, 1, 1440)
 LEARNCITY_PASSWORD_RESETS_PER_ACCOUNT = _count("LEARNCITY_PASSWORD_RESETS_PER_ACCOUNT", 3, 1, 100)
 LEARNCITY_PASSWORD_RESETS_PER_ADDRESS = _count("LEARNCITY_PASSWORD_RESETS_PER_ADDRESS", 10, 1, 9999)
 LEARNCITY_PASSWORD_RESET_WINDOW = _minutes("LEARNCITY_PASSWORD_RESET_WINDOW", 60, 1, 1440)
+# The credentials' issuer id (issue 19): a URI that stays the city's when the public URL
+# changes; empty: the id the first credential was issued under (kept in the database).
+LEARNCITY_ISSUER_ID = os.environ.get("LEARNCITY_ISSUER_ID", "").strip()

@@ -83,7 +83,9 @@ def _pages() -> None:
 
     for path in PAGES:
         status.clear()
-        body = handler(factory.get(path).environ, start_response)
+        # secure: with LEARNCITY_TLS the site redirects plain http, and the warm-up must
+        # render the page itself, not a redirect
+        body = handler(factory.get(path, secure=True).environ, start_response)
         try:
             for _ in body:
                 pass

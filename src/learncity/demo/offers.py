@@ -147,6 +147,7 @@ def demo_story_open(
     from learncity.enrollment.services import apply, offer_create
     from learncity.learners.access import Actor
     from learncity.learners.selectors import learner_id_of_user
+    from learncity.records.keys import signing_key_ensure
     from learncity.records.services import records_sync
 
     now = now or timezone.now()
@@ -203,6 +204,9 @@ def demo_story_open(
             done = completion_run(offer_id=offer.pk, now=now)
             counts["completions"] += done["emitted"]
     counts["sessions"] += sessions_expand_many(schedule_ids=schedules)["created"]
+    # the demo learner's credentials want a signing key: made here by the command (as
+    # `learncity migrate` does), never by a request
+    signing_key_ensure()
     counts["records"] = records_sync(now=now)["entries"]
     return counts
 

@@ -192,17 +192,37 @@ class StaffAudit(models.Model):
         return f"staff audit {self.pk}: {self.change}"
 
 
+API_TOKEN_DAYS = 90  # a new token's life when none is chosen
+API_TOKEN_DAYS_MAX = 365
+
+
 class ApiToken(models.Model):
     """A personal API token (for scripts and partner systems). Only its SHA-256 is kept;
-    the token itself is shown once."""
+    the token itself is shown once. It authenticates until `expires_at` (at most
+    API_TOKEN_DAYS_MAX days after issue) unless revoked; a `read` token may only read
+    (GET), a `write` token does whatever its holder may. A password reset revokes every
+    token of the account (learners.services.password_reset_complete)."""
+
+    class Scope(models.TextChoices):
+        READ = "read", _("읽기만")
+        WRITE = "write", _("읽기와 쓰기")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
     )
     digest = models.CharField(max_length=64, unique=True)
     label = models.CharField(max_length=100, blank=True, default="")
+    scope = models.CharField(max_length=5, choices=Scope.choices)
     created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(scope__in=["read", "write"]), name="api_token_scope_known"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"API token {self.pk} of user {self.user_id}"

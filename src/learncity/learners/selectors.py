@@ -87,6 +87,21 @@ def learner_id_of_user(user_id: int) -> int | None:
     return found
 
 
+PASSWORD_MAX = 4096  # longer is no one's password (and hashing it is work for nothing)
+
+
+def password_matches(*, user_id: int, password: str) -> bool:
+    """Whether `password` is the active account's current password: asked again before a
+    step that cannot be undone (closing the account), so that a borrowed session is not
+    enough."""
+    from django.contrib.auth.models import User
+
+    if not password or len(password) > PASSWORD_MAX or not 0 < user_id <= 2**63 - 1:
+        return False
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    return user is not None and user.check_password(password)
+
+
 def username_taken(username: str) -> bool:
     from django.contrib.auth.models import User
 
@@ -189,7 +204,7 @@ def learner_export(learner_id: int) -> dict[str, Any] | None:
             dict(row)
             for row in ApiToken.objects.filter(user_id=user.pk)
             .order_by("id")
-            .values("label", "created_at", "revoked_at")
+            .values("label", "scope", "created_at", "expires_at", "revoked_at")
         ],
     }
 

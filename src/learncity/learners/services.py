@@ -23,6 +23,8 @@ from learncity.core import sql
 from learncity.core.errors import DomainError
 from learncity.learners.access import Actor, Scope, require
 from learncity.learners.models import (
+    API_TOKEN_DAYS,
+    API_TOKEN_DAYS_MAX,
     ApiToken,
     Consent,
     Learner,
@@ -421,10 +423,12 @@ def password_reset_request(
 
 def password_reset_complete(*, user_id: int, username: str) -> None:
     """A new password was set: the account's reset link and its sign-in failures at every
-    address are forgotten (Django's tokens already end with the old password)."""
+    address are forgotten (Django's tokens already end with the old password), and its API
+    tokens are revoked (whoever knew the old password may have issued one)."""
     with transaction.atomic():
         PasswordResetLink.objects.filter(user_id=user_id).delete()
         login_failures_clear(username)
+        api_tokens_revoke_all(user_id=user_id)
 
 
 # ------------------------------------------------------------------ API tokens
@@ -434,28 +438,113 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def api_token_create(user_id: int, label: str = "") -> str:
-    """A new token for the user, returned once (only its digest is stored)."""
+class TokenTermsInvalid(AccountError):
+    code = "token_terms"
+
+
+class TokenScopeRefused(AccountError):
+    code = "token_scope"
+    http_status = 403
+
+
+API_TOKEN_LABEL_MAX = 100
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def api_token_terms_check(*, days: int, scope: str, label: str) -> str:
+    """The terms of a new token, checked (the page, the command and the code ask the same):
+    1 to 365 days, a known scope, a label of at most 100 characters; returns the label
+    stripped. Refused with a message in the reader's language."""
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= API_TOKEN_DAYS_MAX:
+        raise TokenTermsInvalid(
+            gettext("유효 기간은 1일에서 %(most)d일 사이로 정해 주세요")
+            % {"most": API_TOKEN_DAYS_MAX},
+            details={"field": "days"},
+        )
+    if scope not in ApiToken.Scope.values:
+        raise TokenTermsInvalid(
+            gettext("권한은 '읽기만'(read) 또는 '읽기와 쓰기'(write) 중에서 골라 주세요"),
+            details={"field": "scope"},
+        )
+    label = label.strip()
+    if len(label) > API_TOKEN_LABEL_MAX or any(ch < " " for ch in label):
+        raise TokenTermsInvalid(
+            gettext("용도는 줄바꿈 없이 %(most)d자까지 쓸 수 있습니다")
+            % {"most": API_TOKEN_LABEL_MAX},
+            details={"field": "label"},
+        )
+    return label
+
+
+def api_token_insert(
+    *, user_id: int, label: str, days: int, scope: str, now: dt.datetime | None = None
+) -> tuple[int, str]:
+    """Store a new token of the user after checking its terms (api_token_terms_check):
+    (id, token), the token returned once (only its digest is kept). Called inside the
+    caller's transaction (staff_services.token_issue audits it)."""
+    label = api_token_terms_check(days=days, scope=scope, label=label)
     token = "lc_" + secrets.token_urlsafe(32)
-    ApiToken.objects.create(user_id=user_id, digest=_digest(token), label=label[:100])
-    return token
+    expires_at = (now or timezone.now()) + dt.timedelta(days=days)
+    row = ApiToken.objects.create(
+        user_id=user_id, digest=_digest(token), label=label, scope=scope, expires_at=expires_at
+    )
+    return row.pk, token
 
 
-_TOKEN_USER = (
-    f"SELECT t.user_id, l.id FROM {ApiToken._meta.db_table} t"
+def api_token_create(
+    user_id: int,
+    label: str = "",
+    *,
+    days: int = API_TOKEN_DAYS,
+    scope: str = ApiToken.Scope.WRITE,
+) -> str:
+    """A new token for the user, returned once, as the system (no audit: the page and the
+    command go through staff_services.token_issue). Write scope unless told."""
+    return api_token_insert(user_id=user_id, label=label, days=days, scope=scope)[1]
+
+
+def api_tokens_revoke_all(*, user_id: int, now: dt.datetime | None = None) -> int:
+    """Revoke every live token of the user (their password was reset): how many."""
+    return ApiToken.objects.filter(user_id=user_id, revoked_at__isnull=True).update(
+        revoked_at=now or timezone.now()
+    )
+
+
+@dataclass(frozen=True)
+class TokenHolder:
+    user_id: int
+    learner_id: int | None
+    scope: str
+
+    def may(self, method: str) -> bool:
+        """Whether the token lets its holder make a request of this HTTP method."""
+        return self.scope == ApiToken.Scope.WRITE or method.upper() in READ_METHODS
+
+
+_TOKEN_HOLDER = (
+    f"SELECT t.user_id, l.id, t.scope FROM {ApiToken._meta.db_table} t"
     f" JOIN {User._meta.db_table} u ON u.id = t.user_id AND u.is_active"
     f" LEFT JOIN {Learner._meta.db_table} l ON l.user_id = t.user_id"
-    " WHERE t.digest = %s AND t.revoked_at IS NULL"
+    " WHERE t.digest = %s AND t.revoked_at IS NULL AND t.expires_at > %s"
 )
 
 
-def api_token_user(token: str) -> tuple[int, int | None] | None:
-    """(user id, learner id or None) of a live token, or None: one plain query per request
-    (every API call of registration day passes here)."""
+def api_token_holder(token: str, *, now: dt.datetime | None = None) -> TokenHolder | None:
+    """Who a live token (not revoked, not expired, of an active account) acts for, and its
+    scope; None otherwise: one plain query per request (every API call of registration day
+    passes here)."""
     if not token or len(token) > 200:
         return None
-    row = sql.one(_TOKEN_USER, [_digest(token)])
-    return None if row is None else (int(row[0]), None if row[1] is None else int(row[1]))
+    row = sql.one(_TOKEN_HOLDER, [_digest(token), now or timezone.now()])
+    if row is None:
+        return None
+    return TokenHolder(int(row[0]), None if row[1] is None else int(row[1]), str(row[2]))
+
+
+def api_token_user(token: str) -> tuple[int, int | None] | None:
+    """(user id, learner id or None) of a live token, or None."""
+    found = api_token_holder(token)
+    return None if found is None else (found.user_id, found.learner_id)
 
 
 # ------------------------------------------------------------------ staff roles

@@ -11,7 +11,18 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from learncity.learners.access import Actor, Scope, allowed
-from learncity.learners.models import ApiToken, StaffAudit, StaffInvitation, StaffRole
+from learncity.learners.models import (
+    API_TOKEN_DAYS,
+    ApiToken,
+    StaffAudit,
+    StaffInvitation,
+    StaffRole,
+)
+
+# what a page offers when issuing a token (learners.services.api_token_terms_check decides)
+TOKEN_DAYS_DEFAULT = API_TOKEN_DAYS
+TOKEN_SCOPE_CHOICES = ApiToken.Scope.choices
+TOKEN_SCOPE_DEFAULT = ApiToken.Scope.READ.value
 
 
 def _names(
@@ -173,16 +184,52 @@ def staff_audit(*, limit: int = 100) -> list[dict[str, Any]]:
     ]
 
 
-def tokens_list(*, user_id: int | None = None) -> list[dict[str, Any]]:
-    """API tokens (of one user, or all): label, holder and dates, never a digest; live ones
-    first, newest first."""
+def _token_rows(found: Any, now: dt.datetime | None) -> list[dict[str, Any]]:
+    now = now or timezone.now()
+    rows = found.order_by("revoked_at", "-created_at", "-id").values(
+        "id",
+        "user_id",
+        "user__username",
+        "label",
+        "scope",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+    )[:500]
+    listed = []
+    for row in rows:
+        state = (
+            "revoked"
+            if row["revoked_at"] is not None
+            else ("expired" if row["expires_at"] <= now else "live")
+        )
+        listed.append(
+            {
+                **row,
+                "username": row["user__username"],
+                "scope_label": str(ApiToken.Scope(row["scope"]).label),
+                "state": state,
+                "live": state == "live",
+            }
+        )
+    return listed
+
+
+def tokens_list(
+    *, user_id: int | None = None, now: dt.datetime | None = None
+) -> list[dict[str, Any]]:
+    """API tokens (of one user, or all): label, holder, scope and dates, never a digest; its
+    state "live", "expired" or "revoked"; unrevoked ones first, newest first."""
     found = ApiToken.objects.all() if user_id is None else ApiToken.objects.filter(user_id=user_id)
-    return [
-        {**row, "username": row["user__username"], "live": row["revoked_at"] is None}
-        for row in found.order_by("revoked_at", "-created_at", "-id").values(
-            "id", "user_id", "user__username", "label", "created_at", "revoked_at"
-        )[:500]
-    ]
+    return _token_rows(found, now)
+
+
+def token_get(token_id: int) -> dict[str, Any] | None:
+    """One token as tokens_list shows it, or None."""
+    if not 0 < token_id <= 2**63 - 1:
+        return None
+    found = _token_rows(ApiToken.objects.filter(pk=token_id), None)
+    return found[0] if found else None
 
 
 def tokens_for(actor: Actor) -> list[dict[str, Any]]:

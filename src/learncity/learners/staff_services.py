@@ -27,7 +27,13 @@ from django.utils.translation import gettext as _
 
 from learncity.core.errors import DomainError, NotFound
 from learncity.learners.access import Actor, Scope, require
-from learncity.learners.models import ApiToken, StaffAudit, StaffInvitation, StaffRole
+from learncity.learners.models import (
+    API_TOKEN_DAYS,
+    ApiToken,
+    StaffAudit,
+    StaffInvitation,
+    StaffRole,
+)
 
 COMMAND_LINE = "command line"
 INVITATION_LIFETIME = dt.timedelta(days=7)
@@ -510,9 +516,20 @@ def invitation_revoke(*, actor: Actor | None, invitation_id: int) -> None:
 # ------------------------------------------------------------------ API tokens
 
 
-def token_issue(*, actor: Actor | None, user_id: int, label: str = "") -> tuple[int, str]:
+def token_issue(
+    *,
+    actor: Actor | None,
+    user_id: int,
+    label: str = "",
+    days: int = API_TOKEN_DAYS,
+    scope: str = ApiToken.Scope.READ,
+) -> tuple[int, str]:
     """A new API token for the user (its holder, or a city administrator for anyone),
-    audited; returns (id, token): the token is shown once, only its digest is kept."""
+    audited; returns (id, token): the token is shown once, only its digest is kept. It
+    lives `days` days (1 to 365) with `scope` "read" (GET only) or "write"; bad terms are
+    refused (learners.services.TokenTermsInvalid) with nothing written."""
+    from learncity.learners.services import api_token_insert, api_token_terms_check
+
     if actor is not None:
         require(
             actor,
@@ -520,21 +537,21 @@ def token_issue(*, actor: Actor | None, user_id: int, label: str = "") -> tuple[
             Scope(own=actor.user_id == user_id),
             refusal=Forbidden(_("이 사용자의 API 토큰을 발급할 권한이 없습니다")),
         )
+    label = api_token_terms_check(days=days, scope=scope, label=label)
     username = User.objects.filter(pk=user_id, is_active=True).values_list("username", flat=True)
     name = username.first()
     if name is None:
         raise UnknownUser(_("그런 사용자가 없습니다"))
-    token = "lc_" + secrets.token_urlsafe(32)
     with transaction.atomic():
-        row = ApiToken.objects.create(user_id=user_id, digest=_digest(token), label=label[:100])
+        token_id, token = api_token_insert(user_id=user_id, label=label, days=days, scope=scope)
         _audit(
             actor=actor,
             change=StaffAudit.Change.TOKEN_ISSUED,
             subject_id=user_id,
             subject_label=name,
-            detail=f"token {row.pk} {label[:100]}".strip(),
+            detail=f"token {token_id} {scope} {days}d {label}".strip()[:200],
         )
-    return row.pk, token
+    return token_id, token
 
 
 def token_revoke(*, actor: Actor | None, token_id: int) -> None:

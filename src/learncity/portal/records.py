@@ -9,6 +9,7 @@ its status lists. Each view parses, authorises through one selector and calls on
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import segno
@@ -22,12 +23,13 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
-from learncity.core.errors import LearncityError
+from learncity.core.errors import ConfigurationError, LearncityError
 from learncity.learners.access import Actor, requires
 from learncity.records import credentials, selectors, services
 from learncity.records.keys import key_get, key_jwk
 
 MAX_UPLOAD = 200_000
+logger = logging.getLogger(__name__)
 
 
 def _actor(request: HttpRequest) -> Actor:
@@ -110,13 +112,15 @@ def my_data(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @requires("records.account_erase")
 def account_delete(request: HttpRequest) -> HttpResponse:
-    """Close my account: a page that says what happens, then a typed confirmation."""
+    """Close my account: a page that says what happens, then a typed confirmation and the
+    current password."""
     error = ""
     if request.method == "POST":
         try:
             services.account_erase(
                 user_id=_actor(request).user_id,
                 confirmation=str(request.POST.get("confirmation", ""))[:50],
+                password=str(request.POST.get("password", "")),
             )
         except LearncityError as exc:
             error = exc.message
@@ -200,11 +204,22 @@ def key(request: HttpRequest, key_id: str) -> JsonResponse:
 
 @require_GET
 def status_list(request: HttpRequest, number: int) -> HttpResponse:
-    """The Bitstring Status List credential, signed now (VC-JWT)."""
+    """The Bitstring Status List credential (VC-JWT), signed at most once a minute by this
+    process. Without a usable signing key it answers 503 and makes none (issue 19)."""
     if not 1 <= number <= 100_000:
         raise Http404("no such list")
-    response = HttpResponse(
-        credentials.status_list_jwt(number), content_type=credentials.MEDIA_TYPE
-    )
-    response["Cache-Control"] = "public, max-age=60"
+    try:
+        token = credentials.status_list_jwt(number)
+    except ConfigurationError as exc:
+        logger.warning("status list %d not served: %s", number, exc.message)
+        response = HttpResponse(
+            gettext("증명서 폐지 목록을 지금 제공할 수 없습니다. 잠시 후 다시 시도해 주세요."),
+            content_type="text/plain; charset=utf-8",
+            status=503,
+        )
+        response["Retry-After"] = "300"
+        response["Cache-Control"] = "no-store"
+        return response
+    response = HttpResponse(token, content_type=credentials.MEDIA_TYPE)
+    response["Cache-Control"] = f"public, max-age={int(credentials.STATUS_LIST_TTL)}"
     return response

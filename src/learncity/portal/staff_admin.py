@@ -287,8 +287,16 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 # ------------------------------------------------------------------ API tokens
 
 
+TOKEN_DAY_CHOICES = (7, 30, 90, 180, 365)
+
+
 def _tokens_page(
-    request: HttpRequest, *, token: str = "", status: int = 200, error: str = ""
+    request: HttpRequest,
+    *,
+    token: str = "",
+    status: int = 200,
+    error: str = "",
+    chosen: dict[str, Any] | None = None,
 ) -> HttpResponse:
     actor = _actor(request)
     context = {
@@ -296,6 +304,14 @@ def _tokens_page(
         "new_token": token,
         "error": error,
         "for_anyone": allowed(actor, "learners.token_manage"),
+        "day_choices": TOKEN_DAY_CHOICES,
+        "scope_choices": staff_selectors.TOKEN_SCOPE_CHOICES,
+        "chosen": chosen
+        or {
+            "days": staff_selectors.TOKEN_DAYS_DEFAULT,
+            "scope": staff_selectors.TOKEN_SCOPE_DEFAULT,
+            "label": "",
+        },
     }
     response = render(request, "portal/staff_admin/tokens.html", context, status=status)
     if token:
@@ -303,22 +319,38 @@ def _tokens_page(
     return response
 
 
+def _days(text: str) -> int:
+    """The number of days chosen; anything else is 0, which the service refuses."""
+    text = text.strip()
+    if not text:
+        return staff_selectors.TOKEN_DAYS_DEFAULT
+    try:
+        return int(text) if len(text) <= 12 else 0
+    except ValueError:
+        return 0
+
+
 @require_http_methods(["GET", "POST"])
 @_signed_in
 @requires("learners.token_manage")
 def tokens(request: HttpRequest) -> HttpResponse:
-    """One's API tokens (a city administrator: everyone's): issue one, shown on this answer
-    only."""
+    """One's API tokens (a city administrator: everyone's): issue one with a life in days
+    and a scope (read only by default), shown on this answer only."""
     if request.method != "POST":
         return _tokens_page(request)
     actor = _actor(request)
-    label = request.POST.get("label", "")[:100]
+    label = request.POST.get("label", "")
     username = request.POST.get("username", "").strip()
+    days = _days(request.POST.get("days", ""))
+    scope = request.POST.get("scope", staff_selectors.TOKEN_SCOPE_DEFAULT)
     try:
         user_id = staff_services.user_id_of(username) if username else actor.user_id
-        _, token = staff_services.token_issue(actor=actor, user_id=user_id, label=label)
+        _, token = staff_services.token_issue(
+            actor=actor, user_id=user_id, label=label, days=days, scope=scope
+        )
     except LearncityError as exc:
-        return _tokens_page(request, status=exc.http_status, error=exc.message)
+        chosen = {"days": days, "scope": scope, "label": label[:100]}
+        return _tokens_page(request, status=exc.http_status, error=exc.message, chosen=chosen)
     return _tokens_page(request, token=token)
 
 

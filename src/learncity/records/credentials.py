@@ -3,6 +3,11 @@ for each completed course, secured as VC-JWT (VC-JOSE-COSE: the compact JWS of t
 credential, `typ: vc+jwt`, EdDSA with Ed25519); revocation through a Bitstring Status List
 credential published at `{PUBLIC_URL}/credentials/status/{n}`; and one verifier used by the
 public page, the API and `learncity credentials verify` (docs/credentials.md says why VC-JWT).
+
+The issuer id is stable (issue 19, finding 10): `LEARNCITY_ISSUER_ID` when set, else the id
+the first credential was issued under (kept in `IssuerIdentifier`), so that a later change of
+`LEARNCITY_PUBLIC_URL` leaves every issued credential verifying. Status lists are signed once
+a minute per process at most (`status_list_jwt`), and a revocation in the process clears them.
 """
 
 from __future__ import annotations
@@ -11,10 +16,13 @@ import datetime as dt
 import hashlib
 import json
 import secrets
+import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -37,7 +45,7 @@ from learncity.records.keys import (
     public_url,
     signing_key_current,
 )
-from learncity.records.models import Credential, RecordEntry
+from learncity.records.models import Credential, IssuerIdentifier, RecordEntry
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
@@ -47,6 +55,7 @@ OB_SCHEMA = (
 MEDIA_TYPE = "application/vc+jwt"
 ENVELOPE_PREFIX = f"data:{MEDIA_TYPE},"
 MAX_INPUT = 200_000  # characters: a credential is a few kilobytes
+STATUS_LIST_TTL = 60.0  # seconds a signed status list is served from memory (= Cache-Control)
 
 
 class CredentialError(DomainError):
@@ -54,7 +63,26 @@ class CredentialError(DomainError):
 
 
 def issuer_id() -> str:
-    return f"{public_url()}/credentials/issuer"
+    """The issuer's id in the credentials issued now: `LEARNCITY_ISSUER_ID`, else the id the
+    first credential was issued under, else (nothing issued yet) one under the public URL."""
+    configured = str(getattr(settings, "LEARNCITY_ISSUER_ID", "") or "").strip()
+    if configured:
+        return configured
+    first = IssuerIdentifier.objects.order_by("first_used_at", "id").values_list("value", flat=True)
+    return first.first() or f"{public_url()}/credentials/issuer"
+
+
+def issuer_ids_known() -> set[str]:
+    """Every issuer id this city has issued under, and the current one: the verifier accepts
+    them all (a credential names the issuer it was issued by, for ever)."""
+    return {*IssuerIdentifier.objects.values_list("value", flat=True), issuer_id()}
+
+
+def _issuer_id_record(now: dt.datetime) -> str:
+    """The current issuer id, kept (once) as one this city issued under."""
+    value = issuer_id()
+    IssuerIdentifier.objects.get_or_create(value=value, defaults={"first_used_at": now})
+    return value
 
 
 def issuer_name() -> str:
@@ -134,6 +162,7 @@ def credential_payload(
 ) -> dict[str, Any]:
     """The OpenBadgeCredential of one record entry. The learner is named only by a salted
     SHA-256 of the name (IdentityObject): the holder proves it by showing the name."""
+    issuer = issuer_profile()
     salt = secrets.token_hex(8)
     identity = hashlib.sha256((learner_name + salt).encode()).hexdigest()
     number, index = divmod(status_index, STATUS_LIST_SIZE)
@@ -191,7 +220,7 @@ def credential_payload(
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": f"{entry.title} 수료",
         "description": description,
-        "issuer": issuer_profile(),
+        "issuer": issuer,
         "validFrom": _iso(issued_at),
         "awardedDate": _iso(entry.completed_at),
         "credentialSubject": subject,
@@ -224,6 +253,7 @@ def credential_issue(
         if existing is not None:
             return existing
         info, _ = signing_key_current(now=now)
+        _issuer_id_record(now)
         from learncity.records.models import SigningKey
 
         row = Credential.objects.create(
@@ -255,11 +285,14 @@ def credential_revoke(*, credential_uuid: str, reason: str, now: dt.datetime | N
     now = now or timezone.now()
     if not Credential.objects.filter(uuid=credential_uuid).exists():
         raise NotFound(f"no credential {credential_uuid}")
-    return bool(
+    revoked = bool(
         Credential.objects.filter(uuid=credential_uuid, revoked_at__isnull=True).update(
             revoked_at=now, revocation_reason=reason[:200]
         )
     )
+    status_list_cache_clear()
+    transaction.on_commit(status_list_cache_clear)  # a request in between kept the old list
+    return revoked
 
 
 # ------------------------------------------------------------------ status list
@@ -291,8 +324,32 @@ def status_list_payload(number: int, *, now: dt.datetime | None = None) -> dict[
     }
 
 
+_status_lists: dict[tuple[int, str, str], tuple[float, str]] = {}
+_status_lists_lock = threading.Lock()
+
+
+def status_list_cache_clear() -> None:
+    """Forget the signed status lists of this process (after a revocation)."""
+    with _status_lists_lock:
+        _status_lists.clear()
+
+
 def status_list_jwt(number: int, *, now: dt.datetime | None = None) -> str:
-    token, _ = jws_sign(status_list_payload(number, now=now), now=now)
+    """The status list signed: with `now` given, signed afresh; else the one this process
+    signed in the last STATUS_LIST_TTL seconds (the page answers `max-age` the same), so an
+    anonymous stream of requests signs at most once a minute per list. Signing reads the key
+    only: a missing key is a ConfigurationError, never a new key."""
+    if now is not None:
+        token, _ = jws_sign(status_list_payload(number, now=now), now=now)
+        return token
+    cache_key = (number, public_url(), issuer_id())
+    with _status_lists_lock:
+        cached = _status_lists.get(cache_key)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
+    token, _ = jws_sign(status_list_payload(number))
+    with _status_lists_lock:
+        _status_lists[cache_key] = (time.monotonic() + STATUS_LIST_TTL, token)
     return token
 
 
@@ -408,7 +465,7 @@ def credential_verify(text: str, *, now: dt.datetime | None = None) -> Verificat
     checks = {"signature": True}
     issuer = credential.get("issuer")
     issuer_ref = issuer.get("id") if isinstance(issuer, dict) else issuer
-    if issuer_ref != issuer_id():
+    if not isinstance(issuer_ref, str) or issuer_ref not in issuer_ids_known():
         return _refuse("unknown_issuer", credential=credential, key_id=key_id, checks=checks)
     checks["issuer"] = True
     kinds = credential.get("type")
@@ -443,7 +500,9 @@ def credential_verify(text: str, *, now: dt.datetime | None = None) -> Verificat
 
 def _revoked(status: Any, now: dt.datetime) -> bool | None:
     """Whether the status list says revoked; None when it cannot be read. Only this city's
-    lists are read (no network): from the database, through their signed credential."""
+    lists are read (no network), from the database as they are now (no signing: verifying
+    needs no private key). The list's host is not compared: the entry was signed by this
+    city's key (checked before), under whatever public URL the city had then."""
     if status is None:
         return False  # a credential without status cannot be revoked
     entries = status if isinstance(status, list) else [status]
@@ -453,21 +512,17 @@ def _revoked(status: Any, now: dt.datetime) -> bool | None:
         if entry.get("statusPurpose") != "revocation":
             continue
         url, index = entry.get("statusListCredential"), entry.get("statusListIndex")
-        prefix = f"{public_url()}/credentials/status/"
-        if not isinstance(url, str) or not url.startswith(prefix) or not isinstance(index, str):
+        if not isinstance(url, str) or not isinstance(index, str):
             return None
+        _, marker, number_text = url.rpartition("/credentials/status/")
         try:
-            number, position = int(url[len(prefix) :]), int(index)
+            number, position = int(number_text), int(index)
         except ValueError:
             return None
-        if number < 1 or not 0 <= position < STATUS_LIST_SIZE:
+        if not marker or number < 1 or not 0 <= position < STATUS_LIST_SIZE:
             return None
-        opened = _jws_open(status_list_jwt(number, now=now))
-        if isinstance(opened, Verification):
-            return None
-        _, listed, _ = opened
-        subject = listed.get("credentialSubject")
-        if listed.get("issuer") != issuer_id() or not isinstance(subject, dict):
+        subject = status_list_payload(number, now=now).get("credentialSubject")
+        if not isinstance(subject, dict):
             return None
         try:
             if status_bit(status_list_decode(str(subject.get("encodedList"))), position):

@@ -5,8 +5,15 @@ public key, published at `{PUBLIC_URL}/credentials/keys/{id}` (the JWS `kid`). T
 keeps every public key for ever (old credentials keep verifying after a rotation); a retired
 key signs nothing more. Private keys never enter the database:
 
-- production: `LEARNCITY_CREDENTIAL_KEY_FILE` names a PKCS#8 PEM file (mounted secret);
+- production: `LEARNCITY_CREDENTIAL_KEY_FILE` names a PKCS#8 PEM file (mounted secret); with
+  DEBUG off the server refuses to start without it (records.checks);
 - development: keys are generated into `LEARNCITY_CREDENTIAL_KEY_DIR/{id}.pem` (mode 0600).
+
+No request ever creates, registers or retires a key (issue 19, finding 8: two app servers
+would retire each other's keys). Keys change only through operator commands: `learncity
+migrate` makes sure the database has a signing key (`signing_key_ensure`: the configured
+file's, else one generated when none is usable) and `learncity credentials rotate-key` rotates.
+Signing without a usable key is a `ConfigurationError` that says which command to run.
 """
 
 from __future__ import annotations
@@ -49,8 +56,11 @@ def key_url(key_id: str) -> str:
 
 
 def key_id_of_url(url: str) -> str | None:
-    prefix = f"{public_url()}/credentials/keys/"
-    return url[len(prefix) :] if url.startswith(prefix) and len(url) > len(prefix) else None
+    """The key id in a `kid`: `{any public URL the city had}/credentials/keys/{id}`. The host
+    is not compared: a change of LEARNCITY_PUBLIC_URL keeps earlier credentials verifying,
+    and the id is looked up among this city's keys, whose public half checks the signature."""
+    _, marker, key_id = url.rpartition("/credentials/keys/")
+    return key_id if marker and key_id and "/" not in key_id else None
 
 
 def _raw_public(key: Ed25519PrivateKey) -> bytes:
@@ -102,14 +112,34 @@ def _register(key: Ed25519PrivateKey, now: dt.datetime) -> SigningKey:
     return row
 
 
+NO_KEY = (
+    "no signing key for credentials: set LEARNCITY_CREDENTIAL_KEY_FILE and run "
+    "`learncity migrate`, or run `learncity credentials rotate-key` (development)"
+)
+
+
+def _configured_file() -> Path | None:
+    configured = str(settings.LEARNCITY_CREDENTIAL_KEY_FILE or "").strip()
+    return Path(configured) if configured else None
+
+
 def signing_key_current(*, now: dt.datetime | None = None) -> tuple[KeyInfo, Ed25519PrivateKey]:
     """The key that signs now, with its private half: the configured file's key, or the
-    newest active generated key (one is generated the first time)."""
-    now = now or timezone.now()
-    configured = str(settings.LEARNCITY_CREDENTIAL_KEY_FILE)
-    if configured:
-        private = _load_pem(Path(configured))
-        row = _register(private, now)
+    newest active generated key whose file is in LEARNCITY_CREDENTIAL_KEY_DIR. Reads only:
+    a missing, unregistered or retired key is a ConfigurationError naming the command that
+    fixes it (`now` is kept for the callers' signature)."""
+    del now
+    configured = _configured_file()
+    if configured is not None:
+        private = _load_pem(configured)
+        key_id = key_id_of(_raw_public(private))
+        row = SigningKey.objects.filter(key_id=key_id).first()
+        if row is None:
+            raise ConfigurationError(
+                f"the signing key {key_id} in LEARNCITY_CREDENTIAL_KEY_FILE is not registered: "
+                f"run `learncity migrate` or `learncity credentials rotate-key --key-file "
+                f"{configured}`"
+            )
         if row.retired_at is not None:
             raise ConfigurationError(
                 f"the signing key {row.key_id} in LEARNCITY_CREDENTIAL_KEY_FILE was retired: "
@@ -125,9 +155,33 @@ def signing_key_current(*, now: dt.datetime | None = None) -> tuple[KeyInfo, Ed2
             if key_id_of(_raw_public(private)) != row.key_id:
                 raise ConfigurationError(f"{path} does not hold the key {row.key_id}")
             return _info(row), private
-    private = Ed25519PrivateKey.generate()
-    _write_pem(private, directory)
-    return _info(_register(private, now)), private
+    raise ConfigurationError(NO_KEY)
+
+
+def signing_key_problem() -> str | None:
+    """Why nothing can be signed now (the ConfigurationError's message), or None."""
+    try:
+        signing_key_current()
+    except ConfigurationError as exc:
+        return exc.message
+    return None
+
+
+def signing_key_ensure(*, now: dt.datetime | None = None) -> KeyInfo:
+    """Make sure a key signs (run by `learncity migrate`, never by a request): the key of
+    LEARNCITY_CREDENTIAL_KEY_FILE is registered as the active key when it is not registered
+    yet (the configuration names the city's key); without a configured file, a key is
+    generated into LEARNCITY_CREDENTIAL_KEY_DIR only when no active key has its file there.
+    Running it again, on any number of servers sharing the file, changes nothing."""
+    now = now or timezone.now()
+    configured = _configured_file()
+    if configured is not None:
+        private = _load_pem(configured)
+        existing = SigningKey.objects.filter(key_id=key_id_of(_raw_public(private))).first()
+        return _info(existing) if existing is not None else _info(_register(private, now))
+    if signing_key_problem() is None:
+        return signing_key_current()[0]
+    return signing_key_rotate(now=now)
 
 
 def signing_key_rotate(*, key_file: Path | None = None, now: dt.datetime | None = None) -> KeyInfo:

@@ -88,3 +88,18 @@ class Credential(models.Model):
 
     def __str__(self) -> str:
         return f"credential {self.uuid}"
+
+
+class IssuerIdentifier(models.Model):
+    """An issuer id this city has issued credentials under (issue 19): the first one is the
+    default issuer id for ever, so that a change of the public URL leaves earlier credentials
+    verifying; `LEARNCITY_ISSUER_ID` names another one from the day it is set."""
+
+    value = models.CharField(max_length=500, unique=True)
+    first_used_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["first_used_at", "id"]
+
+    def __str__(self) -> str:
+        return f"issuer id {self.value}"

@@ -9,6 +9,7 @@ record entry and credential, so a crash leaves the event for the next run."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -21,11 +22,13 @@ from learncity.attendance.selectors import attendance_of_application, completion
 from learncity.catalog.selectors import schedule_record_facts
 from learncity.learners.access import Actor, Scope, allowed
 from learncity.learners.erasure import learner_erase
-from learncity.learners.selectors import learner_get, learner_id_of_user
+from learncity.learners.selectors import learner_get, learner_id_of_user, password_matches
 from learncity.records import credentials
 from learncity.records.errors import ConfirmationRequired, Forbidden, NotFound
+from learncity.records.keys import signing_key_problem
 from learncity.records.models import Credential, RecordEntry
 
+logger = logging.getLogger(__name__)
 CONFIRM_WORDS = frozenset({"탈퇴", "delete"})
 
 
@@ -71,9 +74,17 @@ def _entry_from(event: dict[str, Any], now: dt.datetime) -> tuple[RecordEntry, s
 def records_sync(*, now: dt.datetime | None = None, batch: int = 500) -> dict[str, int]:
     """Take every unconsumed completion event into the learning record: one entry and one
     credential per event, the event marked consumed in the same transaction. A second run,
-    or a concurrent one, finds nothing left to take."""
+    or a concurrent one, finds nothing left to take. Without a usable signing key nothing is
+    taken (the events wait, `waiting_for_key` counts them, a warning names the fix): a
+    completion run on a page still succeeds, and no request ever makes a key."""
     now = now or timezone.now()
     counts = {"events": 0, "entries": 0, "credentials": 0, "skipped": 0}
+    problem = signing_key_problem()
+    if problem is not None:
+        waiting = len(completion_events(unconsumed=True, limit=batch))
+        if waiting:
+            logger.warning("records sync: %d completion(s) wait: %s", waiting, problem)
+        return {**counts, "waiting_for_key": waiting}
     while True:
         events = completion_events(unconsumed=True, limit=batch)
         for event in events:
@@ -117,14 +128,23 @@ def credential_revoke(*, actor: Actor, credential_uuid: str, reason: str) -> boo
 
 
 def account_erase(
-    *, user_id: int, confirmation: str, now: dt.datetime | None = None
+    *, user_id: int, confirmation: str, password: str, now: dt.datetime | None = None
 ) -> dict[str, int]:
     """Close the person's account at their request: their credentials are revoked and the
     signed copies kept here are deleted, the identifying fields are erased (learners.erasure),
     and what statistics count (applications, attendance, completions, record hours) stays
-    on the pseudonymous row. `confirmation` must be "탈퇴" or "delete"."""
+    on the pseudonymous row. `confirmation` must be "탈퇴" or "delete", and `password` the
+    account's current password (a borrowed session is not enough); otherwise nothing
+    changes."""
     if confirmation.strip().lower() not in CONFIRM_WORDS:
-        raise ConfirmationRequired(gettext("확인란에 '탈퇴'를 입력해 주세요"))
+        raise ConfirmationRequired(
+            gettext("확인란에 '탈퇴'를 입력해 주세요"), details={"field": "confirmation"}
+        )
+    if not password_matches(user_id=user_id, password=password):
+        raise ConfirmationRequired(
+            gettext("비밀번호가 맞지 않습니다. 지금 쓰는 비밀번호를 입력해 주세요"),
+            details={"field": "password"},
+        )
     learner_id = learner_id_of_user(user_id)
     if learner_id is None:
         raise NotFound(gettext("이 계정에는 학습자 정보가 없습니다"))
@@ -138,6 +158,9 @@ def account_erase(
             revoked_at=now, revocation_reason="account closed"
         )
         Credential.objects.filter(learner_id=learner_id).update(jwt="")
+        if revoked:
+            credentials.status_list_cache_clear()
+            transaction.on_commit(credentials.status_list_cache_clear)
         codes = checkin_codes_revoke_for_learner(learner_id=learner_id, now=now)
         # the outbox holds the contact and the texts (names of courses, check-in links)
         messages = outbox_forget(

@@ -13,3 +13,11 @@
     });
   });
 })();
+
+// Print buttons (the check-in card, the sign-in sheet): a listener, not an inline handler,
+// so that the Content-Security-Policy can forbid inline scripts.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
+});
