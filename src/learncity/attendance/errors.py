@@ -16,6 +16,7 @@ __all__ = [
     "IdempotencyConflict",
     "InvalidScanTime",
     "InvalidState",
+    "LookupLimit",
     "MoreDetailNeeded",
     "NoSessionNow",
     "NotConfirmed",
@@ -83,6 +84,14 @@ class CheckinClosed(AttendanceError):
 class PersonNotFound(AttendanceError):
     code = "person_not_found"
     http_status = 404
+
+
+class LookupLimit(AttendanceError):
+    """Too many phone-tail lookups from one kiosk (signed-in user and venue) in the window:
+    details.retry_after says in how many seconds it opens again."""
+
+    code = "kiosk_lookup_limit"
+    http_status = 429
 
 
 class MoreDetailNeeded(AttendanceError):

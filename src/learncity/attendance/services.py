@@ -42,6 +42,7 @@ from learncity.attendance.errors import (
     IdempotencyConflict,
     InvalidScanTime,
     InvalidState,
+    LookupLimit,
     MoreDetailNeeded,
     NoSessionNow,
     NotConfirmed,
@@ -75,7 +76,7 @@ from learncity.enrollment import sql as enrollment_sql
 from learncity.enrollment.models import Application, AuditEvent, Offer
 from learncity.learners import sql as learners_sql
 from learncity.learners.access import Actor, Scope, allowed, roles_from_rows
-from learncity.learners.selectors import household_proxy, learners_by_phone
+from learncity.learners.selectors import household_proxy, learners_by_phone_among
 
 _KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
 
@@ -140,12 +141,12 @@ class IssuedCode:
 
 
 def _may_hold_code(actor: Actor, application: Application, offer: Offer) -> bool:
-    """The policy's `attendance.code_hold`: its own (the learner, a household proxy, whoever
-    entered the application) or managing staff."""
-    own = actor.user_id in (
-        application.learner.user_id,
-        application.entered_by_id,
-    ) or household_proxy(user_id=actor.user_id, learner_id=application.learner_id)
+    """The policy's `attendance.code_hold`: its own (the learner, or a household proxy while
+    the link is not withdrawn) or staff whose role covers the offer now. Who entered the
+    application is an audit fact, never a permission (issue 19, finding 6)."""
+    own = actor.user_id == application.learner.user_id or household_proxy(
+        user_id=actor.user_id, learner_id=application.learner_id
+    )
     scope = Scope(institution_id=offer.institution_id, district_code=offer.district_code, own=own)
     return allowed(actor, "attendance.code_hold", scope)
 
@@ -509,13 +510,59 @@ def _lookup(
     )
 
 
+# The kiosk's lookups by phone tail (issue 19, finding 12): at most LIMIT per WINDOW seconds
+# per kiosk (the signed-in user at the venue), counted in Django's cache (the configured
+# shared store); settings LEARNCITY_KIOSK_LOOKUP_LIMIT and LEARNCITY_KIOSK_LOOKUP_WINDOW.
+KIOSK_LOOKUP_LIMIT = 30
+KIOSK_LOOKUP_WINDOW = 600
+
+
+def _lookup_allowed(actor: Actor, venue_id: int, now: dt.datetime) -> None:
+    """Count one phone-tail lookup of the kiosk; past the limit, refuse (429) until the
+    window turns."""
+    from django.core.cache import cache
+
+    limit = int(getattr(settings, "LEARNCITY_KIOSK_LOOKUP_LIMIT", KIOSK_LOOKUP_LIMIT))
+    window = int(getattr(settings, "LEARNCITY_KIOSK_LOOKUP_WINDOW", KIOSK_LOOKUP_WINDOW))
+    moment = int(now.timestamp())
+    key = f"learncity:kiosk-lookup:{actor.user_id}:{venue_id}:{moment // window}"
+    cache.add(key, 0, timeout=window)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr: this lookup opens a new count
+        cache.set(key, 1, timeout=window)
+        count = 1
+    if count > limit:
+        raise LookupLimit(
+            gettext("조회가 너무 많습니다. 잠시 후 다시 시도하거나 담당자에게 문의해 주세요"),
+            details={"retry_after": window - moment % window},
+        )
+
+
 def _by_phone(
-    phone_tail: str, birth_year: int | None, name: str, venue_id: int
-) -> list[_Candidate]:
+    phone_tail: str, birth_year: int | None, name: str, venue_id: int, day: dt.date
+) -> tuple[list[_Candidate], list[SessionRow]]:
+    """The candidates of the one person with this phone tail and birth year (and name) among
+    those confirmed at the venue with a class there today, and those classes. Every miss is
+    the same refusal (person_not_found): nobody with that tail, or nobody of them confirmed
+    here today; several people (asking for the name) only when all are confirmed here."""
     tail = re.sub(r"\D", "", phone_tail or "")
     if len(tail) != 4 or birth_year is None or not 1900 <= birth_year <= 2100:
         raise AttendanceError(gettext("전화번호 뒤 네 자리와 태어난 해를 입력해 주세요"))
-    found = learners_by_phone(phone_tail=tail, birth_year=birth_year, name=name.strip())
+    today = sessions_on(day, venue_id=venue_id)
+    rows = list(
+        Application.objects.filter(
+            status="confirmed",
+            programme__venue_id=venue_id,
+            offer__schedule_id__in={s.schedule_id for s in today},
+        ).values_list("pk", "offer__schedule_id", "learner_id")
+    )
+    found = learners_by_phone_among(
+        learner_ids={learner for _, _, learner in rows},
+        phone_tail=tail,
+        birth_year=birth_year,
+        name=name.strip(),
+    )
     if not found:
         raise PersonNotFound(gettext("일치하는 분이 없습니다"))
     if len(found) > 1:
@@ -527,10 +574,13 @@ def _by_phone(
             details={"ask_for": "name" if not name.strip() else "staff"},
         )
     learner_id, learner_name = found[0]
-    rows = Application.objects.filter(
-        learner_id=learner_id, status="confirmed", programme__venue_id=venue_id
-    ).values_list("pk", "offer__schedule_id")
-    return [_Candidate(pk, schedule_id, learner_name) for pk, schedule_id in rows]
+    candidates = [
+        _Candidate(pk, schedule_id, learner_name)
+        for pk, schedule_id, learner in rows
+        if learner == learner_id
+    ]
+    mine = {c.schedule_id for c in candidates}
+    return candidates, [s for s in today if s.schedule_id in mine]
 
 
 def _choice_out(session: SessionRow, application_id: int, at: dt.datetime) -> dict[str, Any]:
@@ -741,7 +791,10 @@ def checkin_record(
         sessions = found.sessions
         method = Attendance.Method.QR
     elif phone_tail:
-        candidates = _by_phone(phone_tail, birth_year, name, venue_id)
+        _lookup_allowed(actor, venue_id, now)
+        candidates, sessions = _by_phone(
+            phone_tail, birth_year, name, venue_id, timezone.localtime(at).date()
+        )
         method = Attendance.Method.PHONE
     else:
         raise AttendanceError("send a token, or phone_tail and birth_year")

@@ -339,3 +339,21 @@ LEARNCITY_PASSWORD_RESET_WINDOW = _minutes("LEARNCITY_PASSWORD_RESET_WINDOW", 60
 # The credentials' issuer id (issue 19): a URI that stays the city's when the public URL
 # changes; empty: the id the first credential was issued under (kept in the database).
 LEARNCITY_ISSUER_ID = os.environ.get("LEARNCITY_ISSUER_ID", "").strip()
+# SMS (docs/operations.md, "SMS gateway"): "file" writes them to var/sms.log (development);
+# "http" posts them to a commercial gateway (notifications.gateway), configured by the
+# LEARNCITY_SMS_* variables below and checked when the outbox builds the adapter.
+LEARNCITY_SMS_BACKEND = os.environ.get("LEARNCITY_SMS_BACKEND", "").strip().lower() or "file"
+if LEARNCITY_SMS_BACKEND not in {"file", "http"}:
+    raise ConfigurationError(
+        f"LEARNCITY_SMS_BACKEND must be file or http, not {LEARNCITY_SMS_BACKEND[:40]!r}"
+    )
+LEARNCITY_SMS = {
+    name: os.environ.get(name, "")
+    for name in (
+        "LEARNCITY_SMS_URL",
+        "LEARNCITY_SMS_API_KEY",
+        "LEARNCITY_SMS_KEY_HEADER",
+        "LEARNCITY_SMS_SENDER",
+        "LEARNCITY_SMS_TIMEOUT",
+    )
+}

@@ -726,12 +726,12 @@ def _promote(offer: Offer, seat: str, now: dt.datetime, actor: Actor | None) -> 
 
 
 def _may_act_on(actor: Actor, application: Application, offer: Offer) -> bool:
-    """The policy's `enrollment.application_change`: its own (the learner, a household
-    proxy, whoever entered it) or managing staff."""
-    own = actor.user_id in (
-        application.learner.user_id,
-        application.entered_by_id,
-    ) or household_proxy(user_id=actor.user_id, learner_id=application.learner_id)
+    """The policy's `enrollment.application_change`: its own (the learner, or a household
+    proxy while the link is not withdrawn) or staff whose role covers the offer now. Who
+    entered the application is an audit fact, never a permission (issue 19, finding 6)."""
+    own = actor.user_id == application.learner.user_id or household_proxy(
+        user_id=actor.user_id, learner_id=application.learner_id
+    )
     scope = Scope(institution_id=offer.institution_id, district_code=offer.district_code, own=own)
     return allowed(actor, "enrollment.application_change", scope)
 

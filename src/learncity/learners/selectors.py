@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,6 +72,25 @@ def learners_by_phone(
     if name:
         people = people.filter(name=name)
     return list(people.values_list("pk", "name")[:limit])
+
+
+def learners_by_phone_among(
+    *,
+    learner_ids: Iterable[int],
+    phone_tail: str,
+    birth_year: int,
+    name: str = "",
+    limit: int = 3,
+) -> list[tuple[int, str]]:
+    """learners_by_phone, searching only these learners (the kiosk: those confirmed at its
+    venue today), so that the answer says nothing about anyone else."""
+    ids = list(learner_ids)
+    if not ids:
+        return []
+    people = Learner.objects.filter(pk__in=ids, phone__endswith=phone_tail, birth_year=birth_year)
+    if name:
+        people = people.filter(name=name)
+    return list(people.order_by("pk").values_list("pk", "name")[:limit])
 
 
 def message_language(learner_id: int) -> str:

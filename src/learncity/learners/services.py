@@ -410,7 +410,8 @@ def password_reset_request(
         with translation.override(language):
             subject = "[learncity] " + gettext("비밀번호 재설정")
             body = str(RESET_LINK_TEXT) % {"link": link(uid, token)}
-        # the outbox erases the body once it is sent (notifications ERASED_AFTER_SENDING)
+        # the outbox erases the body once it is sent (notifications ERASED_BODY; the SMS log
+        # keeps the link cut to its host: SECRET_KINDS)
         return queue(
             kind="password_reset",
             channel="sms" if phone else "email",

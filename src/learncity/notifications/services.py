@@ -10,8 +10,15 @@ A message claimed by a worker that died is claimable again after CLAIM_TIMEOUT. 
 "sent by the adapter" and "marked sent" a crash can still resend one message (at-least-once
 delivery is the honest best an SMTP or SMS gateway without idempotency allows).
 
-A message of the ERASED_AFTER_SENDING kinds (a password-reset link) keeps no body once sent
-or given up, and the SMS log holds its links cut to the host.
+A gateway's refusal (`errors.SendRefused`: a bad number, an unregistered sender) is given up
+at once. Once sent, or given up, a message keeps no body, whatever its kind (ERASED_BODY): the
+row keeps its kind, channel, recipient, subject and times, what the outbox's counts and a
+person's erasure need; a pending row keeps its body for the retries. The SMS log holds the
+links of SECRET_KINDS (a password-reset link) cut to the host, and a person's erasure removes
+their messages from the SMS and e-mail log files too (`logs`).
+
+SMS go to LEARNCITY_SMS_BACKEND: "file" (var/sms.log, development) or "http" (a commercial
+gateway, `gateway.HttpSmsAdapter`; docs/operations.md, "SMS gateway").
 """
 
 from __future__ import annotations
@@ -25,19 +32,23 @@ from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from learncity.core.errors import ConfigurationError
 from learncity.core.sql import Statement, batch
+from learncity.notifications import logs
+from learncity.notifications.errors import SendRefused
+from learncity.notifications.gateway import HttpSmsAdapter
 from learncity.notifications.models import OutboxMessage
 
 MAX_ATTEMPTS = 5
 CLAIM_TIMEOUT = dt.timedelta(minutes=5)
-# kinds whose body carries a secret (a password-reset link): once sent, or given up, the
-# row keeps no text, and the SMS log never gets the link
-ERASED_AFTER_SENDING = frozenset({"password_reset"})
-ERASED_BODY = "(erased after sending: it held a one-time link)"
+# kinds whose body carries a secret (a password-reset link): the SMS log never gets the link
+SECRET_KINDS = frozenset({"password_reset"})
+# the body of every message once sent or given up
+ERASED_BODY = "(erased after sending)"
 _LINK = re.compile(r"(https?://[^/\s]+)/\S*")
 
 
@@ -64,28 +75,42 @@ class EmailAdapter:
         )
 
 
+def sms_log_path() -> Path:
+    return Path(settings.LEARNCITY_VAR) / "sms.log"
+
+
 class FileSmsAdapter:
-    """SMS written as JSON lines to LEARNCITY_HOME/var/sms.log (development and tests); a
-    gateway adapter replaces it in production (LEARNCITY_SMS_ADAPTER). A message of the
-    ERASED_AFTER_SENDING kinds is logged with its links cut to the host (`masked`)."""
+    """SMS written as JSON lines to LEARNCITY_HOME/var/sms.log (development and tests); the
+    gateway adapter replaces it in production (LEARNCITY_SMS_BACKEND=http). A message of the
+    SECRET_KINDS is logged with its links cut to the host (`masked`); a person's erasure
+    removes their lines (`logs.sms_log_forget`)."""
 
     def __init__(self, path: Path | None = None) -> None:
-        self.path = path or Path(settings.LEARNCITY_VAR) / "sms.log"
+        self.path = path or sms_log_path()
 
     def send(self, message: OutboxMessage) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        body = masked(message.body) if message.kind in ERASED_AFTER_SENDING else message.body
+        body = masked(message.body) if message.kind in SECRET_KINDS else message.body
         line = json.dumps(
             {"to": message.recipient, "body": body, "id": message.pk}, ensure_ascii=False
         )
-        with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(line + "\n")
+        logs.sms_log_append(self.path, line)
+
+
+def sms_adapter() -> Adapter:
+    """The SMS adapter LEARNCITY_SMS_BACKEND chooses; a gateway that cannot work (no address,
+    no key, no sender, http:// to another host) is a ConfigurationError, said at once."""
+    backend = settings.LEARNCITY_SMS_BACKEND
+    if backend == "file":
+        return FileSmsAdapter()
+    if backend == "http":
+        return HttpSmsAdapter.from_environment(settings.LEARNCITY_SMS, debug=settings.DEBUG)
+    raise ConfigurationError(f"LEARNCITY_SMS_BACKEND must be file or http, not {backend[:40]!r}")
 
 
 def adapters() -> dict[str, Adapter]:
     return {
         OutboxMessage.Channel.EMAIL: EmailAdapter(),
-        OutboxMessage.Channel.SMS: FileSmsAdapter(),
+        OutboxMessage.Channel.SMS: sms_adapter(),
     }
 
 
@@ -169,9 +194,9 @@ def branded(text: str, sender: str) -> str:
     return text
 
 
-def _erased(message: OutboxMessage) -> dict[str, str]:
-    """The fields that erase a sent (or given up) message's secret: its body."""
-    return {"body": ERASED_BODY} if message.kind in ERASED_AFTER_SENDING else {}
+# what a sent, or given up, message keeps of its text: none (kind, channel, recipient and
+# subject, the kind's label, stay)
+_ERASED = {"body": ERASED_BODY}
 
 
 def send_due(
@@ -195,14 +220,14 @@ def send_due(
             found[message.channel].send(message)
         except Exception as exc:
             attempts = message.attempts + 1
-            failed = attempts >= MAX_ATTEMPTS
+            failed = attempts >= MAX_ATTEMPTS or isinstance(exc, SendRefused)
             OutboxMessage.objects.filter(pk=message.pk).update(
                 status=OutboxMessage.Status.FAILED if failed else OutboxMessage.Status.PENDING,
                 attempts=attempts,
                 next_attempt_at=now() + dt.timedelta(minutes=2**attempts),
                 last_error=masked(f"{type(exc).__name__}: {exc}")[:500],
                 claimed_at=None,
-                **(_erased(message) if failed else {}),
+                **(_ERASED if failed else {}),
             )
             counts["failed" if failed else "retried"] += 1
             continue
@@ -210,7 +235,7 @@ def send_due(
             status=OutboxMessage.Status.SENT,
             sent_at=now(),
             attempts=message.attempts + 1,
-            **_erased(message),
+            **_ERASED,
         )
         counts["sent"] += 1
     return counts
@@ -226,13 +251,28 @@ def outbox_counts() -> dict[str, Any]:
 ERASED_RECIPIENT = "erased"
 
 
+def message_logs_forget(*, recipients: list[str]) -> dict[str, int]:
+    """Remove the messages to `recipients` from the SMS log and the e-mail files (Django's
+    file backend under EMAIL_FILE_PATH); the counts removed."""
+    mail = 0
+    if settings.EMAIL_BACKEND == "django.core.mail.backends.filebased.EmailBackend":
+        mail = logs.mail_log_forget(directory=Path(settings.EMAIL_FILE_PATH), recipients=recipients)
+    return {
+        "sms_log_lines": logs.sms_log_forget(path=sms_log_path(), recipients=recipients),
+        "mail_log_messages": mail,
+    }
+
+
 def outbox_forget(*, recipients: list[str], now: dt.datetime | None = None) -> dict[str, int]:
     """A person closed their account: messages to their phone or e-mail keep no contact and no
-    text (the outbox's counts stay). Unsent ones are never sent (failed, "account closed")."""
+    text (the outbox's counts stay). Unsent ones are never sent (failed, "account closed").
+    Once the caller's transaction commits, the SMS and e-mail log files lose their messages
+    too (`message_logs_forget`)."""
     now = now or timezone.now()
     wanted = [r for r in recipients if r]
     if not wanted:
         return {"messages_unsent": 0, "messages_erased": 0}
+    transaction.on_commit(lambda: message_logs_forget(recipients=wanted))
     mine = OutboxMessage.objects.filter(recipient__in=wanted)
     unsent = mine.exclude(status=OutboxMessage.Status.SENT).update(
         status=OutboxMessage.Status.FAILED, last_error="account closed", next_attempt_at=None

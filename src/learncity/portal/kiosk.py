@@ -53,6 +53,9 @@ WORDS: dict[str, Promise] = {
     "checkin_not_open": gettext_lazy("아직 출석 시간이 아닙니다. {opens}부터 출석할 수 있습니다"),
     "checkin_closed": gettext_lazy("오늘 수업의 출석 시간이 지났습니다"),
     "person_not_found": gettext_lazy("일치하는 분이 없습니다. 번호와 태어난 해를 확인해 주세요"),
+    "kiosk_lookup_limit": gettext_lazy(
+        "조회가 너무 많습니다. 잠시 후 다시 시도하거나 담당자에게 문의해 주세요"
+    ),
     "more_detail_name": gettext_lazy("같은 번호의 분이 여러 명입니다. 이름을 입력해 주세요"),
     "more_detail_staff": gettext_lazy("여러 명이 일치합니다. 담당자에게 문의해 주세요"),
     "choose_session": gettext_lazy("지금 수업이 여러 개입니다. 들으실 수업을 고르세요"),
