@@ -42,6 +42,7 @@ TOP = [
     "plan",
     "staff",
     "tokens",
+    "access-log",
     "i18n",
 ]
 GROUPS = {
@@ -61,6 +62,7 @@ GROUPS = {
     "plan": ["access", "sites"],
     "staff": ["add", "list", "remove"],
     "tokens": ["issue", "list", "revoke"],
+    "access-log": ["prune"],
     "i18n": ["compile", "check", "update", "merge"],
 }
 

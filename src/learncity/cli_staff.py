@@ -1,6 +1,7 @@
-"""The `learncity staff` and `learncity tokens` commands: the city office's accounts, their
-scoped roles and their API tokens, run by the operator on the server (recorded in the staff
-audit log as "command line")."""
+"""The `learncity staff`, `learncity tokens` and `learncity access-log` commands: the city
+office's accounts, their scoped roles and their API tokens, run by the operator on the server
+(recorded in the staff audit log as "command line"), and the daily prune of the personal-data
+access log past its retention."""
 
 from __future__ import annotations
 
@@ -19,12 +20,17 @@ staff_app = typer.Typer(
     no_args_is_help=True,
 )
 tokens_app = typer.Typer(help="API tokens: issue (shown once), list, revoke.", no_args_is_help=True)
+access_log_app = typer.Typer(
+    help="The personal-data access log (who among the staff read whose data): prune.",
+    no_args_is_help=True,
+)
 
 
 def register(app: typer.Typer) -> None:
-    """Add the `staff` and `tokens` groups to the main `learncity` app."""
+    """Add the `staff`, `tokens` and `access-log` groups to the main `learncity` app."""
     app.add_typer(staff_app, name="staff")
     app.add_typer(tokens_app, name="tokens")
+    app.add_typer(access_log_app, name="access-log")
 
 
 RoleOption = Annotated[str, typer.Option("--role", help=f"One of {ROLE_NAMES}.")]
@@ -261,3 +267,30 @@ def tokens_revoke(
 
     result = run(action)
     print_result(result, as_json, [f"token {token_id} revoked"])
+
+
+@access_log_app.command("prune")
+def access_log_prune_command(
+    days: Annotated[
+        int | None,
+        typer.Option(
+            "--days",
+            help="Keep this many days (default: settings LEARNCITY_ACCESS_LOG_DAYS, 730).",
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Delete access-log entries older than the retention period (a daily job; a second run
+    the same day deletes nothing)."""
+
+    def action() -> dict[str, Any]:
+        from learncity.learners.services import access_log_prune
+
+        return access_log_prune(days=days)
+
+    result = run(action)
+    print_result(
+        result,
+        as_json,
+        [f"deleted {result['deleted']} access-log entries older than {result['days']} days"],
+    )

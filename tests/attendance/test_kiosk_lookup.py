@@ -23,7 +23,7 @@ _keys = iter(range(1, 10**8))
 
 
 @pytest.fixture(autouse=True)
-def _fresh_counts() -> Iterator[None]:
+def _fresh_counts(db: None) -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()

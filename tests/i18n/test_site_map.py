@@ -64,6 +64,7 @@ SITE_MAP: dict[str, tuple[str, Path]] = {
     "portal:staff_people": ("city_admin", lambda t: "/staff/people"),
     "portal:staff_quarantine": ("city_admin", lambda t: "/staff/imports/quarantine"),
     "portal:tokens": ("city_admin", lambda t: "/me/tokens"),
+    "portal:staff_access_log": ("auditor", lambda t: f"/staff/access-log?learner={t['learner']}"),
     "portal:staff_offers": ("city_admin", lambda t: "/staff/offers"),
     "portal:staff_offer_new": (
         "city_admin",

@@ -207,3 +207,111 @@ def test_the_staff_pages_in_english(db: None, world: Mapping[str, Any]) -> None:
     for path in ("/staff/home", "/staff/people", "/me/tokens"):
         page = client.get(path, HTTP_ACCEPT_LANGUAGE="en")
         assert page.status_code == 200, path
+
+
+# ------------------------------------------------------------------ the access log (issue 19, 13)
+
+
+def _entries(world: Mapping[str, Any]) -> None:
+    from learncity.learners.models import PersonalDataAccess
+
+    staff = world["users"]["institution_staff"]
+    PersonalDataAccess.objects.create(
+        staff_id=staff.pk,
+        role="institution_staff",
+        learner_id=4242,
+        what="desk_lookup",
+        query="phone",
+        matches=1,
+        purpose="desk application for offer 7",
+        address="10.0.0.9",
+    )
+    PersonalDataAccess.objects.create(
+        at=timezone.now() - dt.timedelta(days=40),
+        staff_id=world["users"]["city_admin"].pk,
+        role="city_admin",
+        learner_id=4343,
+        what="learner_record",
+        purpose="learning record viewed on the staff page",
+        address="10.0.0.8",
+    )
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("city_admin", 200),
+        ("auditor", 200),
+        ("officer", 403),
+        ("institution_staff", 403),
+        ("instructor", 403),
+        ("citizen", 403),
+    ],
+)
+def test_only_auditors_and_city_administrators_read_the_access_log(
+    db: None, world: Mapping[str, Any], who: str, status: int
+) -> None:
+    _entries(world)
+    page = client_of(world["users"][who]).get("/staff/access-log")
+    assert page.status_code == status
+    assert ("4242" in page.content.decode()) == (status == 200)
+    assert Client().get("/staff/access-log")["Location"].startswith("/accounts/login")
+
+
+def test_an_auditor_sees_and_filters_the_entries_in_korean_and_english(
+    db: None, world: Mapping[str, Any]
+) -> None:
+    from learncity.learners.models import PersonalDataAccess
+
+    _entries(world)
+    client = client_of(world["users"]["auditor"])
+    page = client.get("/staff/access-log").content.decode()
+    assert "world-institution_staff" in page and "창구·전화 접수의 사람 찾기" in page
+    assert "desk application for offer 7" in page and "10.0.0.9" in page
+    assert page.index("4242") < page.index("4343")  # newest first
+    assert 'data-testid="access-log-link"' in client.get("/staff/home").content.decode()
+    staff_id = world["users"]["institution_staff"].pk
+    for query, shown in [
+        ("staff=world-institution_staff", {"4242"}),
+        (f"staff={staff_id}", {"4242"}),
+        ("staff=nobody-at-all", set()),
+        ("learner=4343", {"4343"}),
+        (f"day_from={(timezone.localdate() - dt.timedelta(days=1)).isoformat()}", {"4242"}),
+        (f"day_to={(timezone.localdate() - dt.timedelta(days=30)).isoformat()}", {"4343"}),
+        ("page=99999", {"4242", "4343"}),  # past the last page: the last
+        ("page=-3", {"4242", "4343"}),
+    ]:
+        answer = client.get(f"/staff/access-log?{query}")
+        assert answer.status_code == 200, query
+        body = answer.content.decode()
+        assert {n for n in ("4242", "4343") if n in body} == shown, query
+    english = client.get("/staff/access-log?lang=en", follow=True).content.decode()
+    assert "Personal data access log" in english
+    assert "Person looked up for a desk or telephone application" in english
+    assert "Learning record viewed" in english and "2 entries" in english
+    # reading the log is not reading a person's data: it is not itself logged
+    assert PersonalDataAccess.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "learner=abc",
+        "learner=-1",
+        "learner=0",
+        f"learner={2**63}",
+        "learner=1%27%20OR%201=1--",
+        "day_from=2026-13-45",
+        "day_to=yesterday",
+        "day_from=2026-05-02&day_to=2026-05-01",
+        "staff=" + "x" * 151,
+    ],
+)
+def test_hostile_filters_on_the_access_log_are_refused_with_422(
+    db: None, world: Mapping[str, Any], query: str
+) -> None:
+    _entries(world)
+    answer = client_of(world["users"]["auditor"]).get(f"/staff/access-log?{query}")
+    assert answer.status_code == 422, query
+    body = answer.content.decode()
+    assert 'role="alert"' in body and "4242" not in body and "4343" not in body

@@ -753,3 +753,110 @@ def test_the_account_menu_links_the_staff_area_for_staff_only(db, world, campus)
     citizen.force_login(user)
     assert 'href="/staff/home"' not in text(citizen.get("/"))
     assert 'href="/staff/home"' not in text(Client().get("/"))
+
+
+# ------------------------------------------------------------------ the access log (issue 19, 13)
+
+
+def _stored_anywhere(value: str) -> bool:
+    """Whether `value` is held in any column of any access-log entry."""
+    from learncity.learners.models import PersonalDataAccess
+
+    rows = PersonalDataAccess.objects.values_list(
+        "staff_id", "role", "learner_id", "what", "query", "matches", "purpose", "address"
+    )
+    return any(value in str(cell) for row in rows for cell in row)
+
+
+def test_each_desk_lookup_is_logged_with_ids_and_never_the_number_typed(db, world, campus):
+    from learncity.learners.models import PersonalDataAccess
+
+    offer = open_offer(campus, 6, capacity=2, desk_seats=1)
+    lee = person("log-lee", name="이순자", birth_year=1948, phone="010-3456-7890")
+    user = User.objects.create_user("log-desk", password=PASSWORD)
+    StaffRole.objects.create(
+        user=user, role="institution_staff", institution_id=campus["institution"]
+    )
+    client = signed_in(user)
+    desk = f"/staff/offers/{offer.pk}/desk"
+    assert PersonalDataAccess.objects.count() == 0
+    client.get(desk)  # the empty form reads nobody
+    assert PersonalDataAccess.objects.count() == 0
+    found = client.post(desk, {"action": "find", "phone": "010-3456-7890"}, REMOTE_ADDR="10.0.0.7")
+    assert 'data-testid="found-name">이순자<' in text(found)
+    missed = client.post(desk, {"action": "find", "phone": "010-9999-0001"})
+    assert 'data-testid="no-match"' in text(missed)
+    by_name = client.post(desk, {"action": "find", "name": "이순자", "birth_year": "1948"})
+    assert by_name.status_code == 200
+    entries = list(
+        PersonalDataAccess.objects.order_by("id").values_list(
+            "staff_id", "role", "learner_id", "what", "query", "matches", "purpose", "address"
+        )
+    )
+    purpose = f"desk application for offer {offer.pk}"
+    assert entries == [
+        (user.pk, "institution_staff", lee.pk, "desk_lookup", "phone", 1, purpose, "10.0.0.7"),
+        (user.pk, "institution_staff", None, "desk_lookup", "phone", 0, purpose, "127.0.0.1"),
+        (
+            user.pk,
+            "institution_staff",
+            lee.pk,
+            "desk_lookup",
+            "name_birth_year",
+            1,
+            purpose,
+            "127.0.0.1",
+        ),
+    ]
+    for typed in ("01034567890", "3456-7890", "34567890", "01099990001", "99990001", "이순자"):
+        assert not _stored_anywhere(typed), typed
+    # an invalid form looks nobody up and logs nothing
+    assert client.post(desk, {"action": "find", "phone": "12"}).status_code == 422
+    assert PersonalDataAccess.objects.count() == 3
+
+
+def test_the_desk_lookup_limit_answers_429_and_looks_nobody_up(db, world, campus, settings):
+    from django.core.cache import cache
+
+    from learncity.learners.models import PersonalDataAccess
+
+    cache.clear()
+    settings.LEARNCITY_DESK_LOOKUP_LIMIT = 2
+    offer = open_offer(campus, 7, capacity=2, desk_seats=1)
+    person("limit-park", name="박영수", birth_year=1955, phone="010-4567-8901")
+    client = staff("limit-desk", "institution_staff", institution_id=campus["institution"])
+    desk = f"/staff/offers/{offer.pk}/desk"
+    for _ in range(2):
+        assert client.post(desk, {"action": "find", "phone": "010-4567-8901"}).status_code == 200
+    refused = client.post(desk, {"action": "find", "phone": "010-4567-8901"})
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) >= 1
+    assert "사람 찾기를 너무 많이 했습니다" in text(refused)
+    assert "박영수" not in text(refused) and "8901" not in text(refused)
+    assert PersonalDataAccess.objects.count() == 2  # the refused lookup read nobody
+    # another staff member has a count of their own
+    other = staff("limit-desk-2", "institution_staff", institution_id=campus["institution"])
+    assert other.post(desk, {"action": "find", "phone": "010-4567-8901"}).status_code == 200
+    cache.clear()
+
+
+def test_a_staff_view_of_a_learner_record_is_logged_and_ones_own_is_not(db, world, campus):
+    from learncity.learners.models import PersonalDataAccess
+
+    owner = person("record-owner", name="최민지", birth_year=1990)
+    auditor = User.objects.create_user("record-auditor", password=PASSWORD)
+    StaffRole.objects.create(user=auditor, role="auditor")
+    page = signed_in(auditor).get(f"/records/learners/{owner.pk}", REMOTE_ADDR="192.0.2.4")
+    assert page.status_code == 200
+    entries = list(
+        PersonalDataAccess.objects.values_list("staff_id", "role", "learner_id", "what", "address")
+    )
+    assert entries == [(auditor.pk, "auditor", owner.pk, "learner_record", "192.0.2.4")]
+    # the learner's own record, by either address, is not another person's data
+    mine = signed_in(owner.user)
+    assert mine.get("/me/record").status_code == 200
+    assert mine.get(f"/records/learners/{owner.pk}").status_code == 200
+    # refused reads are not reads: nothing is logged
+    stranger = signed_in(person("record-stranger").user)
+    assert stranger.get(f"/records/learners/{owner.pk}").status_code == 403
+    assert PersonalDataAccess.objects.count() == 1

@@ -89,6 +89,8 @@ POLICY: Mapping[str, Mapping[str, Rule]] = {
     "learners.staff_manage": {CITY_ADMIN: ANY},  # invite, grant and withdraw roles
     "learners.token_manage": {CITIZEN: OWN, CITY_ADMIN: ANY},  # issue, list, revoke
     "catalog.quarantine_read": {CITY_ADMIN: ANY, AUDITOR: ANY},  # import rows held back
+    # the personal-data access log (PIPA access records): who read whose data, when, why
+    "learners.access_log_read": {CITY_ADMIN: ANY, AUDITOR: ANY},
     # enrolment
     "enrollment.apply": {CITIZEN: OWN},  # online, for oneself or a household member
     "enrollment.desk_apply": _MANAGE,  # at the desk or by telephone, for someone else

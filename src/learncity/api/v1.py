@@ -13,10 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import time
 from typing import Annotated, Any, Literal
 
-from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext
@@ -27,6 +25,7 @@ from pydantic import WithJsonSchema
 from learncity.catalog.selectors import institution_rows, programme_rows, venue_rows
 from learncity.core.error_words import error_body
 from learncity.core.errors import LearncityError, NotFound
+from learncity.core.ratelimit import client_address, rate_limit_hit
 from learncity.enrollment.selectors import registration_status
 from learncity.regions.selectors import region_refs
 from learncity.search.selectors import programme_search, search_params_from
@@ -155,17 +154,9 @@ def _rate() -> int:
 
 
 def _throttle(request: HttpRequest) -> None:
-    """A fixed one-minute window per client address, counted in the Django cache."""
-    client = request.META.get("REMOTE_ADDR", "unknown")
-    key = f"api-rate:{client}:{int(time.time() // 60)}"
-    if cache.add(key, 1, timeout=70):
-        return
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=70)
-        return
-    if count > _rate():
+    """A fixed one-minute window per client address (behind a trusted proxy, the address it
+    names), counted in the cache that every worker shares."""
+    if rate_limit_hit("api", key=client_address(request), limit=_rate(), window=60) is not None:
         raise RateLimited
 
 

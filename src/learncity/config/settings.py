@@ -6,10 +6,14 @@ LEARNCITY_SECRET_KEY    (default: a random key kept in var/secret_key)
 LEARNCITY_DEBUG         true/false (default: false)
 LEARNCITY_ALLOWED_HOSTS comma-separated (default: 127.0.0.1,localhost,[::1])
 LEARNCITY_TLS           true when served over HTTPS: redirect, secure cookies, HSTS (default: false)
+LEARNCITY_CACHE_URL     the rate limits' shared store: empty (the database) or redis://...
+LEARNCITY_TRUSTED_PROXIES  proxies whose X-Forwarded-For names the client (default: none)
 """
 
 from __future__ import annotations
 
+import importlib.util
+import ipaddress
 import os
 import re
 from pathlib import Path
@@ -336,6 +340,55 @@ LEARNCITY_LOGIN_LOCKOUT = _minutes("LEARNCITY_LOGIN_LOCKOUT", 15, 1, 1440)
 LEARNCITY_PASSWORD_RESETS_PER_ACCOUNT = _count("LEARNCITY_PASSWORD_RESETS_PER_ACCOUNT", 3, 1, 100)
 LEARNCITY_PASSWORD_RESETS_PER_ADDRESS = _count("LEARNCITY_PASSWORD_RESETS_PER_ADDRESS", 10, 1, 9999)
 LEARNCITY_PASSWORD_RESET_WINDOW = _minutes("LEARNCITY_PASSWORD_RESET_WINDOW", 60, 1, 1440)
+
+
+def _cache(url: str) -> dict[str, Any]:
+    """The shared store of the rate limits (docs/operations.md, "Rate limits and proxies"):
+    the database's table learncity_cache (made by `learncity migrate`), or Redis from
+    LEARNCITY_CACHE_URL=redis://host:port/db, which needs the `redis` package installed."""
+    if not url:
+        return {
+            "BACKEND": "learncity.config.cache.DatabaseCache",
+            "LOCATION": "learncity_cache",
+            # a full table drops a third of its counts: far above the live windows' keys
+            "OPTIONS": {"MAX_ENTRIES": 100_000, "CULL_FREQUENCY": 3},
+        }
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigurationError(
+            f"LEARNCITY_CACHE_URL must be a redis:// URL (or empty: the database), not {url[:60]!r}"
+        )
+    if importlib.util.find_spec("redis") is None:
+        raise ConfigurationError(
+            "LEARNCITY_CACHE_URL names Redis, but the `redis` package is not installed "
+            "(pip install redis), or leave it empty for the database's cache table"
+        )
+    return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+
+
+def _networks(name: str) -> list[str]:
+    found = []
+    for item in env.env_list(name, []):
+        try:
+            found.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ConfigurationError(
+                f"{name} must list addresses or networks (10.0.0.5, 10.0.0.0/24, ::1), "
+                f"not {item[:60]!r}"
+            ) from None
+    return found
+
+
+# Rate limits (docs/operations.md, "Rate limits and proxies") count in CACHES, one store for
+# every worker and server. A request's address is REMOTE_ADDR, or, when REMOTE_ADDR is one of
+# LEARNCITY_TRUSTED_PROXIES (addresses or networks, comma-separated; default none), the
+# right-most address of X-Forwarded-For that is not a trusted proxy (learncity.core.ratelimit).
+CACHES = {"default": _cache(os.environ.get("LEARNCITY_CACHE_URL", "").strip())}
+LEARNCITY_TRUSTED_PROXIES = _networks("LEARNCITY_TRUSTED_PROXIES")
+# Sign-ups from one address per SIGNUP_WINDOW minutes; verifications of credentials (the
+# public page) from one address per minute.
+LEARNCITY_SIGNUPS_PER_ADDRESS = _count("LEARNCITY_SIGNUPS_PER_ADDRESS", 20, 1, 100000)
+LEARNCITY_SIGNUP_WINDOW = _minutes("LEARNCITY_SIGNUP_WINDOW", 60, 1, 1440)
+LEARNCITY_VERIFICATIONS_PER_MINUTE = _count("LEARNCITY_VERIFICATIONS_PER_MINUTE", 30, 1, 100000)
 # The credentials' issuer id (issue 19): a URI that stays the city's when the public URL
 # changes; empty: the id the first credential was issued under (kept in the database).
 LEARNCITY_ISSUER_ID = os.environ.get("LEARNCITY_ISSUER_ID", "").strip()

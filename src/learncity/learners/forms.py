@@ -14,10 +14,10 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
+from learncity.core.ratelimit import client_address as client_address  # noqa: PLC0414 (re-exported)
 from learncity.learners.models import Consent, Learner
 from learncity.learners.selectors import username_taken
 from learncity.learners.services import (
@@ -231,15 +231,6 @@ class MessageLanguageForm(Described, forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": _LANGUAGE_CHOICE, "invalid_choice": _LANGUAGE_CHOICE},
     )
-
-
-def client_address(request: HttpRequest | None) -> str:
-    """The address a request came from, as the sign-in and reset limits count it: the
-    connection's (REMOTE_ADDR). The one place to change when a trusted proxy's header is
-    read instead."""
-    if request is None:
-        return "unknown"
-    return str(request.META.get("REMOTE_ADDR") or "unknown")[:64]
 
 
 def lockout_message(lock: SignInLock) -> str:

@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from learncity.core.models import TimeStampedModel
@@ -278,3 +279,49 @@ class PasswordResetLink(models.Model):
 
     def __str__(self) -> str:
         return f"password-reset link of user {self.user_id} issued {self.issued_at:%Y-%m-%d %H:%M}"
+
+
+class PersonalDataAccess(models.Model):
+    """One read of another person's personal data by staff (PIPA access records, 접속기록):
+    who read (`staff_id`, the user's id, and the staff role that allowed it), whose
+    (`learner_id`; empty when a lookup found nobody, or several people the page did not
+    show), what (`what`: the desk lookup, a learning record, a personal-data export), why
+    (`purpose`, the page's action), when (`at`) and from which address.
+
+    Only ids are kept, never a name or a phone number, and a lookup keeps the kind of query
+    (`query`: "phone", "name_birth_year", "name_birth_year_phone_end"), never the value
+    typed. The ids are plain numbers, not foreign keys: the record is the controller's and
+    stays when a staff account or a learner's account is closed, until it is older than
+    LEARNCITY_ACCESS_LOG_DAYS (`learncity access-log prune`)."""
+
+    class What(models.TextChoices):
+        DESK_LOOKUP = "desk_lookup", _("창구·전화 접수의 사람 찾기")
+        LEARNER_RECORD = "learner_record", _("학습 기록 보기")
+        PERSONAL_DATA_EXPORT = "personal_data_export", _("개인정보 내려받기")
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    staff_id = models.BigIntegerField(db_index=True, help_text="the user id of the reader")
+    role = models.CharField(
+        max_length=100, blank=True, default="", help_text="the staff role(s) that allowed it"
+    )
+    learner_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    what = models.CharField(max_length=30, choices=What.choices)
+    query = models.CharField(
+        max_length=30, blank=True, default="", help_text="a lookup's kind of query, no value"
+    )
+    matches = models.PositiveSmallIntegerField(default=0)
+    purpose = models.CharField(max_length=200, blank=True, default="")
+    address = models.CharField(max_length=64, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    what__in=["desk_lookup", "learner_record", "personal_data_export"]
+                ),
+                name="personal_data_access_what_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"access {self.pk}: {self.what} by user {self.staff_id}"

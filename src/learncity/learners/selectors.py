@@ -257,3 +257,61 @@ def staff_roles_of(user_id: int) -> list[tuple[str, int | None, str]]:
     with connection.cursor() as cursor:
         cursor.execute(ROLES_OF_USER, [user_id])
         return [(str(role), institution, district or "") for role, institution, district in cursor]
+
+
+ACCESS_LOG_PER_PAGE = 50
+# what each kind of access record names, in the page's language
+ACCESS_WHAT_WORDS = dict(models.PersonalDataAccess.What.choices)
+
+
+def access_log_page(
+    *,
+    staff_id: int | None = None,
+    learner_id: int | None = None,
+    day_from: dt.date | None = None,
+    day_to: dt.date | None = None,
+    page: int = 1,
+    per_page: int = ACCESS_LOG_PER_PAGE,
+) -> dict[str, Any]:
+    """One page of the personal-data access log, newest first, filtered by the reader (a
+    user id), the learner and the days (local dates, both included); each row with the
+    reader's user name. A page past the last shows the last."""
+    from django.contrib.auth.models import User
+    from django.core.paginator import Paginator
+
+    from learncity.learners.models import PersonalDataAccess
+
+    entries = PersonalDataAccess.objects.all()
+    if staff_id is not None:
+        entries = entries.filter(staff_id=staff_id)
+    if learner_id is not None:
+        entries = entries.filter(learner_id=learner_id)
+    if day_from is not None:
+        entries = entries.filter(at__date__gte=day_from)
+    if day_to is not None:
+        entries = entries.filter(at__date__lte=day_to)
+    fields = ("id", "at", "staff_id", "role", "learner_id", "what", "query", "matches")
+    paginator = Paginator(
+        entries.order_by("-at", "-id").values(*fields, "purpose", "address"), per_page
+    )
+    shown = paginator.get_page(page)
+    rows = [dict(row) for row in shown.object_list]
+    names = dict(
+        User.objects.filter(pk__in={row["staff_id"] for row in rows}).values_list("id", "username")
+    )
+    for row in rows:
+        row["staff_name"] = names.get(row["staff_id"], "")
+    return {
+        "rows": rows,
+        "total": paginator.count,
+        "page": shown.number,
+        "pages": paginator.num_pages,
+    }
+
+
+def user_id_by_name(username: str) -> int | None:
+    """The id of the account with this exact user name."""
+    from django.contrib.auth.models import User
+
+    found: int | None = User.objects.filter(username=username).values_list("id", flat=True).first()
+    return found

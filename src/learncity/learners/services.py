@@ -19,9 +19,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_lazy
 
+from learncity.algorithms.access_policy import NEVER, rules_of
 from learncity.core import sql
 from learncity.core.errors import DomainError
-from learncity.learners.access import Actor, Scope, require
+from learncity.learners.access import Actor, Scope, require, roles_of
 from learncity.learners.models import (
     API_TOKEN_DAYS,
     API_TOKEN_DAYS_MAX,
@@ -30,6 +31,7 @@ from learncity.learners.models import (
     Learner,
     LoginThrottle,
     PasswordResetLink,
+    PersonalDataAccess,
     StaffRole,
 )
 
@@ -566,3 +568,100 @@ def staff_role_grant(
         user_id=user_id,
         scope=RoleScope(role, institution_id=institution_id, district_code=district_code),
     )
+
+
+# ------------------------------------------------------------------ personal-data access log
+
+# Issue 19, finding 13: every read of another person's personal data by staff is recorded
+# (PersonalDataAccess), the desk lookup is limited per staff member (Django's cache, the
+# configured shared store), and the records are kept LEARNCITY_ACCESS_LOG_DAYS days.
+DESK_LOOKUP_LIMIT = 60  # settings LEARNCITY_DESK_LOOKUP_LIMIT
+DESK_LOOKUP_WINDOW = 600  # seconds; settings LEARNCITY_DESK_LOOKUP_WINDOW
+ACCESS_LOG_DAYS = 730  # settings LEARNCITY_ACCESS_LOG_DAYS
+
+
+class LookupLimit(AccountError):
+    """Too many desk lookups by one staff member in the window: details.retry_after says in
+    how many seconds it opens again."""
+
+    code = "desk_lookup_limit"
+    http_status = 429
+
+
+class AccessLogTermsInvalid(AccountError):
+    code = "access_log_terms_invalid"
+
+
+def desk_lookup_count(*, actor: Actor) -> None:
+    """Count one desk lookup of the staff member (core.ratelimit: the shared cache); past
+    the limit, refuse (429) until the window turns. Call before looking anyone up."""
+    from learncity.core.ratelimit import rate_limit_hit
+
+    limit = int(getattr(settings, "LEARNCITY_DESK_LOOKUP_LIMIT", DESK_LOOKUP_LIMIT))
+    window = int(getattr(settings, "LEARNCITY_DESK_LOOKUP_WINDOW", DESK_LOOKUP_WINDOW))
+    wait = rate_limit_hit("desk-lookup", key=str(actor.user_id), limit=limit, window=window)
+    if wait is not None:
+        raise LookupLimit(
+            gettext("사람 찾기를 너무 많이 했습니다. 잠시 후 다시 시도해 주세요"),
+            details={"retry_after": wait},
+        )
+
+
+def _roles_used(actor: Actor, action: str) -> str:
+    """The staff roles the actor holds that the action's row names (what allowed the read)."""
+    rules = rules_of(action)
+    held = {grant.role for grant in roles_of(actor).grants if rules.get(grant.role, NEVER) != NEVER}
+    return ",".join(sorted(held))[:100]
+
+
+def personal_data_access_record(
+    *,
+    actor: Actor,
+    what: str,
+    action: str,
+    purpose: str,
+    address: str,
+    learner_id: int | None = None,
+    query: str = "",
+    matches: int = 0,
+) -> PersonalDataAccess | None:
+    """Record that a staff member read another person's data (`action`: the access policy's
+    action that allowed it, whose roles are recorded). Ids only: never a name, a phone
+    number or the value a lookup typed (`query` is its kind). A person reading their own
+    data is not recorded (None). Joins the caller's transaction when there is one."""
+    if what not in PersonalDataAccess.What.values:
+        raise AccessLogTermsInvalid(f"what must be one of {', '.join(PersonalDataAccess.What)}")
+    if (
+        learner_id is not None
+        and Learner.objects.filter(pk=learner_id, user_id=actor.user_id).exists()
+    ):
+        return None
+    with transaction.atomic():
+        return PersonalDataAccess.objects.create(
+            staff_id=actor.user_id,
+            role=_roles_used(actor, action),
+            learner_id=learner_id,
+            what=what,
+            query=query[:30],
+            matches=max(0, min(matches, 32767)),
+            purpose=purpose[:200],
+            address=address[:64],
+        )
+
+
+def access_log_days() -> int:
+    return int(getattr(settings, "LEARNCITY_ACCESS_LOG_DAYS", ACCESS_LOG_DAYS))
+
+
+def access_log_prune(
+    *, days: int | None = None, now: dt.datetime | None = None
+) -> dict[str, object]:
+    """Delete the access records older than `days` (LEARNCITY_ACCESS_LOG_DAYS by default):
+    the daily job. Idempotent: a second run the same day deletes nothing."""
+    keep = access_log_days() if days is None else days
+    if not 1 <= keep <= 36500:
+        raise AccessLogTermsInvalid(gettext("보관 기간은 1일에서 36500일 사이여야 합니다"))
+    before = (now or timezone.now()) - dt.timedelta(days=keep)
+    with transaction.atomic():
+        deleted, _by_model = PersonalDataAccess.objects.filter(at__lt=before).delete()
+    return {"deleted": deleted, "days": keep, "before": before.isoformat()}

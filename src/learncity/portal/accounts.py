@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -17,13 +18,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
+from learncity.core.ratelimit import client_address, rate_limit_hit
 from learncity.learners.access import requires
 from learncity.learners.forms import (
     LoginForm,
     NewPasswordForm,
     PasswordResetRequestForm,
     SignUpForm,
-    client_address,
     districts,
     neighbourhoods,
 )
@@ -56,9 +57,23 @@ def sign_up(request: HttpRequest) -> HttpResponse:
         return redirect(after)
     form = SignUpForm(request.POST or None)
     status = 200
+    retry_after = None
     if request.method == "POST":
         status = 400
         if form.is_valid():
+            # each complete sign-up counts, per address, across every worker (settings)
+            retry_after = rate_limit_hit(
+                "sign-up",
+                key=client_address(request),
+                limit=settings.LEARNCITY_SIGNUPS_PER_ADDRESS,
+                window=60 * settings.LEARNCITY_SIGNUP_WINDOW,
+            )
+        if retry_after is not None:
+            form.add_error(
+                None, gettext("이 곳에서 가입이 너무 많았습니다. 잠시 후 다시 해 주세요")
+            )
+            status = 429
+        elif form.is_valid():
             try:
                 # messages in the language of the sign-up page (changed on the account page)
                 learner = learner_sign_up(
@@ -83,7 +98,10 @@ def sign_up(request: HttpRequest) -> HttpResponse:
         "chosen_district": chosen,
         "chosen_neighbourhood": form["neighbourhood_code"].value() or "",
     }
-    return render(request, "portal/signup.html", context, status=status)
+    response = render(request, "portal/signup.html", context, status=status)
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @require_GET

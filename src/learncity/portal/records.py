@@ -13,6 +13,7 @@ import logging
 from typing import Any
 
 import segno
+from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
@@ -23,8 +24,11 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
+from learncity.core import ratelimit
 from learncity.core.errors import ConfigurationError, LearncityError
+from learncity.core.ratelimit import client_address
 from learncity.learners.access import Actor, requires
+from learncity.learners.services import personal_data_access_record
 from learncity.records import credentials, selectors, services
 from learncity.records.keys import key_get, key_jwk
 
@@ -55,10 +59,20 @@ def _json_download(data: Any, filename: str) -> HttpResponse:
 @require_GET
 def my_record(request: HttpRequest, learner_id: int | None = None) -> HttpResponse:
     """Totals (hours by area, year, institution; accredited hours) and the timeline."""
+    actor = _actor(request)
     try:
-        learner = selectors.learner_for_reader(_actor(request), learner_id)
+        learner = selectors.learner_for_reader(actor, learner_id)
     except LearncityError as exc:
         return _refused(request, exc)
+    if learner_id is not None:  # staff reading another person's record: the access log first
+        personal_data_access_record(
+            actor=actor,
+            what="learner_record",
+            action="records.learner_read",
+            purpose="learning record viewed on the staff page",
+            address=client_address(request),
+            learner_id=learner,
+        )
     summary = selectors.record_summary(learner)
     return render(
         request,
@@ -161,7 +175,22 @@ def credential_download(request: HttpRequest, uuid: str, fmt: str) -> HttpRespon
 @require_http_methods(["GET", "POST"])
 @requires("records.credential_verify")
 def verify(request: HttpRequest) -> HttpResponse:
-    """Public: verify a credential pasted, uploaded, or behind a verification link."""
+    """Public: verify a credential pasted, uploaded, or behind a verification link; at most
+    LEARNCITY_VERIFICATIONS_PER_MINUTE from one address, across every worker."""
+    retry_after = ratelimit.rate_limit_hit(
+        "verify",
+        key=ratelimit.client_address(request),
+        limit=settings.LEARNCITY_VERIFICATIONS_PER_MINUTE,
+        window=60,
+    )
+    if retry_after is not None:
+        response = HttpResponse(
+            gettext("검증 요청이 너무 많습니다. 잠시 후 다시 해 주세요."),
+            content_type="text/plain; charset=utf-8",
+            status=429,
+        )
+        response["Retry-After"] = str(retry_after)
+        return response
     text = ""
     if request.method == "POST":
         upload = request.FILES.get("file")

@@ -29,6 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from learncity.core.error_words import refusal_text
 from learncity.core.errors import LearncityError, NotFound
+from learncity.core.ratelimit import client_address
 from learncity.enrollment import services
 from learncity.enrollment.payments import payments_of
 from learncity.enrollment.selectors import (
@@ -47,6 +48,7 @@ from learncity.enrollment.selectors import (
 from learncity.enrollment.services import WAIVER_GROUPS
 from learncity.learners.access import Actor, allowed, reach_of, requires
 from learncity.learners.selectors import learner_get
+from learncity.learners.services import desk_lookup_count, personal_data_access_record
 from learncity.portal.enrolment import STATUS_WORDS
 from learncity.portal.staff_forms import (
     CHANNELS,
@@ -462,7 +464,28 @@ def desk(request: HttpRequest, pk: int) -> HttpResponse:
     lookup = LearnerLookupForm(request.POST)
     if not lookup.is_valid():
         return _desk_page(request, offer, lookup, status=422)
+    try:
+        desk_lookup_count(actor=actor)  # per staff member; 429 before anyone is looked up
+    except LearncityError as exc:
+        response = _refused(request, exc)
+        response["Retry-After"] = str(exc.details.get("retry_after", 60))
+        return response
     people = lookup.people()
+    # the access log (PIPA): who looked up whom, why and from where; the kind of query only
+    data = lookup.cleaned_data
+    query = "phone" if data.get("phone") else "name_birth_year"
+    if not data.get("phone") and data.get("phone_end"):
+        query += "_phone_end"
+    personal_data_access_record(
+        actor=actor,
+        what="desk_lookup",
+        action="enrollment.desk_apply",
+        purpose=f"desk application for offer {offer['id']}",
+        address=client_address(request),
+        learner_id=people[0]["id"] if len(people) == 1 else None,
+        query=query,
+        matches=len(people),
+    )
     if len(people) > 1:
         return _desk_page(request, offer, lookup, matches=len(people))
     if not people:
