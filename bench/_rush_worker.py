@@ -47,6 +47,14 @@ def _setup() -> dict[str, Any]:
     StaffRole.objects.create(user=admin, role=StaffRole.Role.CITY_ADMIN)
     now = timezone.now()
     schedules = list(Schedule.objects.order_by("id").values_list("id", flat=True)[:102])
+    # the real file's courses have ended by now, and an ended course takes no application:
+    # move them forward by whole weeks into the present (this database is the bench's own)
+    today = timezone.localdate()
+    for pk, start, end in Schedule.objects.filter(pk__in=schedules, end_date__lt=today).values_list(
+        "pk", "start_date", "end_date"
+    ):
+        weeks = dt.timedelta(weeks=-(-(today - end).days // 7))
+        Schedule.objects.filter(pk=pk).update(start_date=start + weeks, end_date=end + weeks)
     offers = [
         offer_create(
             actor=Actor(admin.pk),
@@ -72,8 +80,12 @@ def _setup() -> dict[str, Any]:
         batch_size=1000,
     )
     tokens = [f"lc_rush_{n:05d}_{os.urandom(8).hex()}" for n in range(len(users))]
+    expires = timezone.now() + dt.timedelta(days=1)  # tokens expire and have a scope
     ApiToken.objects.bulk_create(
-        [ApiToken(user_id=u.pk, digest=_digest(t)) for u, t in zip(users, tokens, strict=True)],
+        [
+            ApiToken(user_id=u.pk, digest=_digest(t), scope="write", expires_at=expires)
+            for u, t in zip(users, tokens, strict=True)
+        ],
         batch_size=1000,
     )
     Path(os.environ["LEARNCITY_RUSH_FILE"]).write_text(
