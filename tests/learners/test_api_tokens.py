@@ -316,7 +316,8 @@ def test_the_page_issues_with_days_and_scope_and_refuses_hostile_terms(
     assert _lives(row) == 30
     listing = citizen.get("/me/tokens", HTTP_ACCEPT_LANGUAGE="ko").content.decode()
     mine = listing[listing.index(f'data-testid="token-{row.pk}"') :].split("</tr>")[0]
-    assert "읽기와 쓰기" in mine and f"{row.expires_at:%Y-%m-%d}" in mine
+    # the page shows the day in the city's time (KST), not in UTC
+    assert "읽기와 쓰기" in mine and f"{timezone.localtime(row.expires_at):%Y-%m-%d}" in mine
     # no choice sent: read only, 90 days
     citizen.post("/me/tokens", {"label": "기본"})
     plain = ApiToken.objects.get(user=world["users"]["citizen"], label="기본")
