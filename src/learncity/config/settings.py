@@ -273,17 +273,23 @@ LOGGING = {
 }
 
 
-def _minutes(name: str, default: int, low: int, high: int) -> int:
+def _count(name: str, default: int, low: int, high: int, unit: str = "") -> int:
+    """A whole number from the environment within [low, high] (`unit`: words for errors)."""
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
+    what = f" ({unit})" if unit else ""
     try:
         value = int(raw)
     except ValueError:
-        raise ConfigurationError(f"{name} must be a whole number of minutes, not {raw!r}") from None
+        raise ConfigurationError(f"{name} must be a whole number{what}, not {raw!r}") from None
     if not low <= value <= high:
-        raise ConfigurationError(f"{name} must be between {low} and {high} minutes, not {value}")
+        raise ConfigurationError(f"{name} must be between {low} and {high}{what}, not {value}")
     return value
+
+
+def _minutes(name: str, default: int, low: int, high: int) -> int:
+    return _count(name, default, low, high, "minutes")
 
 
 # Check-in (docs/attendance.md): the kiosk takes a check-in from OPENS_BEFORE minutes before a
@@ -311,19 +317,6 @@ LEARNCITY_CREDENTIAL_KEY_FILE = os.environ.get("LEARNCITY_CREDENTIAL_KEY_FILE", 
 LEARNCITY_CREDENTIAL_KEY_DIR = os.environ.get("LEARNCITY_CREDENTIAL_KEY_DIR", "") or str(
     env.var_dir() / "keys"
 )
-
-
-def _count(name: str, default: int, low: int, high: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigurationError(f"{name} must be a whole number, not {raw!r}") from None
-    if not low <= value <= high:
-        raise ConfigurationError(f"{name} must be between {low} and {high}, not {value}")
-    return value
 
 
 # Sign-in throttle (docs/security.md): LOGIN_FAILURES failed sign-ins of one user name from one
