@@ -14,8 +14,8 @@ from django.test import Client
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from learncity.core.redaction import REDACTED, redact_uri, sane_request_id
 from learncity.core.logs import JsonFormatter, RequestContextFilter
+from learncity.core.redaction import REDACTED, redact_uri, sane_request_id
 from tests.clients import token_of
 from tests.learners.factories import citizen
 
