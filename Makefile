@@ -1,5 +1,6 @@
 # learncity: two commands.
-#   make run   - set everything up and serve on http://127.0.0.1:8000 (SQLite, demo content)
+#   make run   - set everything up and serve on http://127.0.0.1:8000 (SQLite, demo content,
+#                DEBUG on: a development server; production sets its own environment)
 #   make test  - set everything up and run lint, formatting, types, layer contracts, tests
 PYTHON ?= python3.11
 VENV := .venv
@@ -29,7 +30,7 @@ messages: $(STAMP)
 run: $(STAMP) messages
 	$(BIN)/learncity migrate
 	$(BIN)/learncity demo
-	$(BIN)/learncity serve --host 127.0.0.1 --port 8000
+	LEARNCITY_DEBUG=$${LEARNCITY_DEBUG:-true} $(BIN)/learncity serve --host 127.0.0.1 --port 8000
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 
@@ -118,17 +119,42 @@ def load(port: int, jobs: Sequence[Job], connections: int) -> LoadResult:
     return LoadResult(latencies, statuses, errors, time.perf_counter() - started)
 
 
+def _key_file(folder: str) -> str:
+    """A fresh Ed25519 key (PKCS#8 PEM) in `folder`; its path."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    path = Path(folder) / "city.pem"
+    path.write_bytes(
+        Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return str(path)
+
+
 @contextmanager
 def server(env: dict[str, str], workers: int, threads: int = 1) -> Iterator[int]:
     """`learncity serve` on a free port with `workers` gunicorn workers; yields the port.
     Its output goes to a temporary file, never to an unread pipe (a full pipe would stop
-    every worker at its next log line)."""
+    every worker at its next log line). The server runs as deployed, DEBUG off, so it is given
+    what `learncity serve` refuses to start without: its public URL and a signing key file
+    (a fresh one, unless `env` names them; the benchmarks sign nothing)."""
     port = free_port()
     command = [sys.executable, "-m", "learncity", "serve", "--port", str(port)]
-    with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as log:
+    with (
+        tempfile.TemporaryFile(mode="w+", encoding="utf-8") as log,
+        tempfile.TemporaryDirectory() as keys,
+    ):
+        environment = dict(env)
+        environment.setdefault("LEARNCITY_PUBLIC_URL", f"http://127.0.0.1:{port}")
+        if not environment.get("LEARNCITY_CREDENTIAL_KEY_FILE"):
+            environment["LEARNCITY_CREDENTIAL_KEY_FILE"] = _key_file(keys)
         process = subprocess.Popen(
             [*command, "--workers", str(workers), "--threads", str(threads)],
-            env=env,
+            env=environment,
             stdout=subprocess.DEVNULL,
             stderr=log,
             text=True,

@@ -62,6 +62,48 @@ class Server:
         return self.log.read_text(encoding="utf-8", errors="replace")[-4000:]
 
 
+def signing_key_file(home: Path) -> Path:
+    """A fresh Ed25519 key (PKCS#8 PEM) at home/city.pem: the key file a server started with
+    DEBUG off must be given (records.E001), as an operator's LEARNCITY_CREDENTIAL_KEY_FILE."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    path = home / "city.pem"
+    path.write_bytes(
+        Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return path
+
+
+def register_signing_key(path: Path) -> None:
+    """Register the key of `path` in the test database, as `learncity migrate` does with the
+    configured key file (committed: call it where the database is unblocked; the world's
+    `restore()` deletes the row afterwards)."""
+    from django.test.utils import override_settings
+
+    from learncity.records.keys import signing_key_ensure
+
+    with override_settings(LEARNCITY_CREDENTIAL_KEY_FILE=str(path)):
+        signing_key_ensure()
+
+
+def production_environment(home: Path, url: str) -> dict[str, str]:
+    """What a server with DEBUG off needs to start (`learncity serve` runs the deployment
+    checks first): its public address and a signing key file."""
+    key_file = home / "city.pem"
+    if not key_file.is_file():
+        signing_key_file(home)
+    return {
+        "LEARNCITY_DEBUG": "false",
+        "LEARNCITY_PUBLIC_URL": url,
+        "LEARNCITY_CREDENTIAL_KEY_FILE": str(key_file),
+    }
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -91,15 +133,19 @@ def the_test_database_url() -> str:
 
 @contextmanager
 def serving(home: Path, *, workers: int = 2, env: dict[str, str] | None = None) -> Iterator[Server]:
-    """`learncity serve --workers N` on the test database until the block ends. The caller
-    waits for what it needs (the server may still be starting)."""
+    """`learncity serve --workers N` on the test database until the block ends, as deployed
+    (DEBUG off, its own public URL and a signing key registered in the test database: the
+    caller holds `committed`). The caller waits for what it needs (it may still be starting)."""
     log = home / "serve.log"
     port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    production = production_environment(home, url)
+    register_signing_key(Path(production["LEARNCITY_CREDENTIAL_KEY_FILE"]))
     environment = {
         **os.environ,
         "LEARNCITY_HOME": str(home),
         "LEARNCITY_DATABASE_URL": the_test_database_url(),
-        "LEARNCITY_DEBUG": "false",
+        **production,
         "LEARNCITY_API_RATE": "100000",
         "LEARNCITY_WORKER_HEADER": "true",
         **(env or {}),
@@ -111,7 +157,7 @@ def serving(home: Path, *, workers: int = 2, env: dict[str, str] | None = None) 
             command, env=environment, stdout=output, stderr=subprocess.STDOUT
         )
     try:
-        yield Server(f"http://127.0.0.1:{port}", log, process)
+        yield Server(url, log, process)
     finally:
         process.terminate()
         try:

@@ -67,8 +67,15 @@ def serve(
     ] = 1,
     dev: Annotated[bool, typer.Option(help="Django's development server with reload.")] = False,
 ) -> None:
-    """Serve the platform over HTTP (gunicorn; --dev for the development server)."""
-    run(lambda: None)
+    """Serve the platform over HTTP (gunicorn; --dev for the development server).
+
+    Refuses to start (exit 2, the reasons on stderr) when the deployment checks fail: with
+    DEBUG off, no LEARNCITY_CREDENTIAL_KEY_FILE or the default LEARNCITY_PUBLIC_URL."""
+    refusals = run(_start_refusals)
+    if refusals:
+        for refusal in refusals:
+            typer.echo(f"learncity serve: refusing to start: {refusal}", err=True)
+        raise typer.Exit(code=2)
     if dev:
         from django.core.management import call_command
 
@@ -96,6 +103,12 @@ def serve(
             "-",
         ],
     )
+
+
+def _start_refusals() -> list[str]:
+    from learncity.records.checks import start_refusals
+
+    return start_refusals()
 
 
 def demo(

@@ -25,6 +25,7 @@ from urllib.parse import quote
 import pytest
 
 from tests.conftest import FAST_HASHER
+from tests.live_server import production_environment, register_signing_key
 from tests.world import restore
 
 REPO = Path(__file__).resolve().parent.parent.parent
@@ -37,6 +38,7 @@ DESKTOP = {"width": 1280, "height": 900}
 class Site:
     url: str
     log: Path
+    key_file: Path  # the server's LEARNCITY_CREDENTIAL_KEY_FILE
 
 
 def _free_port() -> int:
@@ -98,22 +100,24 @@ def site(
     home = tmp_path_factory.mktemp("learncity-home")
     log = home / "serve.log"
     port = _free_port()
+    url = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
         "LEARNCITY_HOME": str(home),
         "LEARNCITY_DATABASE_URL": database_url,
-        "LEARNCITY_DEBUG": "false",
         "LEARNCITY_API_RATE": "100000",
+        # as deployed: DEBUG off, so its own public URL and a key file (`committed_module`
+        # registers the key in the test database while a module's rows are committed)
+        **production_environment(home, url),
     }
     command = [sys.executable, "-m", "learncity", "serve", "--port", str(port), "--workers", "2"]
     with log.open("wb") as output:
         server = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
     try:
-        url = f"http://127.0.0.1:{port}"
         health = _wait_until_up(url, server, log)
         assert health["status"] == "ready", health
         assert health["database"] == connection.vendor, health
-        yield Site(url=url, log=log)
+        yield Site(url=url, log=log, key_file=Path(env["LEARNCITY_CREDENTIAL_KEY_FILE"]))
     finally:
         server.terminate()
         try:
@@ -142,6 +146,7 @@ def committed_module(site: Site, django_db_blocker: Any) -> Iterator[None]:
     the world's one helper."""
     with django_db_blocker.unblock():
         try:
+            register_signing_key(site.key_file)
             yield
         finally:
             restore()

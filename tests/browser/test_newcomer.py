@@ -30,6 +30,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from tests.live_server import production_environment
+
 from .conftest import DESKTOP, _free_port, _wait_until_up
 from .test_portal import axe_violations, describe
 from .test_staff import local_minute
@@ -73,19 +75,21 @@ class Demo:
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     home = tmp_path_factory.mktemp("newcomer-home")
     database = home / "fresh.sqlite3"
+    port = _free_port()
     env = {
         **os.environ,
         "LEARNCITY_HOME": str(home),
         "LEARNCITY_DATABASE_URL": f"sqlite:///{database}",
-        "LEARNCITY_DEBUG": "false",
         "LEARNCITY_API_RATE": "100000",
+        # as an operator deploys it: DEBUG off, the public URL and a key file, which
+        # `learncity migrate` registers
+        **production_environment(home, f"http://127.0.0.1:{port}"),
     }
     made = Demo("", database, env, {}, [])
     made.run("migrate")
     printed = json.loads(made.run("demo", "--synthetic", "--json").strip().splitlines()[-1])
     made.accounts = {a["username"]: a["password"] for a in printed["accounts"]}
     made.institution_ids = printed["institution_ids"]
-    port = _free_port()
     log = home / "serve.log"
     command = [sys.executable, "-m", "learncity", "serve", "--port", str(port), "--workers", "1"]
     with log.open("wb") as output:

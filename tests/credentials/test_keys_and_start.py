@@ -23,6 +23,7 @@ from learncity.records import credentials, services
 from learncity.records import keys as key_store
 from learncity.records.checks import DEFAULT_PUBLIC_URL, start_refusals
 from learncity.records.models import Credential, IssuerIdentifier, SigningKey
+from tests.live_server import free_port
 from tests.records.factories import completed
 
 
@@ -215,6 +216,35 @@ def test_a_production_process_with_nothing_configured_refuses(tmp_path):
     assert done.returncode == 2, done.stdout + done.stderr
     assert "LEARNCITY_CREDENTIAL_KEY_FILE is not set" in done.stdout
     assert "development default" in done.stdout
+    assert not (tmp_path / "var" / "keys").exists()
+
+
+def test_serve_with_nothing_configured_refuses_to_start(tmp_path):
+    """`learncity serve` runs the same checks before it binds: DEBUG off, no key file and the
+    default public URL -> exit 2, both reasons on stderr, no server, no key made."""
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("LEARNCITY_") and key != "DJANGO_SETTINGS_MODULE"
+    }
+    environment |= {
+        "LEARNCITY_HOME": str(tmp_path),
+        "LEARNCITY_DEBUG": "false",
+        "LEARNCITY_DATABASE_URL": f"sqlite:///{tmp_path / 'absent.sqlite3'}",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "learncity", "serve", "--port", str(free_port())],
+        check=False,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "records.E001" in done.stderr
+    assert "records.E003" in done.stderr
+    assert "refusing to start" in done.stderr
+    assert "serving on" not in done.stdout
     assert not (tmp_path / "var" / "keys").exists()
 
 

@@ -2,11 +2,19 @@
 
 Each worker warms itself once the application is loaded (learncity.config.warmup): the
 master preloads nothing, so the Korean analyser's threads and the database connections are
-made after the fork, in the worker that uses them."""
+made after the fork, in the worker that uses them. The access log goes through
+learncity.config.gunicorn_log (redacted, with the request id)."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from learncity.config.gunicorn_log import TEXT_FORMAT
+
+# the access log through learncity's redaction (no reset links, tokens or phone numbers, no
+# Authorization or Cookie), each line with the request's id (learncity.config.gunicorn_log)
+logger_class = "learncity.config.gunicorn_log.RedactingLogger"
+access_log_format = TEXT_FORMAT
 
 
 def post_worker_init(worker: Any) -> None:

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "learncity.core.logs.RequestIdMiddleware",  # first: every later line carries the id
     "django.middleware.security.SecurityMiddleware",
     "learncity.config.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -265,10 +266,35 @@ LEARNCITY_CSP = {
 }
 LEARNCITY_CSP_EVAL_PATHS = ("/console/",)
 
+# Logs (docs/operations.md, "Logs"): LEARNCITY_LOG_FORMAT `text` (default) or `json` (one
+# object per line); every record carries the request's id, method and redacted path
+# (learncity.core.logs). LEARNCITY_REQUEST_LOG: one line per request from the application
+# (status, duration, user id), default on with json, off with text (gunicorn's access log,
+# redacted too, has the request line there).
+LEARNCITY_LOG_FORMAT = os.environ.get("LEARNCITY_LOG_FORMAT", "").strip().lower() or "text"
+if LEARNCITY_LOG_FORMAT not in {"text", "json"}:
+    raise ConfigurationError(
+        f"LEARNCITY_LOG_FORMAT must be text or json, not {LEARNCITY_LOG_FORMAT[:40]!r}"
+    )
+LEARNCITY_REQUEST_LOG = env.env_bool("LEARNCITY_REQUEST_LOG", LEARNCITY_LOG_FORMAT == "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_context": {"()": "learncity.core.logs.RequestContextFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "learncity.core.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_context"],
+            "formatter": LEARNCITY_LOG_FORMAT,
+        }
+    },
+    "loggers": {
+        "learncity.request": {"level": "INFO" if LEARNCITY_REQUEST_LOG else "WARNING"},
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
 

@@ -75,6 +75,14 @@ def client_address(request: HttpRequest | None) -> str:
     return str(remote)
 
 
+def came_through_trusted_proxy(request: HttpRequest) -> bool:
+    """Whether the connection came from one of the trusted proxies (whose headers, such as
+    X-Request-ID, may then be believed)."""
+    remote = _address(request.META.get("REMOTE_ADDR"))
+    proxies = _networks(tuple(getattr(settings, "LEARNCITY_TRUSTED_PROXIES", ())))
+    return remote is not None and bool(proxies) and _trusted(remote, proxies)
+
+
 def rate_limit_hit(scope: str, *, key: str, limit: int, window: int) -> int | None:
     """Count one request of `key` (an address, a kiosk) under `scope` in the current window of
     `window` seconds: None while it is within `limit`, else the seconds until the window
