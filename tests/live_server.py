@@ -79,16 +79,24 @@ def signing_key_file(home: Path) -> Path:
     return path
 
 
-def register_signing_key(path: Path) -> None:
-    """Register the key of `path` in the test database, as `learncity migrate` does with the
-    configured key file (committed: call it where the database is unblocked; the world's
-    `restore()` deletes the row afterwards)."""
+@contextmanager
+def signing_key_registered(path: Path) -> Iterator[None]:
+    """Register the key of `path` in the test database for the block, as `learncity migrate`
+    does with the configured key file (committed: use it where the database is unblocked).
+    Registering retires the keys that were active; they are made active again at the end
+    (the world's `restore()` deletes the new row, but would leave the world's key retired)."""
     from django.test.utils import override_settings
 
     from learncity.records.keys import signing_key_ensure
+    from learncity.records.models import SigningKey
 
+    active = list(SigningKey.objects.filter(retired_at__isnull=True).values_list("pk", flat=True))
     with override_settings(LEARNCITY_CREDENTIAL_KEY_FILE=str(path)):
         signing_key_ensure()
+    try:
+        yield
+    finally:
+        SigningKey.objects.filter(pk__in=active).update(retired_at=None)
 
 
 def production_environment(home: Path, url: str) -> dict[str, str]:
@@ -136,11 +144,16 @@ def serving(home: Path, *, workers: int = 2, env: dict[str, str] | None = None) 
     """`learncity serve --workers N` on the test database until the block ends, as deployed
     (DEBUG off, its own public URL and a signing key registered in the test database: the
     caller holds `committed`). The caller waits for what it needs (it may still be starting)."""
+    production = production_environment(home, "")  # the key file; the URL is _serving's
+    with signing_key_registered(Path(production["LEARNCITY_CREDENTIAL_KEY_FILE"])):
+        yield from _serving(home, workers=workers, env=env)
+
+
+def _serving(home: Path, *, workers: int, env: dict[str, str] | None) -> Iterator[Server]:
     log = home / "serve.log"
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     production = production_environment(home, url)
-    register_signing_key(Path(production["LEARNCITY_CREDENTIAL_KEY_FILE"]))
     environment = {
         **os.environ,
         "LEARNCITY_HOME": str(home),

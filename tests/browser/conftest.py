@@ -25,7 +25,7 @@ from urllib.parse import quote
 import pytest
 
 from tests.conftest import FAST_HASHER
-from tests.live_server import production_environment, register_signing_key
+from tests.live_server import production_environment, signing_key_registered
 from tests.world import restore
 
 REPO = Path(__file__).resolve().parent.parent.parent
@@ -146,8 +146,8 @@ def committed_module(site: Site, django_db_blocker: Any) -> Iterator[None]:
     the world's one helper."""
     with django_db_blocker.unblock():
         try:
-            register_signing_key(site.key_file)
-            yield
+            with signing_key_registered(site.key_file):
+                yield
         finally:
             restore()
 
