@@ -25,7 +25,9 @@ from learncity.api.auth import AUTH, actor_of
 from learncity.api.v1 import REFUSALS
 from learncity.attendance import selectors, services
 from learncity.attendance.checkin_code import checkin_qr_svg
+from learncity.core.ratelimit import client_address
 from learncity.learners.access import requires
+from learncity.learners.services import personal_data_access_record
 from learncity.records.services import records_sync
 
 router = Router(tags=["attendance (출석·수료)"], auth=AUTH)
@@ -120,8 +122,19 @@ class RosterOut(Schema):
 
 @router.get("/sessions/{session_id}/roster", response={200: RosterOut, **REFUSALS})
 def session_roster(request: HttpRequest, session_id: int) -> Any:
-    """A session's enrolled learners and their attendance (instructors, staff, auditors)."""
-    return selectors.session_roster(actor=actor_of(request), session_id=session_id)
+    """A session's enrolled learners and their attendance (instructors, staff, auditors);
+    each read leaves one record in the personal-data access log."""
+    actor = actor_of(request)
+    roster = selectors.session_roster(actor=actor, session_id=session_id)
+    personal_data_access_record(
+        actor=actor,
+        what="roster",
+        action="attendance.roster_read",
+        purpose=f"API: roster of session {session_id}",
+        address=client_address(request),
+        matches=len(roster["learners"]),
+    )
+    return roster
 
 
 class MarkIn(Schema):

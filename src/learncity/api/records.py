@@ -22,6 +22,8 @@ from ninja import NinjaAPI, Query, Router, Schema
 
 from learncity.api.auth import AUTH, actor_of
 from learncity.api.v1 import REFUSALS
+from learncity.core.ratelimit import client_address
+from learncity.learners.services import personal_data_access_record
 from learncity.records import credentials, selectors
 
 router = Router(tags=["records (평생학습 이력)"], auth=AUTH)
@@ -31,8 +33,23 @@ class ReaderIn(Schema):
     learner_id: int | None = None
 
 
-def _read(request: HttpRequest, learner_id: int | None, read: Callable[[int], Any]) -> Any:
-    return read(selectors.learner_for_reader(actor_of(request), learner_id))
+def _read(
+    request: HttpRequest, learner_id: int | None, read: Callable[[int], Any], what: str = ""
+) -> Any:
+    """`read` the learner the caller may read; staff reading another person's record
+    (`learner_id` given and not their own) leave one access-log record naming `what`."""
+    actor = actor_of(request)
+    learner = selectors.learner_for_reader(actor, learner_id)
+    if learner_id is not None:
+        personal_data_access_record(
+            actor=actor,
+            what="learner_record",
+            action="records.learner_read",
+            purpose=f"API: {what}",
+            address=client_address(request),
+            learner_id=learner,
+        )
+    return read(learner)
 
 
 @router.get("/me/record", response={200: dict[str, Any], **REFUSALS})
@@ -40,13 +57,13 @@ def record(request: HttpRequest, who: Query[ReaderIn]) -> Any:
     """The learning record: totals in courses and hours (schedule hours × attendance), by the
     6 + 1 areas, by year and by institution; hours that count for the learning account and
     the credit bank; the entries in order of completion."""
-    return _read(request, who.learner_id, selectors.record_summary)
+    return _read(request, who.learner_id, selectors.record_summary, "GET /me/record")
 
 
 @router.get("/me/transcript", response={200: dict[str, Any], **REFUSALS})
 def transcript(request: HttpRequest, who: Query[ReaderIn]) -> Any:
     """The transcript (성적·이수 증명) as JSON; the PDF is /me/record/transcript.pdf."""
-    return _read(request, who.learner_id, selectors.transcript)
+    return _read(request, who.learner_id, selectors.transcript, "GET /me/transcript")
 
 
 class CredentialOut(Schema):

@@ -285,8 +285,11 @@ class PersonalDataAccess(models.Model):
     """One read of another person's personal data by staff (PIPA access records, 접속기록):
     who read (`staff_id`, the user's id, and the staff role that allowed it), whose
     (`learner_id`; empty when a lookup found nobody, or several people the page did not
-    show), what (`what`: the desk lookup, a learning record, a personal-data export), why
-    (`purpose`, the page's action), when (`at`) and from which address.
+    show, or a list of people: then `matches` is how many the list showed), what (`what`:
+    the desk lookup, a learning record, a personal-data export, a session's roster, an
+    offer's applications, the voucher issue's lookup), why (`purpose`, the page or API
+    operation and its object, e.g. "roster of session 12"), when (`at`) and from which
+    address. One record per page, download or API call, never one per person shown.
 
     Only ids are kept, never a name or a phone number, and a lookup keeps the kind of query
     (`query`: "phone", "name_birth_year", "name_birth_year_phone_end"), never the value
@@ -298,6 +301,9 @@ class PersonalDataAccess(models.Model):
         DESK_LOOKUP = "desk_lookup", _("창구·전화 접수의 사람 찾기")
         LEARNER_RECORD = "learner_record", _("학습 기록 보기")
         PERSONAL_DATA_EXPORT = "personal_data_export", _("개인정보 내려받기")
+        ROSTER = "roster", _("강좌 회차의 출석부 보기")
+        APPLICATION_LIST = "application_list", _("신청자 명단 보기")
+        VOUCHER_HOLDER = "voucher_holder", _("이용권 지급 대상 찾기")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     staff_id = models.BigIntegerField(db_index=True, help_text="the user id of the reader")
@@ -317,7 +323,14 @@ class PersonalDataAccess(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(
-                    what__in=["desk_lookup", "learner_record", "personal_data_export"]
+                    what__in=[
+                        "desk_lookup",
+                        "learner_record",
+                        "personal_data_export",
+                        "roster",
+                        "application_list",
+                        "voucher_holder",
+                    ]
                 ),
                 name="personal_data_access_what_known",
             ),

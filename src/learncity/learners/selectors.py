@@ -270,12 +270,14 @@ def access_log_page(
     learner_id: int | None = None,
     day_from: dt.date | None = None,
     day_to: dt.date | None = None,
+    what: str = "",
     page: int = 1,
     per_page: int = ACCESS_LOG_PER_PAGE,
 ) -> dict[str, Any]:
     """One page of the personal-data access log, newest first, filtered by the reader (a
-    user id), the learner and the days (local dates, both included); each row with the
-    reader's user name. A page past the last shows the last."""
+    user id), the learner, the days (local dates, both included) and the kind of access
+    (`what`, one of PersonalDataAccess.What); each row with the reader's user name. A page
+    past the last shows the last."""
     from django.contrib.auth.models import User
     from django.core.paginator import Paginator
 
@@ -290,6 +292,8 @@ def access_log_page(
         entries = entries.filter(at__date__gte=day_from)
     if day_to is not None:
         entries = entries.filter(at__date__lte=day_to)
+    if what:
+        entries = entries.filter(what=what)
     fields = ("id", "at", "staff_id", "role", "learner_id", "what", "query", "matches")
     paginator = Paginator(
         entries.order_by("-at", "-id").values(*fields, "purpose", "address"), per_page

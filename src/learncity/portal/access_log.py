@@ -1,7 +1,7 @@
 """The personal-data access log (issue 19, finding 13): who among the staff read whose
 personal data, what, why, when and from which address (PIPA access records), for auditors and
-city administrators (`learners.access_log_read`), filtered by the staff member, the learner
-and the days, newest first, 50 a page.
+city administrators (`learners.access_log_read`), filtered by the staff member, the learner,
+the kind of access and the days, newest first, 50 a page.
 
 Reading the log is not itself recorded: the log holds ids and purposes, not a person's
 data. Filters that are not what they claim (a learner id that is not a positive number, a
@@ -32,7 +32,7 @@ QUERY_WORDS = {
 
 class AccessLogFilter(forms.Form):
     """The page's filters (all optional): a staff member by user name or number, a learner
-    by number, the first and the last day."""
+    by number, the kind of access, the first and the last day."""
 
     staff = forms.CharField(
         required=False,
@@ -50,6 +50,12 @@ class AccessLogFilter(forms.Form):
             "min_value": gettext_lazy("학습자 번호는 1 이상입니다"),
             "max_value": gettext_lazy("학습자 번호가 너무 큽니다"),
         },
+    )
+    what = forms.ChoiceField(
+        required=False,
+        label=gettext_lazy("무엇을"),
+        choices=[("", gettext_lazy("모두")), *ACCESS_WHAT_WORDS.items()],
+        error_messages={"invalid_choice": gettext_lazy("목록에 있는 것을 골라 주세요")},
     )
     day_from = forms.DateField(
         required=False,
@@ -115,6 +121,7 @@ def access_log(request: HttpRequest) -> HttpResponse:
         learner_id=data.get("learner"),
         day_from=data.get("day_from"),
         day_to=data.get("day_to"),
+        what=data.get("what") or "",
         page=_page_number(request),
     )
     for row in found["rows"]:

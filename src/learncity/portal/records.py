@@ -96,8 +96,21 @@ def transcript_pdf_bytes(data: dict[str, Any]) -> bytes:
 def transcript(request: HttpRequest, fmt: str, learner_id: int | None = None) -> HttpResponse:
     if fmt not in {"pdf", "json"}:
         raise Http404("transcript.pdf or transcript.json")
+    actor = _actor(request)
     try:
-        learner = selectors.learner_for_reader(_actor(request), learner_id)
+        learner = selectors.learner_for_reader(actor, learner_id)
+    except LearncityError as exc:
+        return _refused(request, exc)
+    if learner_id is not None:  # staff downloading another person's transcript: logged
+        personal_data_access_record(
+            actor=actor,
+            what="learner_record",
+            action="records.learner_read",
+            purpose=f"transcript ({fmt}) downloaded on the staff page",
+            address=client_address(request),
+            learner_id=learner,
+        )
+    try:
         data = selectors.transcript(learner)
     except LearncityError as exc:
         return _refused(request, exc)

@@ -31,7 +31,9 @@ from learncity.attendance import selectors, services
 from learncity.attendance.errors import AttendanceError, Forbidden
 from learncity.core.error_words import refusal_text
 from learncity.core.errors import LearncityError, NotFound
+from learncity.core.ratelimit import client_address
 from learncity.learners.access import Actor, allowed, requires
+from learncity.learners.services import personal_data_access_record
 from learncity.records.services import records_sync
 
 MARKS = {
@@ -128,9 +130,18 @@ def sessions(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/roster/sessions.html", context)
 
 
-def _roster_context(request: HttpRequest, pk: int) -> dict[str, Any]:
+def _roster_context(request: HttpRequest, pk: int, shown: str) -> dict[str, Any]:
     actor = _actor(request)
     roster = selectors.session_roster(actor=actor, session_id=pk)
+    # the access log (PIPA): one record for the list, with how many people it shows
+    personal_data_access_record(
+        actor=actor,
+        what="roster",
+        action="attendance.roster_read",
+        purpose=f"{shown} of session {pk}",
+        address=client_address(request),
+        matches=len(roster["learners"]),
+    )
     abilities = selectors.session_abilities(actor=actor, session_id=pk)
     session = roster["session"]
     for row in roster["learners"]:
@@ -153,14 +164,15 @@ def _roster_context(request: HttpRequest, pk: int) -> dict[str, Any]:
 @roster_page
 def session(request: HttpRequest, pk: int) -> HttpResponse:
     """A session's learners with their attendance; marks for instructors and managing staff."""
-    return render(request, "portal/roster/session.html", _roster_context(request, pk))
+    return render(request, "portal/roster/session.html", _roster_context(request, pk, "roster"))
 
 
 @require_GET
 @roster_page
 def sheet(request: HttpRequest, pk: int) -> HttpResponse:
     """The sign-in sheet to print (names, a column to sign, what is recorded so far)."""
-    return render(request, "portal/roster/sheet.html", _roster_context(request, pk))
+    context = _roster_context(request, pk, "sign-in sheet")
+    return render(request, "portal/roster/sheet.html", context)
 
 
 def _back(pk: int, anchor: str = "") -> HttpResponse:

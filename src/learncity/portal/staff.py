@@ -286,8 +286,19 @@ def _offer_page(
     replay_error: str = "",
 ) -> HttpResponse:
     roster = offer_roster(offer["id"])
+    shown = 0
     for key in ("confirmed", "offered", "waitlisted", "pending", "left"):
         _described(roster[key])
+        shown += len(roster[key])
+    # the access log (PIPA): one record for the lists of applicants, with how many they show
+    personal_data_access_record(
+        actor=_actor(request),
+        what="application_list",
+        action="enrollment.offer_read",
+        purpose=f"applications of offer {offer['id']}",
+        address=client_address(request),
+        matches=shown,
+    )
     paid = payments_of([row["id"] for row in roster["confirmed"]]) if offer["fee_krw"] else {}
     for row in roster["confirmed"]:
         row["payment"] = paid.get(row["id"])  # the fee: paid by voucher, at the desk, or owed
@@ -472,10 +483,6 @@ def desk(request: HttpRequest, pk: int) -> HttpResponse:
         return response
     people = lookup.people()
     # the access log (PIPA): who looked up whom, why and from where; the kind of query only
-    data = lookup.cleaned_data
-    query = "phone" if data.get("phone") else "name_birth_year"
-    if not data.get("phone") and data.get("phone_end"):
-        query += "_phone_end"
     personal_data_access_record(
         actor=actor,
         what="desk_lookup",
@@ -483,7 +490,7 @@ def desk(request: HttpRequest, pk: int) -> HttpResponse:
         purpose=f"desk application for offer {offer['id']}",
         address=client_address(request),
         learner_id=people[0]["id"] if len(people) == 1 else None,
-        query=query,
+        query=lookup.query_kind(),
         matches=len(people),
     )
     if len(people) > 1:

@@ -330,6 +330,14 @@ class LearnerLookupForm(Described, forms.Form):
             )
         return data
 
+    def query_kind(self) -> str:
+        """What a valid form searched by, for the access log: "phone", "name_birth_year" or
+        "name_birth_year_phone_end" (the kind only, never the value typed)."""
+        data = self.cleaned_data
+        if data.get("phone"):
+            return "phone"
+        return "name_birth_year_phone_end" if data.get("phone_end") else "name_birth_year"
+
     def people(self) -> list[dict[str, Any]]:
         """The learners a valid form names (learners.selectors.learner_find). Several are
         never guessed between: the form then asks for the mobile number, or its last four

@@ -29,12 +29,15 @@ from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
 from learncity.catalog.selectors import institution_names, institution_rows
 from learncity.core.errors import LearncityError, NotFound
+from learncity.core.ratelimit import client_address
 from learncity.enrollment.selectors import mask_phone
 from learncity.learners.access import Actor, Scope, allowed, requires
 from learncity.learners.selectors import learner_get
+from learncity.learners.services import desk_lookup_count, personal_data_access_record
 from learncity.portal import vouchers_staff as office
 from learncity.portal.staff_forms import LearnerLookupForm
 from learncity.vouchers import selectors, services
+from learncity.vouchers.errors import Forbidden
 
 _CODE = re.compile(r"^[A-Za-z0-9_.-]{2,40}$")
 
@@ -270,7 +273,7 @@ def programme(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         return _programme_institution(request, actor, found_programme, action)
     if action == "issue":
         return _programme_issue(request, actor, found_programme)
-    return _programme_find(request, found_programme)
+    return _programme_find(request, actor, found_programme)
 
 
 def _programme_institution(
@@ -304,11 +307,32 @@ def _programme_institution(
     return redirect(reverse("portal:staff_voucher_programme", args=[found["id"]]))
 
 
-def _programme_find(request: HttpRequest, found: dict[str, Any]) -> HttpResponse:
+def _programme_find(request: HttpRequest, actor: Actor, found: dict[str, Any]) -> HttpResponse:
+    """Find the person to issue to: only those who may issue (an office reader may not turn
+    a phone number into a name), counted with the desk lookups of the staff member, and
+    recorded in the personal-data access log (ids and the kind of query only)."""
+    if not allowed(actor, "vouchers.programme_manage", Scope(district_code=found["district_code"])):
+        return office.refused(request, Forbidden(gettext("이용권을 지급할 권한이 없습니다")))
     lookup = LearnerLookupForm(request.POST)
     if not lookup.is_valid():
         return _programme_page(request, found, lookup=lookup, status=422)
+    try:
+        desk_lookup_count(actor=actor)  # per staff member; 429 before anyone is looked up
+    except LearncityError as exc:
+        response = office.refused(request, exc)
+        response["Retry-After"] = str(exc.details.get("retry_after", 60))
+        return response
     people = lookup.people()
+    personal_data_access_record(
+        actor=actor,
+        what="voucher_holder",
+        action="vouchers.programme_manage",
+        purpose=f"voucher issue of programme {found['id']}",
+        address=client_address(request),
+        learner_id=people[0]["id"] if len(people) == 1 else None,
+        query=lookup.query_kind(),
+        matches=len(people),
+    )
     if len(people) > 1:
         return _programme_page(request, found, lookup=lookup, matches=len(people), status=422)
     if not people:
