@@ -207,6 +207,28 @@ PAGES = [
         post("/staff/offers/{offer}/desk", lambda t: {"action": "apply", **_desk(t)}),
     ),
     Case(
+        "portal:staff_eligibility",
+        "learners.eligibility_verify",
+        post(
+            "/staff/eligibility",
+            lambda t: {
+                "action": "verify",
+                "learner": t["learner"],
+                "kind": "district",
+                "institution": t["institution"],
+                "method": "document",
+                "evidence": "주민등록표 확인",
+                "valid_until": (timezone.localdate() + dt.timedelta(days=30)).isoformat(),
+            },
+        ),
+    ),
+    Case(
+        "portal:my_eligibility",
+        "learners.eligibility_declare",
+        post("/me/account/eligibility", {"low_income": "on"}),
+        mine="everyone",
+    ),
+    Case(
         "portal:staff_venue_locate",
         "catalog.venue_locate",
         post("/staff/venues/{venue}/locate", {"action": "reset"}),
@@ -495,6 +517,9 @@ def things(db: None, world: Mapping[str, Any], shared_data: Any) -> dict[str, An
     assert applied.status == "confirmed"
     district = str(offer.district_code)
     Learner.objects.filter(pk=owner.pk).update(district_code=district)  # a resident
+    from tests.learners.factories import verified
+
+    verified(owner, "district", by=admin)  # a verified resident (issue 19: vouchers read it)
     programme = vouchers.programme_create(
         actor=admin,
         code="access-voucher",

@@ -208,6 +208,10 @@ def test_too_many_no_shows_lose_the_lottery_priority_but_not_eligibility(db, wor
     c = course(world, 6)
     absent, absent_actor, _ = enrol(c, birth_year=1950)  # a senior who never came
     present, present_actor, present_app = enrol(c, birth_year=1950)
+    from tests.learners.factories import verified
+
+    for senior in (absent, present):  # only a verified birth year makes a senior (issue 19)
+        verified(senior, "birth_year", valid_until=dt.date(2030, 12, 31))
     for s in c["sessions"]:
         Attendance.objects.create(
             session_id=s.id,

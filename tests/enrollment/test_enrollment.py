@@ -21,7 +21,7 @@ from learncity.learners.access import Actor
 from learncity.learners.models import HouseholdLink, Learner, StaffRole
 from tests.concurrency import in_threads
 from tests.enrollment.factories import CLOSE, NOW, OPEN, apply, course_running, offer
-from tests.learners.factories import citizen
+from tests.learners.factories import citizen, verified
 
 
 def test_first_come_confirms_then_waitlists_and_cancel_promotes(db, world):
@@ -89,6 +89,10 @@ def test_eligibility_limits_and_households(db, world):
     with pytest.raises(services.NotEligible):
         apply(young, young_actor, seniors_only)
     grandmother, grandmother_actor = citizen(birth_year=1950)
+    # only a verified birth year counts
+    with pytest.raises(services.NotEligible):
+        apply(grandmother, grandmother_actor, seniors_only, key="unverified-grandma-1")
+    verified(grandmother, "birth_year")
     # the grandson applies for her, with her consent recorded
     HouseholdLink.objects.create(proxy=young, member=grandmother, consented_at=NOW)
     result = apply(grandmother, young_actor, seniors_only, key="for-grandma-1")
@@ -145,6 +149,8 @@ def test_lottery_draw_replay_and_waitlist_in_draw_order(db, world):
         priorities=["resident"],
     )
     people = [citizen(birth_year=1950 if i % 4 == 0 else 1985) for i in range(12)]
+    for p, _ in people[::4]:
+        verified(p, "birth_year")
     for p, a in people:
         assert apply(p, a, o).status == "pending"
     with pytest.raises(services.InvalidState, match="window closes"):

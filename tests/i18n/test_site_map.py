@@ -77,6 +77,7 @@ SITE_MAP: dict[str, tuple[str, Path]] = {
         lambda t: f"/me/applications/{t['application']}/card",  # the check-in card (GET)
     ),
     "portal:staff_desk": ("city_admin", lambda t: f"/staff/offers/{t['offer']}/desk"),
+    "portal:staff_eligibility": ("city_admin", lambda t: "/staff/eligibility"),
     "portal:staff_venues": ("city_admin", lambda t: "/staff/venues"),
     "portal:staff_venue_locate": ("city_admin", lambda t: f"/staff/venues/{t['venue']}/locate"),
     "portal:staff_notices": ("city_admin", lambda t: "/staff/notices"),
@@ -132,6 +133,7 @@ NOT_PAGES = {
     "portal:staff_notice_withdraw": "POST",
     "portal:token_revoke": "POST",
     "portal:my_message_language": "POST: the language of one's messages (portal:my_account)",
+    "portal:my_eligibility": "POST: what one declares about oneself (portal:my_account)",
     "portal:transcript": "a PDF or JSON file",
     "portal:my_data": "JSON",
     "portal:credential_download": "a credential file",

@@ -329,7 +329,12 @@ def test_a_paid_course_shows_its_payment_and_the_desk_marks_it(world, course) ->
 
 @pytest.mark.django_db
 def test_a_waived_fee_has_nothing_to_pay(world, course) -> None:
+    from tests.learners.factories import verified
+
     user, application = _apply(world, course, birth_year=1940)  # 65 and over: waived
+    body = _signed_in(user).get("/me/applications").content.decode()
+    assert 'data-testid="payment" data-state="free"' not in body  # declared only (issue 19)
+    verified(Learner.objects.get(user=user), "birth_year")
     body = _signed_in(user).get("/me/applications").content.decode()
     assert 'data-testid="payment" data-state="free"' in body
     with pytest.raises(enrolment.InvalidState):

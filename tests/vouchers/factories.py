@@ -12,7 +12,7 @@ from learncity.learners.models import Learner, StaffRole
 from learncity.vouchers import services
 from tests.catalog.factories import institution
 from tests.catalog.factories import programme as catalog_programme
-from tests.learners.factories import citizen, number, staff
+from tests.learners.factories import citizen, number, staff, verified
 
 __all__ = [
     "NOW",
@@ -33,8 +33,13 @@ def course(place: Institution, fee: int = 90_000) -> Programme:
     return catalog_programme(place, fee_krw=fee)
 
 
-def person(birth_year: int = 1980, **fields: Any) -> tuple[Learner, Actor]:
-    return citizen(birth_year=birth_year, **fields)
+def person(birth_year: int = 1980, *, verify: bool = True, **fields: Any) -> tuple[Learner, Actor]:
+    """A citizen whose declared birth year, district and groups staff have verified (a
+    voucher reads only verified eligibility), unless `verify` is False."""
+    learner, actor = citizen(birth_year=birth_year, **fields)
+    if verify:
+        verified(learner)
+    return learner, actor
 
 
 def admin() -> Actor:

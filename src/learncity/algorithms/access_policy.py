@@ -91,6 +91,14 @@ POLICY: Mapping[str, Mapping[str, Rule]] = {
     "catalog.quarantine_read": {CITY_ADMIN: ANY, AUDITOR: ANY},  # import rows held back
     # the personal-data access log (PIPA access records): who read whose data, when, why
     "learners.access_log_read": {CITY_ADMIN: ANY, AUDITOR: ANY},
+    # eligibility claims (issue 19): the person declares; staff verify or reject at a desk
+    # (their institution's), a district officer for people of their area, the city anywhere
+    "learners.eligibility_declare": {CITIZEN: OWN},
+    "learners.eligibility_verify": {
+        CITY_ADMIN: ANY,
+        DISTRICT_OFFICER: AREA,
+        INSTITUTION_STAFF: INSTITUTION,
+    },
     # enrolment
     "enrollment.apply": {CITIZEN: OWN},  # online, for oneself or a household member
     "enrollment.desk_apply": _MANAGE,  # at the desk or by telephone, for someone else

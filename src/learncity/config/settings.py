@@ -429,3 +429,14 @@ LEARNCITY_SMS = {
         "LEARNCITY_SMS_TIMEOUT",
     )
 }
+# The public eligibility-check service (issue 19; docs/eligibility.md): empty URL, none
+# (staff verify at the desk only); otherwise learners.eligibility_service.HttpEligibilityService.
+LEARNCITY_ELIGIBILITY = {
+    name: os.environ.get(name, "")
+    for name in (
+        "LEARNCITY_ELIGIBILITY_URL",
+        "LEARNCITY_ELIGIBILITY_API_KEY",
+        "LEARNCITY_ELIGIBILITY_KEY_HEADER",
+        "LEARNCITY_ELIGIBILITY_TIMEOUT",
+    )
+}

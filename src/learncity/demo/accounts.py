@@ -85,8 +85,38 @@ def demo_accounts_create(*, institution_id: int, district_code: str) -> list[dic
                 "joined": user.date_joined.isoformat(),
             }
         )
+    _verify_demo_citizen(made)
     _keep(made)
     return made
+
+
+def _verify_demo_citizen(made: list[dict[str, Any]]) -> None:
+    """The demo citizen's birth year (a senior) and district, verified by the demo's district
+    officer at the desk, so that the demo shows fee waivers and resident priority (issue 19:
+    only verified eligibility counts). Every run verifies again, for another year."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from learncity.learners.access import Actor
+    from learncity.learners.eligibility import NoClaim, eligibility_verify
+    from learncity.learners.selectors import learner_id_of_user
+
+    ids = {row["role"]: int(row["user_id"]) for row in made}
+    learner_id = learner_id_of_user(ids["citizen"])
+    if learner_id is None:
+        return
+    until = timezone.localdate() + dt.timedelta(days=365)
+    for kind in ("birth_year", "district"):
+        with contextlib.suppress(NoClaim):  # no district given: nothing to verify
+            eligibility_verify(
+                actor=Actor(ids["district_officer"]),
+                learner_id=learner_id,
+                kind=kind,
+                method="document",
+                evidence="데모: 신분증 확인",
+                valid_until=until,
+            )
 
 
 def _keep(accounts: list[dict[str, Any]]) -> None:

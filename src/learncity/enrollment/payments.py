@@ -33,6 +33,7 @@ from learncity.algorithms.ledger import CourseProgress
 from learncity.core.errors import NotFound
 from learncity.enrollment.models import Application, Offer
 from learncity.learners.access import Actor
+from learncity.learners.selectors import verified_eligibility
 
 if TYPE_CHECKING:
     from learncity.vouchers.services import Outcome
@@ -42,18 +43,13 @@ PAY_ON_CONFIRM_KEY = "enrolment-pay:{application_id}"
 
 
 class Person(Protocol):
-    """What a fee waiver reads of a person: an application's learner row, or the facts
-    learners.selectors.learner_facts gives."""
+    """Whose fee it is: an application's learner row, or the facts
+    learners.selectors.learner_facts gives. Only the id is read: a waiver follows the
+    person's VERIFIED eligibility (learners.selectors.verified_eligibility), never what
+    they declared."""
 
     @property
     def id(self) -> int: ...
-    @property
-    def disability(self) -> bool: ...
-    @property
-    def low_income(self) -> bool: ...
-    @property
-    def multicultural(self) -> bool: ...
-    def is_senior(self, today: dt.date) -> bool: ...
 
 
 def fee_due(learner: Person, offer: Offer, today: dt.date) -> int:
@@ -64,12 +60,7 @@ def fee_due(learner: Person, offer: Offer, today: dt.date) -> int:
 
     waived = set(offer.fee_waiver_groups or []) & set(WAIVER_GROUPS)
     if waived:
-        groups = {
-            "senior": learner.is_senior(today),
-            "disability": learner.disability,
-            "low_income": learner.low_income,
-            "multicultural": learner.multicultural,
-        }
+        groups = verified_eligibility(learner.id, today).groups(today)
         if any(groups[group] for group in waived):
             return 0
     return int(offer.fee_krw)

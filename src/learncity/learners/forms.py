@@ -147,6 +147,7 @@ class SignUpForm(Described, forms.Form):
         )
     )
     consent_notifications = forms.BooleanField(required=False)
+    consent_sensitive = forms.BooleanField(required=False)  # a disability kept only with it
 
     def clean_username(self) -> str:
         username: str = self.cleaned_data["username"]
@@ -203,6 +204,8 @@ class SignUpForm(Described, forms.Form):
         consents: tuple[str, ...] = (Consent.Purpose.SERVICE,)
         if data.get("consent_notifications"):
             consents += (Consent.Purpose.NOTIFICATIONS,)
+        if data.get("consent_sensitive"):
+            consents += (Consent.Purpose.SENSITIVE,)
         return {
             "username": data["username"],
             "password": data["password1"],
@@ -306,3 +309,30 @@ class NewPasswordForm(Described, SetPasswordForm):  # type: ignore[type-arg]
         user = super().save(commit=commit)
         password_reset_complete(user_id=user.pk, username=user.get_username())
         return user
+
+
+class EligibilityDeclarationForm(Described, forms.Form):
+    """What a person declares about themselves on the account page (written by
+    learners.eligibility.eligibility_declare): each becomes a claim that waits for
+    verification at a desk. The disability only with the sensitive-information consent."""
+
+    district_code = forms.CharField(required=False, max_length=10)
+    disability = forms.BooleanField(required=False)
+    consent_sensitive = forms.BooleanField(required=False)
+    low_income = forms.BooleanField(required=False)
+    multicultural = forms.BooleanField(required=False)
+
+    def clean_district_code(self) -> str:
+        code: str = self.cleaned_data["district_code"]
+        if code and code not in {d.code for d in districts()}:
+            raise ValidationError(gettext("목록에서 시·군·구를 골라 주세요"))
+        return code
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("disability") and not data.get("consent_sensitive"):
+            self.add_error(
+                "consent_sensitive",
+                gettext("장애 여부를 알리려면 민감정보 처리에 따로 동의해 주세요"),
+            )
+        return data

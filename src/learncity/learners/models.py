@@ -70,6 +70,7 @@ class Consent(models.Model):
         NOTIFICATIONS = "notifications", "알림 수신"
         RECORDS = "records", "학습이력 기록"
         STATISTICS = "statistics", "통계 활용 (가명)"
+        SENSITIVE = "sensitive", "민감정보(장애 여부) 처리"
 
     learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="consents")
     purpose = models.CharField(max_length=20, choices=Purpose.choices)
@@ -304,6 +305,7 @@ class PersonalDataAccess(models.Model):
         ROSTER = "roster", _("강좌 회차의 출석부 보기")
         APPLICATION_LIST = "application_list", _("신청자 명단 보기")
         VOUCHER_HOLDER = "voucher_holder", _("이용권 지급 대상 찾기")
+        ELIGIBILITY = "eligibility", _("감면·우선 자격 확인")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     staff_id = models.BigIntegerField(db_index=True, help_text="the user id of the reader")
@@ -330,6 +332,7 @@ class PersonalDataAccess(models.Model):
                         "roster",
                         "application_list",
                         "voucher_holder",
+                        "eligibility",
                     ]
                 ),
                 name="personal_data_access_what_known",
@@ -338,3 +341,100 @@ class PersonalDataAccess(models.Model):
 
     def __str__(self) -> str:
         return f"access {self.pk}: {self.what} by user {self.staff_id}"
+
+
+class EligibilityClaim(models.Model):
+    """What a person says they are (a birth year that makes them a senior, the district
+    they live in, a disability, low income, a multicultural family) and whether staff have
+    verified it. Only a `verified` claim whose `valid_until` has not passed decides money or
+    priority: a fee waiver, a lottery quota or priority, a voucher
+    (learners.eligibility.verified_eligibility). The declared value on the learner row stays
+    for statistics. `value`: the birth year, the district code, or "yes". A new declared
+    value drops the verification. `evidence` says what was seen ("장애인등록증 확인"), never
+    a copy of a document or an identification number. A disability claim exists only while
+    the person's consent for sensitive information (Consent.Purpose.SENSITIVE) stands."""
+
+    class Kind(models.TextChoices):
+        BIRTH_YEAR = "birth_year", _("출생연도 (어르신 감면)")
+        DISTRICT = "district", _("사는 곳 (시·군·구)")
+        DISABILITY = "disability", _("장애")
+        LOW_INCOME = "low_income", _("저소득·바우처 대상")
+        MULTICULTURAL = "multicultural", _("다문화 가정")
+
+    class State(models.TextChoices):
+        DECLARED = "declared", _("확인 기다림")
+        VERIFIED = "verified", _("확인됨")
+        REJECTED = "rejected", _("확인되지 않음")
+
+    class Method(models.TextChoices):
+        DOCUMENT = "document", _("창구에서 서류 확인")
+        RECORD = "record", _("행정 자료 조회")
+        SERVICE = "service", _("자격 확인 서비스")
+
+    learner = models.ForeignKey(
+        Learner, on_delete=models.CASCADE, related_name="eligibility_claims"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    value = models.CharField(max_length=10, default="yes")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.DECLARED)
+    declared_at = models.DateTimeField(default=timezone.now)
+    method = models.CharField(max_length=10, choices=Method.choices, blank=True, default="")
+    evidence = models.CharField(max_length=200, blank=True, default="")
+    reason = models.CharField(max_length=200, blank=True, default="")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    valid_until = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "kind"], name="eligibility_claim_once"),
+            models.CheckConstraint(
+                condition=models.Q(
+                    kind__in=["birth_year", "district", "disability", "low_income", "multicultural"]
+                ),
+                name="eligibility_claim_kind_known",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state__in=["declared", "verified", "rejected"]),
+                name="eligibility_claim_state_known",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state="verified")
+                | (models.Q(decided_at__isnull=False) & ~models.Q(method="")),
+                name="eligibility_claim_verified_how",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} claim of learner {self.learner_id} ({self.state})"
+
+
+class EligibilityAudit(models.Model):
+    """Every change of an eligibility claim: who (`actor`, empty for the person themselves
+    or a command), what (`change`), when, and the state before and after (`before`,
+    `after`: state, value, method, valid until; never the evidence of a disability). Ids
+    are plain numbers so that the trail stays when the claim changes; a disability claim's
+    entries are deleted with the claim when the sensitive-data consent is withdrawn."""
+
+    class Change(models.TextChoices):
+        DECLARED = "declared", _("신고")
+        VERIFIED = "verified", _("확인함")
+        REJECTED = "rejected", _("확인 거절")
+        WITHDRAWN = "withdrawn", _("신고 철회")
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150, blank=True, default="")
+    learner_id = models.BigIntegerField(db_index=True)
+    kind = models.CharField(max_length=20)
+    change = models.CharField(max_length=10, choices=Change.choices)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    detail = models.CharField(max_length=200, blank=True, default="")
+
+    def __str__(self) -> str:
+        return f"eligibility audit {self.pk}: {self.change} {self.kind}"

@@ -7,44 +7,101 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils import timezone
+
 from learncity.learners import models
-from learncity.learners.models import HouseholdLink, Learner
+from learncity.learners.models import EligibilityClaim, HouseholdLink, Learner
 
 SENIOR_AGE = models.SENIOR_AGE  # 65 and over (노인복지법): "senior" to the contexts above
+BOOLEAN_KINDS = ("disability", "low_income", "multicultural")
 
 
 @dataclass(frozen=True)
 class LearnerFacts:
     """What the contexts above decide on about a person (apply's tags, a fee waived for a
-    group): the attributes of the learner row, without the row."""
+    group): only what staff have verified and is not expired (learners.eligibility); a
+    declared but unverified value counts as not given."""
 
     id: int
     user_id: int
-    birth_year: int
+    birth_year: int | None
     district_code: str
     disability: bool
     low_income: bool
     multicultural: bool
 
     def is_senior(self, today: dt.date) -> bool:
-        return today.year - self.birth_year >= SENIOR_AGE
+        return self.birth_year is not None and today.year - self.birth_year >= SENIOR_AGE
 
 
-def learner_facts(learner_id: int) -> LearnerFacts | None:
+@dataclass(frozen=True)
+class VerifiedEligibility:
+    """A person's verified, unexpired claims on a day: what money and priority may use.
+    `birth_year` None and `district_code` "" when not verified."""
+
+    learner_id: int
+    birth_year: int | None = None
+    district_code: str = ""
+    disability: bool = False
+    low_income: bool = False
+    multicultural: bool = False
+
+    def is_senior(self, today: dt.date) -> bool:
+        return self.birth_year is not None and today.year - self.birth_year >= SENIOR_AGE
+
+    def groups(self, today: dt.date) -> dict[str, bool]:
+        """The fee-waiver and voucher groups (senior, disability, low income, multicultural)."""
+        return {
+            "senior": self.is_senior(today),
+            "disability": self.disability,
+            "low_income": self.low_income,
+            "multicultural": self.multicultural,
+        }
+
+
+def verified_eligibility(learner_id: int, today: dt.date | None = None) -> VerifiedEligibility:
+    """A person's eligibility for money and priority (fee waivers, lottery quotas and
+    priorities, vouchers): only claims in the `verified` state whose `valid_until` is
+    today or later."""
+    today = today or timezone.localdate()
+    rows = EligibilityClaim.objects.filter(
+        learner_id=learner_id, state=EligibilityClaim.State.VERIFIED, valid_until__gte=today
+    ).values_list("kind", "value")
+    found: dict[str, Any] = {"learner_id": learner_id}
+    for kind, value in rows:
+        if kind == "birth_year":
+            found["birth_year"] = int(value) if value.isdigit() else None
+        elif kind == "district":
+            found["district_code"] = value
+        elif kind in BOOLEAN_KINDS:
+            found[kind] = value == "yes"
+    return VerifiedEligibility(**found)
+
+
+def learner_declared(learner_id: int) -> dict[str, Any] | None:
+    """What the person declared about themselves (the account page's form)."""
     found = (
         Learner.objects.filter(pk=learner_id)
-        .values_list(
-            "id",
-            "user_id",
-            "birth_year",
-            "district_code",
-            "disability",
-            "low_income",
-            "multicultural",
-        )
+        .values("district_code", "disability", "low_income", "multicultural")
         .first()
     )
-    return LearnerFacts(*found) if found else None
+    return dict(found) if found is not None else None
+
+
+def learner_facts(learner_id: int, today: dt.date | None = None) -> LearnerFacts | None:
+    found = Learner.objects.filter(pk=learner_id).values_list("id", "user_id").first()
+    if found is None:
+        return None
+    verified = verified_eligibility(learner_id, today)
+    return LearnerFacts(
+        id=found[0],
+        user_id=found[1],
+        birth_year=verified.birth_year,
+        district_code=verified.district_code,
+        disability=verified.disability,
+        low_income=verified.low_income,
+        multicultural=verified.multicultural,
+    )
 
 
 def household_proxy(*, user_id: int, learner_id: int) -> bool:
@@ -237,8 +294,8 @@ def learner_user_id(learner_id: int) -> int | None:
 
 
 def learner_eligibility(learner_id: int) -> dict[str, Any] | None:
-    """What a voucher programme's eligibility rules read: birth year, district and the
-    self-declared groups (vouchers.services.voucher_issue)."""
+    """The DECLARED birth year, district and groups: for statistics only (analytics'
+    survey groups). Money and priority read `verified_eligibility`."""
     found = (
         Learner.objects.filter(pk=learner_id)
         .values("id", "birth_year", "district_code", "disability", "low_income", "multicultural")

@@ -23,6 +23,7 @@ from learncity.algorithms.access_policy import NEVER, rules_of
 from learncity.core import sql
 from learncity.core.errors import DomainError
 from learncity.learners.access import Actor, Scope, require, roles_of
+from learncity.learners.eligibility import eligibility_sync
 from learncity.learners.models import (
     API_TOKEN_DAYS,
     API_TOKEN_DAYS_MAX,
@@ -87,7 +88,11 @@ def learner_sign_up(
     language: str = Learner.Language.KOREAN,
 ) -> Learner:
     """A citizen account: one per person (the phone number is unique). `language`: of the
-    person's messages, the sign-up page's (`message_language_of_page`)."""
+    person's messages, the sign-up page's (`message_language_of_page`). What the person
+    declares (birth year, district, groups) becomes declared eligibility claims that
+    staff verify (learners.eligibility); a disability is kept only with the separate
+    consent for sensitive information (Consent.Purpose.SENSITIVE, PIPA art. 23)."""
+    disability = disability and Consent.Purpose.SENSITIVE in consents
     problems: list[str] = []
     this_year = timezone.localdate().year
     if not 1900 <= birth_year <= this_year:
@@ -127,6 +132,7 @@ def learner_sign_up(
             )
             for purpose in consents:
                 Consent.objects.create(learner=learner, purpose=purpose)
+            eligibility_sync(learner_id=learner.pk)
     except IntegrityError:
         raise DuplicatePerson(gettext("이미 있는 사용자 이름이나 휴대전화 번호입니다")) from None
     return learner

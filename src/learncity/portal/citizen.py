@@ -10,6 +10,7 @@ to the learner's profile needs its row here (tests/portal/test_citizen_pages.py 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,9 +21,11 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
+from learncity.core.errors import LearncityError
 from learncity.learners.access import Actor, requires
-from learncity.learners.forms import MessageLanguageForm
-from learncity.learners.selectors import learner_id_of_user, message_language
+from learncity.learners.eligibility import claims_of, eligibility_declare, has_sensitive_consent
+from learncity.learners.forms import EligibilityDeclarationForm, MessageLanguageForm, districts
+from learncity.learners.selectors import learner_declared, learner_id_of_user, message_language
 from learncity.learners.services import AccountError, learner_language_set
 
 
@@ -92,9 +95,9 @@ PERSONAL_FIELDS: tuple[PersonalField, ...] = (
     ),
     PersonalField(
         ("disability", "low_income", "multicultural"),
-        _("장애, 저소득, 다문화 가정 여부 (본인이 알린 경우)"),
+        _("장애, 저소득, 다문화 가정 여부 (본인이 알린 경우, 장애는 민감정보 동의가 있을 때만)"),
         _(
-            "우선 선발, 수강료 감면과 바우처 대상 확인, "
+            "우선 선발, 수강료 감면과 바우처 대상 확인(창구에서 증빙을 확인한 뒤에만), "
             "배움이 필요한 이웃에게 닿았는지 보는 통계를 위해"
         ),
         _KEPT,
@@ -190,6 +193,16 @@ CONSENT_PURPOSES: tuple[ConsentPurpose, ...] = (
         False,
         _("이름과 연락처를 뺀 정보로 지역별·연령대별 참여 통계를 냅니다."),
     ),
+    ConsentPurpose(
+        "sensitive",
+        _("민감정보(장애 여부) 처리"),
+        False,
+        _(
+            "장애 여부를 수강료 감면, 우선 선발과 바우처 대상 확인에 씁니다 "
+            "(개인정보 보호법 제23조). 동의하지 않으면 장애 여부를 저장하지 않고, "
+            "동의를 철회하면 장애 여부와 그 확인 기록을 지웁니다."
+        ),
+    ),
 )
 
 
@@ -200,15 +213,59 @@ def privacy(request: HttpRequest) -> HttpResponse:
 
 
 def _account_page(
-    request: HttpRequest, form: MessageLanguageForm | None = None, status: int = 200
+    request: HttpRequest,
+    form: MessageLanguageForm | None = None,
+    status: int = 200,
+    *,
+    eligibility_form: EligibilityDeclarationForm | None = None,
 ) -> HttpResponse:
     """The account page; the language form only for an account with a learner profile
     (staff without one receive no learner's messages)."""
     learner_id = learner_id_of_user(int(str(request.user.pk)))
     if form is None and learner_id is not None:
         form = MessageLanguageForm(initial={"language": message_language(learner_id)})
-    context = {"account": request.user, "language_form": form}
+    context: dict[str, Any] = {"account": request.user, "language_form": form}
+    if learner_id is not None:
+        context["claims"] = claims_of(learner_id)
+        context["eligibility_form"] = eligibility_form or _eligibility_form(learner_id)
+        context["districts"] = districts()
     return render(request, "portal/account.html", context, status=status)
+
+
+def _eligibility_form(learner_id: int) -> EligibilityDeclarationForm:
+    found = learner_declared(learner_id) or {}
+    return EligibilityDeclarationForm(
+        initial={**found, "consent_sensitive": has_sensitive_consent(learner_id)}
+    )
+
+
+@require_POST
+@login_required
+@requires("learners.eligibility_declare")
+def my_eligibility(request: HttpRequest) -> HttpResponse:
+    """What I declare about myself (where I live, groups): each becomes a claim that waits
+    for verification at a desk; a changed value drops its verification. The disability is
+    kept only with the separate consent for sensitive information; unticking it erases it."""
+    form = EligibilityDeclarationForm(request.POST)
+    if not form.is_valid():
+        return _account_page(request, eligibility_form=form, status=400)
+    data = form.cleaned_data
+    try:
+        eligibility_declare(
+            actor=Actor(int(str(request.user.pk))),
+            district_code=data.get("district_code") or "",
+            disability=bool(data.get("disability")),
+            low_income=bool(data.get("low_income")),
+            multicultural=bool(data.get("multicultural")),
+            sensitive_consent=bool(data.get("consent_sensitive")),
+        )
+    except LearncityError as exc:
+        form.add_error(None, exc.message)
+        return _account_page(request, eligibility_form=form, status=exc.http_status)
+    messages.success(
+        request, gettext("저장했습니다. 창구에서 증빙을 확인한 뒤에 감면·우선 선발에 쓰입니다")
+    )
+    return redirect("portal:my_account")
 
 
 @require_GET

@@ -9,6 +9,7 @@ urlpatterns: list[URLPattern] = [
     path("privacy", citizen.privacy, name="privacy"),
     path("me/account", citizen.my_account, name="my_account"),
     path("me/account/language", citizen.my_message_language, name="my_message_language"),
+    path("me/account/eligibility", citizen.my_eligibility, name="my_eligibility"),
     path(
         "staff/offers/<int:pk>/applications/<int:application_id>/paid",
         staff_payments.payment_mark,

@@ -4,7 +4,7 @@ from django.urls import URLPattern, path
 from django.views.generic import RedirectView
 
 from learncity.learners.access import requires
-from learncity.portal import staff, venues_staff
+from learncity.portal import eligibility_staff, staff, venues_staff
 
 urlpatterns: list[URLPattern] = [
     path(
@@ -24,5 +24,6 @@ urlpatterns: list[URLPattern] = [
     ),
     path("staff/offers/<int:pk>/desk", staff.desk, name="staff_desk"),
     path("staff/venues", venues_staff.venues, name="staff_venues"),
+    path("staff/eligibility", eligibility_staff.eligibility_page, name="staff_eligibility"),
     path("staff/venues/<int:pk>/locate", venues_staff.venue_locate, name="staff_venue_locate"),
 ]

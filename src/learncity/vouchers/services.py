@@ -32,11 +32,10 @@ from learncity.catalog.selectors import course_brief, institution_brief
 from learncity.core.errors import NotFound
 from learncity.learners.access import Actor, Scope, require
 from learncity.learners.selectors import (
-    SENIOR_AGE,
-    learner_eligibility,
     learner_get,
     learner_user_id,
     message_language,
+    verified_eligibility,
 )
 from learncity.vouchers import errors, locks
 from learncity.vouchers.models import (
@@ -267,26 +266,26 @@ def programme_unregister_institution(
 
 
 def _eligibility_refusal(programme: VoucherProgramme, learner_id: int, today: dt.date) -> str:
-    """Why the learner may not receive the programme's voucher; "" when they may."""
-    person = learner_eligibility(learner_id)
-    if person is None:
+    """Why the learner may not receive the programme's voucher; "" when they may. Only
+    VERIFIED, unexpired eligibility counts (learners.selectors.verified_eligibility): a
+    birth year, district or group the person only declared does not."""
+    if learner_user_id(learner_id) is None:
         raise NotFound(f"no learner {learner_id}")
-    age = today.year - int(person["birth_year"])
-    if age < programme.min_age:
-        return f"this voucher is for people aged {programme.min_age} and over"
-    if programme.max_age is not None and age > programme.max_age:
-        return f"this voucher is for people aged {programme.max_age} and under"
-    if programme.district_code and person["district_code"] != programme.district_code:
-        return "this voucher is for residents of the programme's district"
+    person = verified_eligibility(learner_id, today)
+    if programme.min_age or programme.max_age is not None:
+        if person.birth_year is None:
+            return "this voucher needs a verified birth year (확인된 출생연도가 필요합니다)"
+        age = today.year - person.birth_year
+        if age < programme.min_age:
+            return f"this voucher is for people aged {programme.min_age} and over"
+        if programme.max_age is not None and age > programme.max_age:
+            return f"this voucher is for people aged {programme.max_age} and under"
+    if programme.district_code and person.district_code != programme.district_code:
+        return "this voucher is for verified residents of the programme's district"
     if programme.groups:
-        held = {
-            "senior": age >= SENIOR_AGE,
-            "disability": bool(person["disability"]),
-            "low_income": bool(person["low_income"]),
-            "multicultural": bool(person["multicultural"]),
-        }
+        held = person.groups(today)
         if not any(held.get(group, False) for group in programme.groups):
-            return f"this voucher is for: {', '.join(programme.groups)}"
+            return f"this voucher is for (verified): {', '.join(programme.groups)}"
     return ""
 
 
