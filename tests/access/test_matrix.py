@@ -260,7 +260,7 @@ PAGES = [
         for label, action, body in (
             ("register", "vouchers.programme_manage", _register),
             ("issue", "vouchers.programme_manage", _issue),
-            ("find", "vouchers.office_read", {"action": "find", "phone": OWNER_PHONE}),
+            ("find", "vouchers.programme_manage", {"action": "find", "phone": OWNER_PHONE}),
         )
     ],
     Case(

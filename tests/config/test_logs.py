@@ -15,7 +15,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from learncity.core.logs import JsonFormatter, RequestContextFilter
-from learncity.core.redaction import REDACTED, redact_uri, sane_request_id
+from learncity.core.redaction import REDACTED, redact_message, redact_uri, sane_request_id
 from tests.clients import token_of
 from tests.learners.factories import citizen
 
@@ -221,3 +221,17 @@ def test_gunicorns_access_log_is_redacted_and_carries_the_request_id(
         assert parsed["path"] == f"/accounts/reset/{REDACTED}?phone={REDACTED}"
     else:
         assert f'"GET /accounts/reset/{REDACTED}?phone={REDACTED} HTTP/1.1" 302' in line
+
+
+def test_a_message_keeps_its_ids_and_loses_the_secrets_it_quotes() -> None:
+    """A log message names a message id or a key id on purpose (what an operator searches
+    for); the addresses, JWTs and mobile numbers it quotes are redacted."""
+    message = (
+        "SMS lc-1-9ed8dc51ed71bd3b accepted; key z6Mkf5rGMoatrSj1f4CyvuHBeXJELe9RPdzo2PKGNCKVtZxP"
+    )
+    assert redact_message(message) == message
+    quoted = "Not Found: /checkin/AbCdEf0123456789xyz0 from 010-1234-5678 eyJa.eyJb.c"
+    assert redact_message(quoted) == (f"Not Found: /checkin/{REDACTED} from {REDACTED} {REDACTED}")
+    assert redact_message("GET https://city.example/accounts/reset/MQ/abc-123?code=9") == (
+        f"GET https://city.example/accounts/reset/{REDACTED}?code={REDACTED}"
+    )

@@ -10,7 +10,7 @@ and none carries a secret of the request's address.
   logs one line on `learncity.request` (INFO): method, redacted path, status, duration in
   milliseconds and the user's id (never a name).
 - `RequestContextFilter` also redacts the message itself (Django's `Not Found: /path` quotes
-  the path), through `learncity.core.redaction.redact_uri`.
+  the path), through `learncity.core.redaction.redact_message`.
 - `JsonFormatter` writes one JSON object per line: time, level, logger, message, request_id,
   method, path, status, duration_ms, user_id (and `exception` with the traceback).
   settings' LEARNCITY_LOG_FORMAT chooses it (`json`) or plain text (`text`, the default).
@@ -32,7 +32,7 @@ from django.core.signals import request_finished
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import empty
 
-from learncity.core.redaction import redact_uri, sane_request_id
+from learncity.core.redaction import redact_message, redact_uri, sane_request_id
 
 HEADER = "X-Request-ID"
 request_log = logging.getLogger("learncity.request")
@@ -130,7 +130,7 @@ class RequestContextFilter(logging.Filter):
             message = record.getMessage()
         except Exception:  # a broken format: leave it to the handler to report
             return True
-        redacted = redact_uri(message)
+        redacted = redact_message(message)
         if redacted != message:
             record.msg, record.args = redacted, None
         return True
@@ -159,7 +159,7 @@ class JsonFormatter(logging.Formatter):
                 value if isinstance(value, int | float | str) or value is None else str(value)
             )
         if record.exc_info:
-            line["exception"] = redact_uri(self.formatException(record.exc_info))
+            line["exception"] = redact_message(self.formatException(record.exc_info))
         return json.dumps(line, ensure_ascii=False)
 
 

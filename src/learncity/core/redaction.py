@@ -93,6 +93,21 @@ def redact_uri(text: str | None) -> str:
     return _PHONE.sub(REDACTED, text)
 
 
+# an address inside a log message: an absolute URL or a path
+_ADDRESS = re.compile(r"(?:https?://[^\s\"'/<>]+)?/[^\s\"'<>]*", re.IGNORECASE)
+
+
+def redact_message(text: str | None) -> str:
+    """A log message with every address it quotes redacted (`redact_uri`), and JWTs and
+    mobile numbers anywhere. Other long words are left alone: a message id, a key id or a
+    hash that the message names on purpose is what an operator searches the log for."""
+    if not text:
+        return text or ""
+    text = _ADDRESS.sub(lambda m: redact_uri(m.group(0)), text)
+    text = _JWT.sub(REDACTED, text)
+    return _PHONE.sub(REDACTED, text)
+
+
 def sane_request_id(value: object) -> str | None:
     """An incoming X-Request-ID worth keeping (1-64 letters, digits, `-`, `_`, `.`), else
     None: a client-chosen id must not inject lines or fill the log."""
