@@ -221,12 +221,11 @@ def test_a_hostile_number_is_a_form_error_and_sends_nothing() -> None:
     assert not PhoneCode.objects.exists()
 
 
-def test_the_second_step_reads_in_english_and_ties_its_fields() -> None:
-    """(needs /work/notes/phone-en.po merged into the English catalogue)"""
+def test_the_second_step_ties_its_fields_and_works_without_javascript() -> None:
     answer = Client().post("/accounts/signup?lang=en", {**SEND, "phone": "010-3111-0401"})
     body = answer.content.decode()
-    assert answer.status_code == 200
-    assert "If this number can be used, we sent a 6-digit code" in body
+    assert answer.status_code == 200 and '<html lang="en">' in body
+    assert 'role="status" data-testid="code-sent"' in body  # read out when it appears
     assert '<label for="id_code">' in body and 'id="id_code_helptext"' in body
     assert re.search(r'<input[^>]*name="phone"[^>]*readonly', body)
     assert 'name="action" value="send-code" formnovalidate' in body  # works without JavaScript

@@ -154,8 +154,9 @@ def _code_take(number: str, code: str, now: dt.datetime) -> bool:
         row.failures += 1
         row.save(update_fields=["failures"])
         return False
-    row.delete()
-    return True
+    # used once: of two requests with the code (a database without row locks), one deletes it
+    taken, _ = PhoneCode.objects.filter(pk=row.pk, digest=row.digest).delete()
+    return bool(taken)
 
 
 def learner_sign_up_with_code(
