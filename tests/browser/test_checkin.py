@@ -180,7 +180,7 @@ def test_apply_qr_kiosk_roster_completion(
     learner, teacher, admin = people(), people(), people()
 
     # apply: confirmed at once (first come)
-    sign_up(learner, site, programme, "checkin-kim", "김출석", "010-5555-0777")
+    sign_up(learner, site, programme, "checkin-kim", "김출석", "010-5555-0777", django_db_blocker)
     learner.get_by_test_id("apply").click()
     expect(learner.get_by_test_id("messages")).to_contain_text("수강이 확정되었습니다")
 

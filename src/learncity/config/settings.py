@@ -408,6 +408,15 @@ LEARNCITY_TRUSTED_PROXIES = _networks("LEARNCITY_TRUSTED_PROXIES")
 LEARNCITY_SIGNUPS_PER_ADDRESS = _count("LEARNCITY_SIGNUPS_PER_ADDRESS", 20, 1, 100000)
 LEARNCITY_SIGNUP_WINDOW = _minutes("LEARNCITY_SIGNUP_WINDOW", 60, 1, 1440)
 LEARNCITY_VERIFICATIONS_PER_MINUTE = _count("LEARNCITY_VERIFICATIONS_PER_MINUTE", 30, 1, 100000)
+# Sign-up proves the mobile number by a 6-digit code sent by SMS (learners.phone_codes): valid
+# PHONE_CODE_MINUTES minutes and for PHONE_CODE_TRIES wrong tries; at most PHONE_CODES_PER_NUMBER
+# codes to one number and PHONE_CODES_PER_ADDRESS requests from one client address per
+# PHONE_CODE_WINDOW minutes.
+LEARNCITY_PHONE_CODE_MINUTES = _minutes("LEARNCITY_PHONE_CODE_MINUTES", 10, 1, 60)
+LEARNCITY_PHONE_CODE_TRIES = _count("LEARNCITY_PHONE_CODE_TRIES", 5, 1, 20)
+LEARNCITY_PHONE_CODES_PER_NUMBER = _count("LEARNCITY_PHONE_CODES_PER_NUMBER", 5, 1, 100)
+LEARNCITY_PHONE_CODES_PER_ADDRESS = _count("LEARNCITY_PHONE_CODES_PER_ADDRESS", 20, 1, 100000)
+LEARNCITY_PHONE_CODE_WINDOW = _minutes("LEARNCITY_PHONE_CODE_WINDOW", 60, 1, 1440)
 # The credentials' issuer id (issue 19): a URI that stays the city's when the public URL
 # changes; empty: the id the first credential was issued under (kept in the database).
 LEARNCITY_ISSUER_ID = os.environ.get("LEARNCITY_ISSUER_ID", "").strip()
