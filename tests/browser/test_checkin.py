@@ -350,6 +350,21 @@ def test_the_kiosk_is_accessible_and_fits_200_percent(
     expect(page.get_by_test_id("kiosk-result")).to_contain_text("This is not a check-in code")
     page.get_by_role("link", name="한국어").click()
     expect(page.locator("html")).to_have_attribute("lang", "ko")
+    # the idle timeout on screen (kiosk-idle.js): a question left unanswered is gone after
+    # LEARNCITY_KIOSK_IDLE_SECONDS (60) without a touch; the page's clock is moved, not waited
+    page.clock.install()
+    page.goto(site.url + kiosk)
+    page.get_by_text("휴대전화나 QR 코드가 없으신가요?").click()
+    page.get_by_label("휴대전화 번호 뒤 네 자리").fill("0808")
+    page.get_by_label("태어난 해 (예: 1958)").fill("1947")
+    page.get_by_label("태어난 해 (예: 1958)").press("Enter")
+    expect(page.get_by_test_id("kiosk-result")).to_have_attribute("data-code", "more_detail_needed")
+    page.clock.run_for(59_000)
+    expect(page.get_by_test_id("kiosk-result")).to_have_count(1)
+    page.clock.run_for(3_000)
+    expect(page.get_by_test_id("kiosk-result")).to_have_count(0)
+    expect(page.get_by_label("휴대전화 번호 뒤 네 자리")).to_have_value("")
+    expect(page.get_by_label("이름", exact=True)).to_be_hidden()
 
 
 def test_offline_scans_wait_and_are_recorded_once(

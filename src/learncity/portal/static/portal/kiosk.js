@@ -65,6 +65,8 @@
       signal: controller ? controller.signal : undefined
     }).then(function (response) {
       if (timer) clearTimeout(timer);
+      // sent to the sign-in page (no staff session, no paired device any more): refused
+      if (response.redirected) return {status: 401, data: {}};
       return response.json().catch(function () { return {}; }).then(function (data) {
         return {status: response.status, data: data};
       });
