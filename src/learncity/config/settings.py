@@ -326,6 +326,13 @@ LEARNCITY_CHECKIN_OPENS_BEFORE = _minutes("LEARNCITY_CHECKIN_OPENS_BEFORE", 30, 
 LEARNCITY_CHECKIN_CLOSES_AFTER = _minutes("LEARNCITY_CHECKIN_CLOSES_AFTER", 0, 0, 720)
 LEARNCITY_CHECKIN_LATE_AFTER = _minutes("LEARNCITY_CHECKIN_LATE_AFTER", 10, 0, 720)
 LEARNCITY_CHECKIN_QUEUE_MAX = _minutes("LEARNCITY_CHECKIN_QUEUE_MAX", 240, 1, 10080)
+# Paired kiosks (docs/attendance.md, issue 19 finding 7): the person looked up on a kiosk (the
+# name or class asked after the phone tail or the QR code) is forgotten after IDLE_SECONDS
+# without an answer; a device unused for DEVICE_DAYS must be paired again; a pairing link
+# works once, for PAIRING_MINUTES.
+LEARNCITY_KIOSK_IDLE_SECONDS = _count("LEARNCITY_KIOSK_IDLE_SECONDS", 60, 10, 600, "seconds")
+LEARNCITY_KIOSK_DEVICE_DAYS = _count("LEARNCITY_KIOSK_DEVICE_DAYS", 30, 1, 365, "days")
+LEARNCITY_KIOSK_PAIRING_MINUTES = _minutes("LEARNCITY_KIOSK_PAIRING_MINUTES", 10, 1, 60)
 # QR tokens are HMAC-SHA256(this key, nonce): set it to rotate codes independently of the
 # secret key (rotating either one changes every code; staff re-issue them).
 LEARNCITY_CHECKIN_KEY = os.environ.get("LEARNCITY_CHECKIN_KEY", "")
