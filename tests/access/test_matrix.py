@@ -238,6 +238,22 @@ PAGES = [
         "attendance.take",
         post("/kiosk/{venue}", {"request_key": "access-kiosk-1", **KIOSK}),
     ),
+    Case(
+        "portal:kiosk_checkins",
+        "attendance.take",
+        post("/kiosk/{venue}/checkins", {"request_key": "access-kiosk-2", **KIOSK}),
+    ),
+    Case("portal:kiosk_pair", "attendance.kiosk_pair", post("/kiosk/pair/not-a-pairing-code")),
+    Case(
+        "portal:staff_kiosks",
+        "attendance.kiosk_manage",
+        post("/staff/kiosks", lambda t: {"venue": str(t["venue"]), "name": "접근 시험"}),
+    ),
+    Case(
+        "portal:staff_kiosk_revoke",
+        "attendance.kiosk_manage",
+        post("/staff/kiosks/{kiosk_device}/revoke"),
+    ),
     Case("portal:staff_session_mark", "attendance.take", post(SESSION + "/attendance", _mark)),
     Case(
         "portal:staff_session_status",
@@ -477,7 +493,7 @@ def things(db: None, world: Mapping[str, Any], shared_data: Any) -> dict[str, An
     (sessions expanded) with the world citizen's confirmed application, a schedule without
     an offer, a voucher programme of the district with a voucher and a payment, and a funded
     project of the district with a budget line."""
-    from learncity.attendance.services import schedule_sessions_expand
+    from learncity.attendance.services import kiosk_device_register, schedule_sessions_expand
     from learncity.catalog.models import Schedule
     from learncity.catalog.session_selectors import sessions_of_schedule
     from learncity.enrollment import services as enrolment
@@ -586,6 +602,9 @@ def things(db: None, world: Mapping[str, Any], shared_data: Any) -> dict[str, An
             actor=admin, title="접근 시험 공지", institution_id=offer.institution_id
         ).pk,
         "token_id": ApiToken.objects.get(user=users[OWNER], label="").pk,
+        "kiosk_device": kiosk_device_register(
+            actor=admin, venue_id=used.programme.venue_id, name="접근 시험 키오스크"
+        ).device_id,
     }
 
 

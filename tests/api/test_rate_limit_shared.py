@@ -17,6 +17,7 @@ from django.test import Client
 
 from learncity.config.cache import DatabaseCache
 from learncity.core.ratelimit import rate_limit_hit
+from tests.learners.factories import sign_up_code
 
 PROXY = "10.20.0.1"
 
@@ -132,8 +133,11 @@ def test_sign_ups_are_limited_per_address(db: None, proxied: None, settings: Any
 
     def sign_up(n: int, client_address: str) -> Any:
         client = Client(HTTP_HOST="127.0.0.1", REMOTE_ADDR=PROXY)
-        data = {**SIGN_UP, "username": f"limit.{n}", "phone": f"010-7777-{n:04d}"}
-        return client.post("/accounts/signup", data, headers={"X-Forwarded-For": client_address})
+        headers = {"X-Forwarded-For": client_address}
+        phone = f"010-7777-{n:04d}"
+        code = sign_up_code(client, phone, headers=headers)
+        data = {**SIGN_UP, "username": f"limit.{n}", "phone": phone, "code": code}
+        return client.post("/accounts/signup", data, headers=headers)
 
     assert sign_up(1, "198.51.100.30").status_code == 302
     refused = sign_up(2, "198.51.100.30")
@@ -142,7 +146,13 @@ def test_sign_ups_are_limited_per_address(db: None, proxied: None, settings: Any
     # another address has its own count, which a form with a mistake does not spend
     mistaken = Client(HTTP_HOST="127.0.0.1", REMOTE_ADDR=PROXY).post(
         "/accounts/signup",
-        {**SIGN_UP, "username": "limit.x", "phone": "010-7777-0009", "password2": "other"},
+        {
+            **SIGN_UP,
+            "username": "limit.x",
+            "phone": "010-7777-0009",
+            "code": "123456",
+            "password2": "other",
+        },
         headers={"X-Forwarded-For": "198.51.100.31"},
     )
     assert mistaken.status_code == 400

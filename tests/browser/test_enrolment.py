@@ -66,14 +66,40 @@ def fits_a_phone(page: Any, name: str) -> None:
     fits_width(page, MOBILE, f"{name} at 360px")
 
 
-def sign_up(page: Any, site: Site, programme: str, username: str, name: str, phone: str) -> None:
+def sign_up(
+    page: Any,
+    site: Site,
+    programme: str,
+    username: str,
+    name: str,
+    phone: str,
+    blocker: Any,
+    check: bool = False,
+) -> None:
+    """Sign up in two steps: the number (a code is sent to it: read from the outbox, where it
+    waits until sent), then the form with the code. `check`: axe-core on the second step."""
+    from learncity.learners.services import normalise_phone
+    from learncity.notifications.models import OutboxMessage
+
     page.goto(f"{site.url}/accounts/signup?next={programme}")
+    page.get_by_label("휴대전화 번호 (필수)").fill(phone)
+    page.get_by_role("button", name="인증번호 받기").click()
+    expect(page.get_by_test_id("code-sent")).to_be_visible()
+    if check:
+        no_serious_violations(page, "the sign-up page's second step")
+    with blocker.unblock():
+        body = (
+            OutboxMessage.objects.filter(kind="phone_code", recipient=normalise_phone(phone))
+            .latest("id")
+            .body
+        )
+    code = re.search(r"(?<![0-9])[0-9]{6}(?![0-9])", body).group(0)
+    page.get_by_label("인증번호 (필수)").fill(code)
     page.get_by_label("아이디 (필수)").fill(username)
     page.get_by_label("비밀번호 (필수)", exact=True).fill(PASSWORD)
     page.get_by_label("비밀번호 확인 (필수)").fill(PASSWORD)
     page.get_by_label("이름 (필수)").fill(name)
     page.get_by_label("태어난 해 (필수)").fill("1961")
-    page.get_by_label("휴대전화 번호 (필수)").fill(phone)
     page.get_by_label("서비스 이용과 개인정보 처리에 동의합니다").check()
     page.get_by_role("button", name="가입하기").click()
     page.wait_for_url(re.compile(re.escape(programme) + "$"))
@@ -110,7 +136,7 @@ def test_first_come_waitlist_cancel_offer_accept(
     a.goto(f"{site.url}/accounts/signup?lang=ko")
     a.screenshot(path=screenshots / "signup.png", full_page=True)
     fits_a_phone(a, "the sign-up page")
-    a.get_by_role("button", name="가입하기").click()
+    a.get_by_role("button", name="인증번호 받기").click()
     phone = a.get_by_label("휴대전화 번호 (필수)")
     expect(phone).to_have_attribute("aria-invalid", "true")
     expect(a.locator("#" + phone.get_attribute("aria-describedby").split()[-1])).to_contain_text(
@@ -119,7 +145,9 @@ def test_first_come_waitlist_cancel_offer_accept(
     no_serious_violations(a, "the sign-up page with errors")
 
     # A signs up and takes the only place
-    sign_up(a, site, programme, "browser-kim", "김하나", "010-5555-0001")
+    sign_up(
+        a, site, programme, "browser-kim", "김하나", "010-5555-0001", django_db_blocker, check=True
+    )
     expect(a.get_by_test_id("seats-left")).to_have_text("1 / 1")
     no_serious_violations(a, "the programme page with the apply form")
     fits_a_phone(a, "the programme page with the apply form")
@@ -129,7 +157,7 @@ def test_first_come_waitlist_cancel_offer_accept(
     expect(a.get_by_test_id("seats-left")).to_have_text("0 / 1")
 
     # B signs up in another browser and is waitlisted
-    sign_up(b, site, programme, "browser-lee", "이두리", "010-5555-0002")
+    sign_up(b, site, programme, "browser-lee", "이두리", "010-5555-0002", django_db_blocker)
     b.get_by_test_id("apply").click()
     expect(b.get_by_test_id("messages")).to_contain_text("대기 1번입니다")
     expect(b.get_by_test_id("my-application")).to_contain_text("대기")

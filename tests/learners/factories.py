@@ -5,12 +5,15 @@ session, so tests never collide with each other or with the world's accounts."""
 from __future__ import annotations
 
 import itertools
+import re
 from typing import Any
 
 from django.contrib.auth.models import User
 
 from learncity.learners.access import Actor
 from learncity.learners.models import Consent, Learner, StaffRole
+from learncity.learners.services import normalise_phone
+from learncity.notifications.models import OutboxMessage
 
 PASSWORD = "x-Learner-Pass-2026"
 # Staff of every role, each in or out of the scope of the thing a test guards: the role
@@ -103,3 +106,19 @@ def verified(
             valid_until=until,
         )
     return learner
+
+
+SIGN_UP_CODE = re.compile(r"(?<!\d)\d{6}(?!\d)")
+
+
+def sign_up_code(client: Any, phone: str, **extra: Any) -> str:
+    """Ask the sign-up page for a code to `phone` (its first step) and read the code from the
+    outbox, where it waits until sent (then it is erased). `extra`: the client's keywords
+    (REMOTE_ADDR, headers)."""
+    answer = client.post("/accounts/signup", {"action": "send-code", "phone": phone}, **extra)
+    assert answer.status_code == 200, answer.status_code
+    number = normalise_phone(phone)
+    body = OutboxMessage.objects.filter(kind="phone_code", recipient=number).latest("id").body
+    found = SIGN_UP_CODE.search(body)
+    assert found is not None, "no code was sent (an account holds the number?)"
+    return found.group(0)

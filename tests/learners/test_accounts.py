@@ -20,6 +20,7 @@ from learncity.learners.services import (
     login_locked_until,
 )
 from learncity.notifications.models import OutboxMessage
+from tests.learners.factories import sign_up_code
 
 pytestmark = pytest.mark.django_db
 
@@ -46,13 +47,20 @@ def form(**changes: Any) -> dict[str, Any]:
 def test_sign_up_creates_the_account_signs_in_and_keeps_consents(client: Client) -> None:
     page = client.get("/accounts/signup")
     assert page.status_code == 200
-    body = page.content.decode()
-    for field in ("username", "password1", "name", "birth_year", "phone", "email"):
+    assert '<label for="id_phone">' in page.content.decode()  # the first step: the number
+    code = sign_up_code(client, "010-2345-6789")
+    second = client.post("/accounts/signup", {"action": "send-code", "phone": "010-2345-6789"})
+    body = second.content.decode()
+    for field in ("username", "password1", "name", "birth_year", "phone", "email", "code"):
         assert f'<label for="id_{field}">' in body
-    answer = client.post("/accounts/signup", form(consent_notifications="on", low_income="on"))
+    code = sign_up_code(client, "010-2345-6789")  # the newest code is the live one
+    answer = client.post(
+        "/accounts/signup", form(code=code, consent_notifications="on", low_income="on")
+    )
     assert answer.status_code == 302 and answer["Location"] == "/me/applications"
     person = Learner.objects.get()
     assert (person.name, person.birth_year, person.phone) == ("김시민", 1958, "01023456789")
+    assert person.phone_verified
     assert person.low_income and not person.disability
     assert sorted(person.consents.values_list("purpose", flat=True)) == [
         Consent.Purpose.NOTIFICATIONS,
@@ -61,37 +69,42 @@ def test_sign_up_creates_the_account_signs_in_and_keeps_consents(client: Client)
     assert client.get("/me/applications").status_code == 200  # signed in
 
 
-def test_duplicate_phone_is_a_message_on_the_phone_field_not_a_500(client: Client) -> None:
-    assert client.post("/accounts/signup", form()).status_code == 302
-    other = Client()
-    answer = other.post("/accounts/signup", form(username="someone.else", phone="+82 10 2345 6789"))
-    assert answer.status_code == 409
+def test_a_wrong_code_is_a_message_on_the_code_field_not_a_500(client: Client) -> None:
+    right = sign_up_code(client, "010-2345-6789")
+    wrong = "000000" if right != "000000" else "111111"
+    answer = client.post("/accounts/signup", form(code=wrong))
+    assert answer.status_code == 400
     body = answer.content.decode()
-    assert "이 휴대전화 번호로 가입한 계정이 이미 있습니다" in body
-    assert "이 휴대전화 번호로 가입한 계정이 이미 있습니다" in body  # Korean by default
+    assert "인증번호가 맞지 않거나 만료되었습니다" in body  # Korean by default
     # the error is tied to the field: aria-invalid and aria-describedby name its message
-    field = re.search(r"<input[^>]*name=\"phone\"[^>]*>", body).group(0)
+    field = re.search(r"<input[^>]*name=\"code\"[^>]*>", body).group(0)
     assert 'aria-invalid="true"' in field
-    assert "id_phone_error" in re.search(r'aria-describedby="([^"]*)"', field).group(1)
-    assert 'id="id_phone_error"' in body
-    assert Learner.objects.count() == 1  # the first account only
-    assert not User.objects.filter(username="someone.else").exists()
+    assert "id_code_error" in re.search(r'aria-describedby="([^"]*)"', field).group(1)
+    assert 'id="id_code_error"' in body
+    assert Learner.objects.count() == 0
+    assert not User.objects.filter(username="kim.citizen").exists()
 
 
 def test_sign_up_refuses_without_service_consent_and_with_a_taken_name(client: Client) -> None:
-    answer = client.post("/accounts/signup", form(consent_service=None))
+    code = sign_up_code(client, "010-2345-6789")
+    answer = client.post("/accounts/signup", form(code=code, consent_service=None))
     assert answer.status_code == 400
     assert "서비스 이용 동의가 있어야 가입할 수 있습니다" in answer.content.decode()
     User.objects.create_user("kim.citizen", password=PASSWORD)
-    taken = client.post("/accounts/signup", form(consent_service="on")).content.decode()
-    assert "이미 쓰이는 아이디입니다" in taken
-    mismatch = client.post("/accounts/signup", form(username="lee", password2="other-Pass-9"))
+    taken = client.post("/accounts/signup", form(code=code, consent_service="on"))
+    assert "이미 쓰이는 아이디입니다" in taken.content.decode()
+    mismatch = client.post(
+        "/accounts/signup", form(code=code, username="lee", password2="other-Pass-9")
+    )
     assert mismatch.status_code == 400 and "두 비밀번호가 다릅니다" in mismatch.content.decode()
     assert Learner.objects.count() == 0
+    # the refusals of the other fields keep the code: it still signs up
+    assert client.post("/accounts/signup", form(code=code, username="lee")).status_code == 302
 
 
 def _sign_up(client: Client, **changes: Any) -> Learner:
-    assert client.post("/accounts/signup", form(**changes)).status_code == 302
+    code = sign_up_code(client, changes.get("phone", "010-2345-6789"))
+    assert client.post("/accounts/signup", form(code=code, **changes)).status_code == 302
     client.post("/accounts/logout")
     return Learner.objects.get(user__username=changes.get("username", "kim.citizen"))
 

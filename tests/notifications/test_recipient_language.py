@@ -27,7 +27,7 @@ from learncity.learners.services import message_language_of_page
 from learncity.notifications.models import OutboxMessage
 from tests.attendance.factories import course, enrol
 from tests.enrollment.factories import CLOSE, NOW, apply, confirmed, offer
-from tests.learners.factories import PASSWORD, citizen
+from tests.learners.factories import PASSWORD, citizen, sign_up_code
 
 HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
 HOUR = dt.timedelta(hours=1)
@@ -61,9 +61,11 @@ def messages_to(learner: Learner, kind: str) -> list[OutboxMessage]:
 
 
 def sign_up(client: Client, username: str, phone: str, path: str = "/accounts/signup") -> Learner:
+    code = sign_up_code(client, phone)
     answer = client.post(
         path,
         {
+            "code": code,
             "username": username,
             "password1": PASSWORD,
             "password2": PASSWORD,

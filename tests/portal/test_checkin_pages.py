@@ -54,6 +54,13 @@ def code_of(actor: Any, application_id: int) -> str:
     return attendance_services.checkin_code_get(actor=actor, application_id=application_id).token
 
 
+def step_of(response: Any) -> str:
+    """The step the kiosk's question carried (its answer brings it back: issue 19, finding 7)."""
+    found = re.search(r'name="step" value="([^"]+)"', response.content.decode())
+    assert found, "a question carries its step"
+    return found.group(1)
+
+
 def kiosk_post(client: Client, venue_id: int, **form: Any) -> Any:
     form.setdefault("request_key", f"page-test-{next(_keys):08d}")
     return client.post(f"/kiosk/{venue_id}", form)
@@ -193,7 +200,14 @@ def test_phone_check_in_asks_for_the_name_then_a_class(db, world, monkeypatch):
     assert re.search(r'<details id="phone" class="phone" open>', page)
     assert 'value="4329"' in page and 'value="1950"' in page
     assert '<div class="field" id="name-field">' in page
-    done = kiosk_post(kiosk, c["venue_id"], phone_tail="4329", birth_year="1950", name="최말순")
+    done = kiosk_post(
+        kiosk,
+        c["venue_id"],
+        phone_tail="4329",
+        birth_year="1950",
+        name="최말순",
+        step=step_of(asked),
+    )
     assert done.status_code == 200 and "최*순" in text(done)
     assert Attendance.objects.get(application_id=wanted_app).method == "phone"
 
@@ -212,7 +226,12 @@ def test_phone_check_in_asks_for_the_name_then_a_class(db, world, monkeypatch):
     assert f'name="session_id" value="{twin_session.pk}"' in text(choose)
     assert "2층 소강의실" in text(choose)
     picked = kiosk_post(
-        kiosk, c["venue_id"], phone_tail="8881", birth_year="1944", session_id=str(twin_session.pk)
+        kiosk,
+        c["venue_id"],
+        phone_tail="8881",
+        birth_year="1944",
+        session_id=str(twin_session.pk),
+        step=step_of(choose),
     )
     assert picked.status_code == 200 and "스마트폰 기초 (pages)" in text(picked)
     assert list(

@@ -164,7 +164,8 @@ def test_privacy_policy_page(client: Client, language: str) -> None:
 
 @pytest.mark.django_db
 def test_every_consent_checkbox_links_to_the_policy(client: Client, world) -> None:
-    body = client.get(reverse("portal:signup")).content.decode()
+    second_step = {"action": "send-code", "phone": "010-3111-0301"}  # the form after the number
+    body = client.post(reverse("portal:signup"), second_step).content.decode()
     consents = [name for name in SignUpForm.base_fields if name.startswith("consent_")]
     links = re.findall(r'href="/privacy#consent-(\w+)" data-testid="privacy-link"', body)
     assert len(links) == len(consents) >= 2

@@ -311,7 +311,9 @@ def test_header_colour_and_emblem(gangnam: Any, client: Client) -> None:
 def test_signup_lists_gangnams_neighbourhoods_only(gangnam: Any, client: Client) -> None:
     import re
 
-    body = client.get("/accounts/signup").content.decode()
+    # the second step (after the number) asks where one lives
+    second_step = {"action": "send-code", "phone": "010-5555-0101"}
+    body = client.post("/accounts/signup", second_step).content.decode()
     district_select = body[body.index('id="id_district_code"') :].split("</select>")[0]
     options = re.findall(r'<option value="(\d+)"[^>]*>', district_select)
     assert options == [GANGNAM]

@@ -113,6 +113,8 @@ POLICY: Mapping[str, Mapping[str, Rule]] = {
     "attendance.session_manage": _MANAGE,  # sessions of a schedule, cancelled, holiday
     "attendance.completion_manage": _MANAGE,  # the completion rule, completion on demand
     "attendance.code_hold": {CITIZEN: OWN, **_MANAGE},  # see, re-issue, revoke a check-in code
+    "attendance.kiosk_manage": _MANAGE,  # register, list, revoke a venue's paired kiosks
+    "attendance.kiosk_pair": _EVERYONE,  # whoever holds a kiosk's pairing link (the tablet)
     # the learning record
     "records.learner_read": {CITIZEN: OWN, CITY_ADMIN: ANY, AUDITOR: ANY},
     "records.credential_revoke": _MANAGE,

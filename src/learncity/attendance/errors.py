@@ -16,6 +16,9 @@ __all__ = [
     "IdempotencyConflict",
     "InvalidScanTime",
     "InvalidState",
+    "KioskDeviceRefused",
+    "KioskPairingRefused",
+    "KioskStepExpired",
     "LookupLimit",
     "MoreDetailNeeded",
     "NoSessionNow",
@@ -111,3 +114,25 @@ class SessionChoiceNeeded(AttendanceError):
 class InvalidScanTime(AttendanceError):
     code = "invalid_scan_time"
     http_status = 422
+
+
+class KioskDeviceRefused(AttendanceError):
+    """A kiosk cookie that is forged, revoked, unused for too long, or of another venue."""
+
+    code = "kiosk_device_refused"
+    http_status = 403
+
+
+class KioskPairingRefused(AttendanceError):
+    """A pairing code that is unknown, used before, revoked or past its minutes."""
+
+    code = "kiosk_pairing_refused"
+    http_status = 410
+
+
+class KioskStepExpired(AttendanceError):
+    """The name or class answered after the kiosk's idle time (or for another lookup): the
+    person looked up was forgotten; start again."""
+
+    code = "kiosk_step_expired"
+    http_status = 409

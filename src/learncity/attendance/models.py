@@ -44,6 +44,37 @@ class CheckinToken(models.Model):
         return f"check-in token …{self.hint} of application {self.application_id}"
 
 
+class KioskDevice(models.Model):
+    """A tablet or PC paired as the check-in kiosk of one venue (issue 19, finding 7): it can
+    check people in at that venue and do nothing else; it is signed in as nobody. Staff who
+    manage the venue register it and get a pairing link valid for a few minutes; opening the
+    link on the tablet stores the device's secret in a cookie. Only SHA-256 digests are kept
+    (of the pairing code until it is used, of the secret after). Revoking sets `revoked_at`;
+    a device unused for LEARNCITY_KIOSK_DEVICE_DAYS is refused as well."""
+
+    venue = models.ForeignKey("catalog.Venue", on_delete=models.CASCADE, related_name="kiosks")
+    name = models.CharField(max_length=100)
+    pairing_digest = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    pairing_expires_at = models.DateTimeField(null=True, blank=True)
+    secret_digest = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    paired_at = models.DateTimeField(null=True, blank=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"kiosk {self.name} at venue {self.venue_id}"
+
+
 class Attendance(TimeStampedModel):
     """Whether a person came to one session: one row per (session, application), enforced by
     the database. A kiosk check-in writes present or late with its time; an instructor may
@@ -76,6 +107,14 @@ class Attendance(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="recorded_attendance",
     )
+    kiosk_device = models.ForeignKey(
+        KioskDevice,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="attendance",
+        help_text="the paired kiosk that recorded the check-in (no user then)",
+    )
     request_key = models.CharField(  # noqa: DJ001 - NULL: no key, outside the unique index
         max_length=64, null=True, blank=True, help_text="the kiosk's idempotency id"
     )
@@ -91,6 +130,11 @@ class Attendance(TimeStampedModel):
                 fields=["recorded_by", "request_key"],
                 condition=models.Q(request_key__isnull=False),
                 name="attendance_request_once",
+            ),
+            models.UniqueConstraint(
+                fields=["kiosk_device", "request_key"],
+                condition=models.Q(request_key__isnull=False, kiosk_device__isnull=False),
+                name="attendance_device_request_once",
             ),
         ]
         indexes = [models.Index(fields=["application", "status"], name="attendance_of_app")]

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from learncity.attendance.errors import Forbidden, NotFound
-from learncity.attendance.models import Attendance, CheckinToken, CompletionEvent
+from learncity.attendance.models import Attendance, CheckinToken, CompletionEvent, KioskDevice
 from learncity.catalog.session_selectors import (
     SessionRow,
     session_get,
@@ -73,6 +73,16 @@ def sessions_today(
         district_codes=sorted(reach.all_districts),
         venue_id=venue_id,
     )
+    return _with_counts(rows)
+
+
+def sessions_today_at_venue(*, venue_id: int, day: dt.date | None = None) -> list[dict[str, Any]]:
+    """The sessions on `day` (default today) at one venue, with the same counts: what a
+    paired kiosk shows (the device was authorised for this venue by the caller)."""
+    return _with_counts(sessions_on(day or timezone.localdate(), venue_id=venue_id))
+
+
+def _with_counts(rows: list[SessionRow]) -> list[dict[str, Any]]:
     by_schedule: dict[int, int] = defaultdict(int)
     for schedule_id in Application.objects.filter(
         offer__schedule_id__in={r.schedule_id for r in rows}, status="confirmed"
@@ -255,6 +265,21 @@ def kiosk_venue_get(*, actor: Actor, venue_id: int) -> dict[str, Any]:
     }
 
 
+def kiosk_venue_of_device(*, venue_id: int) -> dict[str, Any]:
+    """The venue of a paired kiosk (the caller checked the device is this venue's)."""
+    from learncity.catalog.session_selectors import venue_owner
+
+    venue = venue_owner(venue_id)
+    if venue is None:
+        raise NotFound(f"no venue {venue_id}")
+    return {
+        "id": venue.venue_id,
+        "name": venue.name,
+        "institution_id": venue.institution_id,
+        "district_code": venue.district_code,
+    }
+
+
 def session_abilities(*, actor: Actor, session_id: int) -> dict[str, bool]:
     """What the actor may do on a session's roster page (who may read it at all is
     session_for_reader's question): `mark` attendance (instructors and managing staff),
@@ -295,3 +320,25 @@ def checkin_code_holder(token: str) -> dict[str, Any] | None:
         "live": found["revoked_at"] is None and found["application__status"] == "confirmed",
         "programme_id": found["application__programme_id"],
     }
+
+
+def kiosk_devices_at(*, venue_ids: Iterable[int]) -> list[dict[str, Any]]:
+    """The paired (and pairing) kiosks of these venues, newest first, revoked ones included
+    (the caller computed the venues the actor may manage: `attendance.kiosk_manage`)."""
+    return [
+        dict(row)
+        for row in KioskDevice.objects.filter(venue_id__in=list(venue_ids))
+        .order_by("-created_at", "-id")
+        .values(
+            "id",
+            "venue_id",
+            "venue__name",
+            "name",
+            "created_at",
+            "created_by__username",
+            "paired_at",
+            "pairing_expires_at",
+            "last_seen_at",
+            "revoked_at",
+        )[:500]
+    ]

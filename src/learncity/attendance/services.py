@@ -14,7 +14,9 @@ transaction of the change.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +44,8 @@ from learncity.attendance.errors import (
     IdempotencyConflict,
     InvalidScanTime,
     InvalidState,
+    KioskDeviceRefused,
+    KioskPairingRefused,
     LookupLimit,
     MoreDetailNeeded,
     NoSessionNow,
@@ -55,7 +59,13 @@ from learncity.attendance.errors import (
     WrongVenue,
 )
 from learncity.attendance.events import CompletionEmitted
-from learncity.attendance.models import Attendance, CheckinToken, CompletionEvent, CompletionRule
+from learncity.attendance.models import (
+    Attendance,
+    CheckinToken,
+    CompletionEvent,
+    CompletionRule,
+    KioskDevice,
+)
 from learncity.attendance.selectors import mask_name
 from learncity.catalog import sql as catalog_sql
 from learncity.catalog.selectors import schedule_owner
@@ -387,16 +397,24 @@ _ROLES_SQL = learners_sql.ROLES_OF_USER
 # no join: PostgreSQL plans a join longer than it runs this, and a resend is rare
 _REPLAY_SQL = (
     "SELECT id, application_id, session_id, status, method, checked_in_at, request_key,"
-    " recorded_by_id FROM attendance_attendance WHERE recorded_by_id = %s AND request_key = %s"
+    " recorded_by_id, kiosk_device_id FROM attendance_attendance"
+    " WHERE recorded_by_id = %s AND request_key = %s"
 )
+_DEVICE_REPLAY_SQL = (
+    "SELECT id, application_id, session_id, status, method, checked_in_at, request_key,"
+    " recorded_by_id, kiosk_device_id FROM attendance_attendance"
+    " WHERE kiosk_device_id = %s AND request_key = %s"
+)
+# a paired kiosk, read again in the check-in's round trip: revoked since the page? refused
+_DEVICE_SQL = "SELECT venue_id, revoked_at, paired_at FROM attendance_kioskdevice WHERE id = %s"
 _PERSON_SQL = (
     f"SELECT l.name, l.phone, l.birth_year FROM {enrollment_sql.APPLICATION} a"
     f" JOIN {learners_sql.LEARNER} l ON l.id = a.learner_id WHERE a.id = %s"
 )
 _INSERT_SQL = (
     "INSERT INTO attendance_attendance (created_at, updated_at, session_id, application_id,"
-    " status, checked_in_at, method, recorded_by_id, request_key, note)"
-    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, '') ON CONFLICT DO NOTHING RETURNING id"
+    " status, checked_in_at, method, recorded_by_id, kiosk_device_id, request_key, note)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, '') ON CONFLICT DO NOTHING RETURNING id"
 )
 
 
@@ -476,20 +494,26 @@ class _Lookup:
     """What a check-in reads before it decides, in one round trip (core.sql.batch)."""
 
     venue: tuple[Any, ...] | None  # (institution_id, district code)
-    roles: list[tuple[Any, ...]]
+    roles: list[tuple[Any, ...]]  # the staff member's roles; for a device, its row
     replay: tuple[Any, ...] | None  # the row of an earlier scan with this request key
     code: tuple[Any, ...] | None  # what _CODE_SQL reads for the token (None: no token)
     sessions: list[SessionRow] | None  # the day's sessions of the code's schedule
 
 
 def _lookup(
-    actor: Actor, venue_id: int, request_key: str, digest: str | None, day: dt.date
+    kiosk: _Kiosk, venue_id: int, request_key: str, digest: str | None, day: dt.date
 ) -> _Lookup:
-    statements = [
-        sql.Statement(_VENUE_SQL, [venue_id], returns_rows=True),
-        sql.Statement(_ROLES_SQL, [actor.user_id], returns_rows=True),
-        sql.Statement(_REPLAY_SQL, [actor.user_id, request_key], returns_rows=True),
-    ]
+    if kiosk.device_id is not None:
+        who = [
+            sql.Statement(_DEVICE_SQL, [kiosk.device_id], returns_rows=True),
+            sql.Statement(_DEVICE_REPLAY_SQL, [kiosk.device_id, request_key], returns_rows=True),
+        ]
+    else:
+        who = [
+            sql.Statement(_ROLES_SQL, [kiosk.user_id], returns_rows=True),
+            sql.Statement(_REPLAY_SQL, [kiosk.user_id, request_key], returns_rows=True),
+        ]
+    statements = [sql.Statement(_VENUE_SQL, [venue_id], returns_rows=True), *who]
     if digest is not None:
         statements += [
             sql.Statement(_CODE_SQL, [digest], returns_rows=True),
@@ -510,14 +534,29 @@ def _lookup(
     )
 
 
+@dataclass(frozen=True)
+class _Kiosk:
+    """Who takes the check-in: a signed-in staff member (user_id) or a paired kiosk device
+    (device_id, signed in as nobody)."""
+
+    user_id: int | None
+    device_id: int | None
+
+    @property
+    def key(self) -> str:
+        """The kiosk in rate-limit keys: per device, or per staff member."""
+        return f"device-{self.device_id}" if self.device_id is not None else str(self.user_id)
+
+
 # The kiosk's lookups by phone tail (issue 19, finding 12): at most LIMIT per WINDOW seconds
-# per kiosk (the signed-in user at the venue), counted in Django's cache (the configured
-# shared store); settings LEARNCITY_KIOSK_LOOKUP_LIMIT and LEARNCITY_KIOSK_LOOKUP_WINDOW.
+# per kiosk (the paired device, or the signed-in user, at the venue), counted in Django's
+# cache (the configured shared store); settings LEARNCITY_KIOSK_LOOKUP_LIMIT and
+# LEARNCITY_KIOSK_LOOKUP_WINDOW.
 KIOSK_LOOKUP_LIMIT = 120  # a 10-minute rush at one kiosk: `bench checkin` needs ~30
 KIOSK_LOOKUP_WINDOW = 600
 
 
-def _lookup_allowed(actor: Actor, venue_id: int, now: dt.datetime) -> None:
+def _lookup_allowed(kiosk: _Kiosk, venue_id: int, now: dt.datetime) -> None:
     """Count one phone-tail lookup of the kiosk; past the limit, refuse (429) until the
     window turns."""
     from django.core.cache import cache
@@ -525,7 +564,7 @@ def _lookup_allowed(actor: Actor, venue_id: int, now: dt.datetime) -> None:
     limit = int(getattr(settings, "LEARNCITY_KIOSK_LOOKUP_LIMIT", KIOSK_LOOKUP_LIMIT))
     window = int(getattr(settings, "LEARNCITY_KIOSK_LOOKUP_WINDOW", KIOSK_LOOKUP_WINDOW))
     moment = int(now.timestamp())
-    key = f"learncity:kiosk-lookup:{actor.user_id}:{venue_id}:{moment // window}"
+    key = f"learncity:kiosk-lookup:{kiosk.key}:{venue_id}:{moment // window}"
     cache.add(key, 0, timeout=window)
     try:
         count = cache.incr(key)
@@ -690,6 +729,7 @@ _ROW = (
     "checked_in_at",
     "request_key",
     "recorded_by_id",
+    "kiosk_device_id",
     "application__learner__name",
     "application__learner__phone",
     "application__learner__birth_year",
@@ -734,7 +774,8 @@ def _replay(
 
 def checkin_record(
     *,
-    actor: Actor,
+    actor: Actor | None = None,
+    device_id: int | None = None,
     venue_id: int,
     request_key: str,
     token: str | None = None,
@@ -756,14 +797,21 @@ def checkin_record(
     checkin_token_revoked, checkin_wrong_venue, checkin_not_confirmed, already_checked_in
     (with the time), no_session_now, session_cancelled, checkin_not_open (with the time it
     opens), checkin_closed, person_not_found, more_detail_needed, choose_session (with the
-    choices), invalid_scan_time, forbidden, not_found, idempotency_conflict."""
+    choices), invalid_scan_time, forbidden, not_found, idempotency_conflict,
+    kiosk_device_refused (a paired kiosk revoked, unpaired or of another venue).
+
+    Taken by `actor` (a signed-in staff member) or by `device_id` (a paired kiosk: only at
+    its own venue; the row records the device, no user), never both."""
+    if (actor is None) == (device_id is None):
+        raise ValueError("checkin_record takes an actor or a device, one of them")
+    kiosk = _Kiosk(actor.user_id if actor else None, device_id)
     now = now or timezone.now()
     if not _KEY.match(request_key or ""):
         raise AttendanceError("request_key: 8 to 64 letters, digits or - _ . :")
     at = _scan_time(scanned_at, now)
     parsed = token_parse(token) if token is not None and token.strip() else None
     found = _lookup(
-        actor,
+        kiosk,
         venue_id,
         request_key,
         digest_of(parsed) if parsed is not None else None,
@@ -771,9 +819,14 @@ def checkin_record(
     )
     if found.venue is None:
         raise NotFound(f"no venue {venue_id}")
-    venue = Scope(institution_id=found.venue[0], district_code=found.venue[1] or "")
-    if not allowed(roles_from_rows(found.roles), "attendance.take", venue):
-        raise Forbidden("you may not take attendance at this venue")
+    if kiosk.device_id is not None:
+        device = found.roles[0] if found.roles else None
+        if device is None or device[0] != venue_id or device[1] is not None or device[2] is None:
+            raise KioskDeviceRefused(gettext("이 교육장의 키오스크가 아닙니다"))
+    else:
+        venue = Scope(institution_id=found.venue[0], district_code=found.venue[1] or "")
+        if not allowed(roles_from_rows(found.roles), "attendance.take", venue):
+            raise Forbidden("you may not take attendance at this venue")
     replayed = _replay(
         found.replay,
         venue_id=venue_id,
@@ -791,7 +844,7 @@ def checkin_record(
         sessions = found.sessions
         method = Attendance.Method.QR
     elif phone_tail:
-        _lookup_allowed(actor, venue_id, now)
+        _lookup_allowed(kiosk, venue_id, now)
         candidates, sessions = _by_phone(
             phone_tail, birth_year, name, venue_id, timezone.localtime(at).date()
         )
@@ -814,7 +867,8 @@ def checkin_record(
                 status,
                 _to_db(at),
                 method,
-                actor.user_id,
+                kiosk.user_id,
+                kiosk.device_id,
                 request_key,
             ],
         )
@@ -831,7 +885,8 @@ def checkin_record(
                     status=status,
                     checked_in_at=at,
                     method=method,
-                    recorded_by_id=actor.user_id,
+                    recorded_by_id=kiosk.user_id,
+                    kiosk_device_id=kiosk.device_id,
                     request_key=request_key,
                     updated_at=now,
                 )
@@ -853,7 +908,11 @@ def checkin_record(
     if row is None:  # the key was taken by a concurrent request for another check-in
         raise IdempotencyConflict("this request id was already used for another check-in")
     if not inserted:
-        if row["request_key"] == request_key and row["recorded_by_id"] == actor.user_id:
+        if (
+            row["request_key"] == request_key
+            and row["recorded_by_id"] == kiosk.user_id
+            and row["kiosk_device_id"] == kiosk.device_id
+        ):
             return _result(row, session, candidate.learner_name, replayed=True)
         when = row["checked_in_at"]
         said = (
@@ -1177,3 +1236,147 @@ def reminders_queue(*, now: dt.datetime | None = None) -> dict[str, int]:
                 )
                 counts["queued" if queued else "already"] += 1
     return counts
+
+
+# ------------------------------------------------------------------ paired kiosks (finding 7)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class KioskPairing:
+    device_id: int
+    venue_id: int
+    name: str
+    code: str  # the one-time pairing code: shown once to the staff member, never stored
+    expires_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class PairedKiosk:
+    device_id: int
+    venue_id: int
+    secret: str  # for the tablet's cookie only: the database keeps its SHA-256
+
+
+def _kiosk_venue_scope(venue_id: int) -> Scope:
+    from learncity.catalog.session_selectors import venue_owner
+
+    venue = venue_owner(venue_id)
+    if venue is None:
+        raise NotFound(f"no venue {venue_id}")
+    return Scope(institution_id=venue.institution_id, district_code=venue.district_code)
+
+
+def kiosk_device_register(
+    *, actor: Actor, venue_id: int, name: str, now: dt.datetime | None = None
+) -> KioskPairing:
+    """Register a tablet as a venue's kiosk (staff who manage the venue: its institution's
+    staff, the district's officer, a city administrator): a pairing code valid for
+    LEARNCITY_KIOSK_PAIRING_MINUTES, once. Audited."""
+    now = now or timezone.now()
+    name = " ".join((name or "").split())[:100]
+    if not name:
+        raise AttendanceError(gettext("키오스크 이름을 입력해 주세요 (예: 1층 입구)"))
+    if not allowed(actor, "attendance.kiosk_manage", _kiosk_venue_scope(venue_id)):
+        raise Forbidden(gettext("이 교육장의 키오스크를 관리할 권한이 없습니다"))
+    code = secrets.token_urlsafe(18)
+    expires_at = now + dt.timedelta(minutes=settings.LEARNCITY_KIOSK_PAIRING_MINUTES)
+    with transaction.atomic():
+        device = KioskDevice.objects.create(
+            venue_id=venue_id,
+            name=name,
+            pairing_digest=_digest(code),
+            pairing_expires_at=expires_at,
+            created_by_id=actor.user_id,
+        )
+        _audit(actor, "kiosk_registered", None, None, device=device.pk, venue=venue_id, name=name)
+    return KioskPairing(device.pk, venue_id, name, code, expires_at)
+
+
+def kiosk_device_pair(*, code: str, now: dt.datetime | None = None) -> PairedKiosk:
+    """Pair the tablet that opened a pairing link: the code works once, before it expires,
+    while the device is not revoked; the answer's secret goes into the tablet's cookie.
+    One conditional UPDATE: two tablets opening the same link, only one is paired."""
+    now = now or timezone.now()
+    code = (code or "").strip()[:64]
+    if not code:
+        raise KioskPairingRefused(gettext("연결 링크가 맞지 않거나 이미 쓰였거나 만료되었습니다"))
+    secret = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        found = (
+            KioskDevice.objects.filter(
+                pairing_digest=_digest(code),
+                pairing_expires_at__gt=now,
+                paired_at__isnull=True,
+                revoked_at__isnull=True,
+            )
+            .values_list("pk", "venue_id")
+            .first()
+        )
+        changed = (
+            KioskDevice.objects.filter(pk=found[0], paired_at__isnull=True).update(
+                pairing_digest=None,
+                pairing_expires_at=None,
+                secret_digest=_digest(secret),
+                paired_at=now,
+                last_seen_at=now,
+            )
+            if found
+            else 0
+        )
+        if not changed or found is None:
+            raise KioskPairingRefused(
+                gettext("연결 링크가 맞지 않거나 이미 쓰였거나 만료되었습니다")
+            )
+        _audit(None, "kiosk_paired", None, None, device=found[0], venue=found[1])
+    return PairedKiosk(found[0], found[1], secret)
+
+
+def kiosk_device_revoke(*, actor: Actor, device_id: int, now: dt.datetime | None = None) -> bool:
+    """Revoke a kiosk (a stolen tablet, one taken out of use): refused from its next
+    request. False when it was revoked before. Audited."""
+    now = now or timezone.now()
+    venue_id = KioskDevice.objects.filter(pk=device_id).values_list("venue_id", flat=True).first()
+    if venue_id is None:
+        raise NotFound(f"no kiosk {device_id}")
+    if not allowed(actor, "attendance.kiosk_manage", _kiosk_venue_scope(venue_id)):
+        raise Forbidden(gettext("이 교육장의 키오스크를 관리할 권한이 없습니다"))
+    with transaction.atomic():
+        revoked = KioskDevice.objects.filter(pk=device_id, revoked_at__isnull=True).update(
+            revoked_at=now, revoked_by_id=actor.user_id, pairing_digest=None
+        )
+        if revoked:
+            _audit(actor, "kiosk_revoked", None, None, device=device_id, venue=venue_id)
+    return bool(revoked)
+
+
+def kiosk_device_seen(*, secret: str, now: dt.datetime | None = None) -> dict[str, Any]:
+    """The paired kiosk whose cookie carries `secret` ({id, venue_id, name}), its use noted
+    (at most every few minutes); KioskDeviceRefused when the secret is unknown (forged, or
+    of a device paired again), the device revoked, or unused for LEARNCITY_KIOSK_DEVICE_DAYS."""
+    now = now or timezone.now()
+    refused = KioskDeviceRefused(
+        gettext("이 기기는 키오스크로 연결되어 있지 않습니다. 담당자가 다시 연결해 주세요")
+    )
+    secret = (secret or "").strip()
+    if not 20 <= len(secret) <= 100:
+        raise refused
+    found = (
+        KioskDevice.objects.filter(secret_digest=_digest(secret), paired_at__isnull=False)
+        .values_list("pk", "venue_id", "name", "revoked_at", "last_seen_at", "paired_at")
+        .first()
+    )
+    if found is None:
+        raise refused
+    pk, venue_id, name, revoked_at, last_seen_at, paired_at = found
+    seen: dt.datetime = last_seen_at or paired_at or now
+    if revoked_at is not None or seen < now - dt.timedelta(
+        days=settings.LEARNCITY_KIOSK_DEVICE_DAYS
+    ):
+        raise refused
+    if seen < now - dt.timedelta(minutes=5):
+        KioskDevice.objects.filter(pk=pk).update(last_seen_at=now)
+    return {"id": pk, "venue_id": venue_id, "name": name}

@@ -326,6 +326,13 @@ LEARNCITY_CHECKIN_OPENS_BEFORE = _minutes("LEARNCITY_CHECKIN_OPENS_BEFORE", 30, 
 LEARNCITY_CHECKIN_CLOSES_AFTER = _minutes("LEARNCITY_CHECKIN_CLOSES_AFTER", 0, 0, 720)
 LEARNCITY_CHECKIN_LATE_AFTER = _minutes("LEARNCITY_CHECKIN_LATE_AFTER", 10, 0, 720)
 LEARNCITY_CHECKIN_QUEUE_MAX = _minutes("LEARNCITY_CHECKIN_QUEUE_MAX", 240, 1, 10080)
+# Paired kiosks (docs/attendance.md, issue 19 finding 7): the person looked up on a kiosk (the
+# name or class asked after the phone tail or the QR code) is forgotten after IDLE_SECONDS
+# without an answer; a device unused for DEVICE_DAYS must be paired again; a pairing link
+# works once, for PAIRING_MINUTES.
+LEARNCITY_KIOSK_IDLE_SECONDS = _count("LEARNCITY_KIOSK_IDLE_SECONDS", 60, 10, 600, "seconds")
+LEARNCITY_KIOSK_DEVICE_DAYS = _count("LEARNCITY_KIOSK_DEVICE_DAYS", 30, 1, 365, "days")
+LEARNCITY_KIOSK_PAIRING_MINUTES = _minutes("LEARNCITY_KIOSK_PAIRING_MINUTES", 10, 1, 60)
 # QR tokens are HMAC-SHA256(this key, nonce): set it to rotate codes independently of the
 # secret key (rotating either one changes every code; staff re-issue them).
 LEARNCITY_CHECKIN_KEY = os.environ.get("LEARNCITY_CHECKIN_KEY", "")
@@ -408,6 +415,15 @@ LEARNCITY_TRUSTED_PROXIES = _networks("LEARNCITY_TRUSTED_PROXIES")
 LEARNCITY_SIGNUPS_PER_ADDRESS = _count("LEARNCITY_SIGNUPS_PER_ADDRESS", 20, 1, 100000)
 LEARNCITY_SIGNUP_WINDOW = _minutes("LEARNCITY_SIGNUP_WINDOW", 60, 1, 1440)
 LEARNCITY_VERIFICATIONS_PER_MINUTE = _count("LEARNCITY_VERIFICATIONS_PER_MINUTE", 30, 1, 100000)
+# Sign-up proves the mobile number by a 6-digit code sent by SMS (learners.phone_codes): valid
+# PHONE_CODE_MINUTES minutes and for PHONE_CODE_TRIES wrong tries; at most PHONE_CODES_PER_NUMBER
+# codes to one number and PHONE_CODES_PER_ADDRESS requests from one client address per
+# PHONE_CODE_WINDOW minutes.
+LEARNCITY_PHONE_CODE_MINUTES = _minutes("LEARNCITY_PHONE_CODE_MINUTES", 10, 1, 60)
+LEARNCITY_PHONE_CODE_TRIES = _count("LEARNCITY_PHONE_CODE_TRIES", 5, 1, 20)
+LEARNCITY_PHONE_CODES_PER_NUMBER = _count("LEARNCITY_PHONE_CODES_PER_NUMBER", 5, 1, 100)
+LEARNCITY_PHONE_CODES_PER_ADDRESS = _count("LEARNCITY_PHONE_CODES_PER_ADDRESS", 20, 1, 100000)
+LEARNCITY_PHONE_CODE_WINDOW = _minutes("LEARNCITY_PHONE_CODE_WINDOW", 60, 1, 1440)
 # The credentials' issuer id (issue 19): a URI that stays the city's when the public URL
 # changes; empty: the id the first credential was issued under (kept in the database).
 LEARNCITY_ISSUER_ID = os.environ.get("LEARNCITY_ISSUER_ID", "").strip()

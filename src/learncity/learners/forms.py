@@ -8,6 +8,7 @@ the error (and at the help text), so a screen reader reads the error with the fi
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -148,6 +149,20 @@ class SignUpForm(Described, forms.Form):
     )
     consent_notifications = forms.BooleanField(required=False)
     consent_sensitive = forms.BooleanField(required=False)  # a disability kept only with it
+
+    # the code sent to `phone` (learners.phone_codes); checked by the sign-up service
+    code = forms.CharField(
+        max_length=12,
+        help_text=gettext_lazy("문자로 받은 숫자 6자리"),
+        error_messages=_required("인증번호를 입력해 주세요", "give the code we sent"),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def clean_code(self) -> str:
+        code = re.sub(r"\s", "", self.cleaned_data["code"])
+        if not re.fullmatch(r"[0-9]{6}", code):
+            raise ValidationError(gettext("인증번호는 숫자 6자리입니다"))
+        return code
 
     def clean_username(self) -> str:
         username: str = self.cleaned_data["username"]
@@ -336,3 +351,20 @@ class EligibilityDeclarationForm(Described, forms.Form):
                 gettext("장애 여부를 알리려면 민감정보 처리에 따로 동의해 주세요"),
             )
         return data
+
+
+class PhoneCodeForm(Described, forms.Form):
+    """Sign-up's first step: the mobile number a code is sent to (learners.phone_codes)."""
+
+    phone = forms.CharField(
+        max_length=20,
+        help_text=gettext_lazy("예: 010-1234-5678 (계정 하나에 번호 하나)"),
+        error_messages=_required("휴대전화 번호를 입력해 주세요", "give your mobile number"),
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+
+    def clean_phone(self) -> str:
+        try:
+            return normalise_phone(self.cleaned_data["phone"])
+        except AccountError as exc:
+            raise ValidationError(exc.message) from None

@@ -438,3 +438,20 @@ class EligibilityAudit(models.Model):
 
     def __str__(self) -> str:
         return f"eligibility audit {self.pk}: {self.change} {self.kind}"
+
+
+class PhoneCode(models.Model):
+    """A one-time code sent by SMS to prove a mobile number before an account claims it
+    (sign-up; learners.phone_codes). One live code per number: `number_key` (a keyed hash
+    of the number, not the number) is unique, and a new code replaces the old one. Only a
+    keyed hash of the code is kept; it ends at `expires_at`, after `failures` reaches
+    LEARNCITY_PHONE_CODE_TRIES, or when it is used."""
+
+    number_key = models.CharField(max_length=64, unique=True)
+    digest = models.CharField(max_length=64, help_text="keyed hash of the number and the code")
+    issued_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+    failures = models.PositiveSmallIntegerField(default=0, help_text="wrong codes tried")
+
+    def __str__(self) -> str:
+        return f"phone code {self.pk}"

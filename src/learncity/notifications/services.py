@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
@@ -45,17 +46,20 @@ from learncity.notifications.models import OutboxMessage
 
 MAX_ATTEMPTS = 5
 CLAIM_TIMEOUT = dt.timedelta(minutes=5)
-# kinds whose body carries a secret (a password-reset link): the SMS log never gets the link
-SECRET_KINDS = frozenset({"password_reset"})
+# kinds whose body carries a secret (a password-reset link, a sign-up code): the SMS log
+# never gets the link or the code
+SECRET_KINDS = frozenset({"password_reset", "phone_code"})
 # the body of every message once sent or given up
 ERASED_BODY = "(erased after sending)"
 _LINK = re.compile(r"(https?://[^/\s]+)/\S*")
+_CODE = re.compile(r"(?<!\d)\d{6}(?!\d)")  # a one-time code (not a phone number, not a year)
 
 
 def masked(text: str) -> str:
-    """The text with every link cut to its host (`https://learn.example.kr/…`): what a log
-    may keep of a message that carries a one-time link."""
-    return _LINK.sub(r"\1/…", text)
+    """The text with every link cut to its host (`https://learn.example.kr/…`) and every
+    6-digit code hidden (`******`): what a log may keep of a message that carries a one-time
+    link or code."""
+    return _CODE.sub("******", _LINK.sub(r"\1/…", text))
 
 
 class Adapter(Protocol):
@@ -89,7 +93,10 @@ class FileSmsAdapter:
         self.path = path or sms_log_path()
 
     def send(self, message: OutboxMessage) -> None:
-        body = masked(message.body) if message.kind in SECRET_KINDS else message.body
+        secret = message.kind in SECRET_KINDS
+        body = masked(message.body) if secret else message.body
+        if secret and settings.DEBUG:  # development: the console only, never the file
+            print(f"SMS to {message.recipient} (development): {message.body}", file=sys.stderr)
         line = json.dumps(
             {"to": message.recipient, "body": body, "id": message.pk}, ensure_ascii=False
         )

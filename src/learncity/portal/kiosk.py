@@ -1,36 +1,56 @@
-"""The check-in kiosk of a venue (/kiosk/<venue_id>): a staff member opens it, signed in, on
-a tablet or PC at the entrance; people scan their QR code (a scanner that types into the
+"""The check-in kiosk of a venue (/kiosk/<venue_id>): a tablet or PC at the entrance, paired
+as that venue's kiosk device (issue 19, finding 7: a cookie that checks people in at this
+venue and opens nothing else; the tablet is signed in as nobody), or opened by a staff member
+who is signed in; people scan their QR code (a scanner that types into the
 page, or the camera where the browser has a BarcodeDetector), or give the last four digits
 of their phone number and their year of birth (then their name when asked, then a choice
 among their classes now).
 
-With JavaScript, static/portal/kiosk.js posts each scan to the JSON API
-(POST /api/v1/venues/<id>/checkins) with a request key it makes, and queues scans in
+With JavaScript, static/portal/kiosk.js posts each scan as JSON — a paired device to
+/kiosk/<id>/checkins (this module), staff to the JSON API (POST /api/v1/venues/<id>/checkins) —
+with a request key it makes, and queues scans in
 localStorage while the network is down (the key makes a resend harmless). Without it, the
 forms post here: the view parses, reaches the venue through one access helper
 (attendance_selectors.kiosk_venue_get), calls attendance_services.checkin_record once and
 renders the result or the refusal on the same screen, with its status.
+
+A question after a lookup (the name, the class) carries a signed step (attendance.kiosk_step)
+that the answer must bring back within LEARNCITY_KIOSK_IDLE_SECONDS; static/portal/
+kiosk-idle.js takes the screen back to the start after the same time without a touch.
+Pairing (/kiosk/pair/<code>) and the staff pages that register and revoke devices
+(/staff/kiosks) are in portal.kiosk_devices.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import re
 import uuid
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.utils.translation import gettext, gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
 
 from learncity.attendance import selectors, services
+from learncity.attendance.errors import AttendanceError, KioskDeviceRefused
+from learncity.attendance.kiosk_step import step_check, step_issue
 from learncity.core.errors import LearncityError
 from learncity.learners.access import Actor, requires
+
+# The paired device's cookie: its secret (the database keeps a SHA-256), sent only to /kiosk/
+COOKIE = "learncity_kiosk"
+COOKIE_PATH = "/kiosk/"
 
 RESET_SECONDS = 8
 
@@ -63,6 +83,12 @@ WORDS: dict[str, Promise] = {
     "forbidden": gettext_lazy(
         "이 교육장의 출석을 받을 권한이 없습니다. 담당자가 다시 로그인해 주세요"
     ),
+    "kiosk_device_refused": gettext_lazy(
+        "이 기기는 이 교육장의 키오스크로 연결되어 있지 않습니다. 담당자에게 문의해 주세요"
+    ),
+    "kiosk_step_expired": gettext_lazy(
+        "시간이 지나 처음 화면으로 돌아갑니다. 처음부터 다시 해 주세요"
+    ),
     "not_found": gettext_lazy("찾을 수 없습니다"),
     "idempotency_conflict": gettext_lazy("다시 시도해 주세요"),
     "attendance_error": gettext_lazy(
@@ -82,6 +108,8 @@ BANNER: dict[str, Promise] = {
     "sending": gettext_lazy("전송 중 — {n}건 대기 중"),
     "sign_in": gettext_lazy("담당자 로그인 필요 — {n}건 대기 중"),
 }
+# a paired device that was refused (revoked, unused too long): staff pair it again
+UNPAIRED = gettext_lazy("키오스크 연결이 끊겼습니다. 담당자가 다시 연결해 주세요 — {n}건 대기 중")
 _DIGITS = re.compile(r"^\d{1,9}$")
 
 
@@ -149,23 +177,95 @@ def _new_key() -> str:
     return "page-" + uuid.uuid4().hex
 
 
+@dataclass(frozen=True)
+class Kiosk:
+    """Who runs this kiosk: a paired device ({id, venue_id, name}) or a signed-in staff
+    member (actor); and the venue it checks people in at."""
+
+    venue: dict[str, Any]
+    device: dict[str, Any] | None = None
+    actor: Actor | None = None
+
+    @property
+    def key(self) -> str:
+        """The kiosk in a follow-up step: per device, or per staff member."""
+        return f"device-{self.device['id']}" if self.device else f"user-{self.actor_id}"
+
+    @property
+    def actor_id(self) -> int:
+        return self.actor.user_id if self.actor else 0
+
+
+def _forget_device(response: HttpResponse) -> HttpResponse:
+    response.delete_cookie(COOKIE, path=COOKIE_PATH, samesite="Strict")
+    return response
+
+
+def kiosk_of(request: HttpRequest, venue_id: int) -> Kiosk | HttpResponse:
+    """The kiosk this request comes from, or the answer that refuses it. A device cookie
+    decides first: valid, for this venue only (another venue: 403, whatever else the
+    browser holds); forged, revoked or unused too long: refused and forgotten (a staff
+    member signed in on the same browser goes on as staff). Without one: the signed-in
+    staff member who may take attendance here; anonymous visitors sign in first."""
+    secret = request.COOKIES.get(COOKIE, "")
+    stale = False
+    if secret:
+        try:
+            device = services.kiosk_device_seen(secret=secret)
+        except KioskDeviceRefused as exc:
+            if not request.user.is_authenticated:
+                return _forget_device(_refused(request, exc))
+            stale = True
+        else:
+            if device["venue_id"] != venue_id:
+                return _refused(
+                    request, KioskDeviceRefused(gettext("이 교육장의 키오스크가 아닙니다"))
+                )
+            try:
+                venue = selectors.kiosk_venue_of_device(venue_id=venue_id)
+            except LearncityError as exc:
+                return _refused(request, exc)
+            return Kiosk(venue=venue, device=device)
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    actor = Actor(int(str(request.user.pk)))
+    try:
+        venue = selectors.kiosk_venue_get(actor=actor, venue_id=venue_id)
+    except LearncityError as exc:
+        answer = _refused(request, exc)
+        return _forget_device(answer) if stale else answer
+    request.kiosk_stale = stale  # type: ignore[attr-defined]
+    return Kiosk(venue=venue, actor=actor)
+
+
 def _page(
     request: HttpRequest,
-    venue: dict[str, Any],
+    kiosk: Kiosk,
     *,
     result: dict[str, Any] | None = None,
     phone: dict[str, str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    actor = Actor(int(str(request.user.pk)))
-    today = selectors.sessions_today(actor=actor, venue_id=venue["id"])
+    venue = kiosk.venue
+    if kiosk.actor is not None:
+        today = selectors.sessions_today(actor=kiosk.actor, venue_id=venue["id"])
+    else:
+        today = selectors.sessions_today_at_venue(venue_id=venue["id"])
+    kiosk_url = reverse("portal:kiosk", args=[venue["id"]])
+    banner = {key: str(text) for key, text in BANNER.items()}
+    if kiosk.device:
+        banner["sign_in"] = str(UNPAIRED)
     config = {
         "venue_id": venue["id"],
-        "api": f"/api/v1/venues/{venue['id']}/checkins",
+        "api": reverse("portal:kiosk_checkins", args=[venue["id"]])
+        if kiosk.device
+        else f"/api/v1/venues/{venue['id']}/checkins",
         "time_zone": settings.TIME_ZONE,
         "reset_seconds": RESET_SECONDS,
+        "idle_seconds": settings.LEARNCITY_KIOSK_IDLE_SECONDS,
+        "kiosk_url": kiosk_url,
         "words": words(),
-        "banner": {key: str(text) for key, text in BANNER.items()},
+        "banner": banner,
         "login": reverse("portal:login"),
     }
     if result:
@@ -179,9 +279,14 @@ def _page(
         "phone_open": bool(phone),
         "request_key": _new_key(),
         "config": config,
-        "kiosk_url": reverse("portal:kiosk", args=[venue["id"]]),
+        "kiosk_url": kiosk_url,
+        "device": kiosk.device,
+        "posted": request.method == "POST",
     }
-    return render(request, "portal/kiosk/page.html", context, status=status)
+    response = render(request, "portal/kiosk/page.html", context, status=status)
+    if getattr(request, "kiosk_stale", False):
+        _forget_device(response)
+    return response
 
 
 def _refused(request: HttpRequest, exc: LearncityError) -> HttpResponse:
@@ -193,43 +298,144 @@ def _refused(request: HttpRequest, exc: LearncityError) -> HttpResponse:
     )
 
 
+@dataclass(frozen=True)
+class _Asked:
+    """A check-in as the kiosk sent it (a form post or kiosk.js's JSON)."""
+
+    request_key: str
+    token: str
+    phone_tail: str
+    birth_year: int | None
+    name: str
+    session_id: int | None
+    step: str
+    scanned_at: dt.datetime | None = None
+
+
+def _number(value: Any) -> int | None:
+    text = str(value if value is not None else "").strip()
+    return int(text) if _DIGITS.match(text) else None
+
+
+def _asked(data: Any) -> _Asked:
+    return _Asked(
+        request_key=str(data.get("request_key") or "")[:64] or _new_key(),
+        token=str(data.get("token") or "")[:300].strip(),
+        phone_tail=str(data.get("phone_tail") or "")[:8].strip(),
+        birth_year=_number(data.get("birth_year")),
+        name=str(data.get("name") or "")[:100].strip(),
+        session_id=_number(data.get("session_id")),
+        step=str(data.get("step") or "")[:500],
+    )
+
+
+def _check_in(kiosk: Kiosk, asked: _Asked) -> services.CheckinResult:
+    """The one service call of a kiosk check-in. An answer to the kiosk's question (a name,
+    a class) needs the step the question carried, within the idle time; a question is
+    answered with a new step (in the refusal's details)."""
+    now = timezone.now()
+    lookup = {
+        "kiosk": kiosk.key,
+        "venue_id": kiosk.venue["id"],
+        "token": asked.token,
+        "phone_tail": asked.phone_tail,
+        "birth_year": asked.birth_year,
+        "now": now,
+    }
+    try:
+        if asked.name or asked.session_id is not None:
+            step_check(asked.step, **lookup)
+        return services.checkin_record(
+            actor=kiosk.actor,
+            device_id=kiosk.device["id"] if kiosk.device else None,
+            venue_id=kiosk.venue["id"],
+            request_key=asked.request_key,
+            token=asked.token or None,
+            phone_tail=asked.phone_tail,
+            birth_year=asked.birth_year,
+            name=asked.name,
+            session_id=asked.session_id,
+            scanned_at=asked.scanned_at,
+        )
+    except LearncityError as exc:
+        if (
+            exc.code in ("more_detail_needed", "choose_session")
+            and (exc.details or {}).get("ask_for") != "staff"
+        ):
+            exc.details = {**(exc.details or {}), "step": step_issue(**lookup)}
+        raise
+
+
 @require_http_methods(["GET", "POST"])
 @requires("attendance.take")
 def kiosk(request: HttpRequest, venue_id: int) -> HttpResponse:
     """The scan screen (GET) and the check-in of a form post (POST, the page without
-    JavaScript). Staff only: anonymous visitors sign in first."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    actor = Actor(int(str(request.user.pk)))
-    try:
-        venue = selectors.kiosk_venue_get(actor=actor, venue_id=venue_id)
-    except LearncityError as exc:
-        return _refused(request, exc)
+    JavaScript). A paired device of this venue, or staff who take attendance here."""
+    found = kiosk_of(request, venue_id)
+    if isinstance(found, HttpResponse):
+        return found
     if request.method == "GET":
-        return _page(request, venue)
-    form = request.POST
-    token = form.get("token", "")[:300].strip()
-    phone_tail = form.get("phone_tail", "")[:8].strip()
-    birth_text = form.get("birth_year", "").strip()
-    name = form.get("name", "")[:100].strip()
-    session_text = form.get("session_id", "").strip()
-    request_key = form.get("request_key", "")[:64] or _new_key()
-    asked = {"phone_tail": phone_tail, "birth_year": birth_text[:4], "name": name}
+        return _page(request, found)
+    asked = _asked(request.POST)
+    birth_text = request.POST.get("birth_year", "").strip()
+    shown_asked = {"phone_tail": asked.phone_tail, "birth_year": birth_text[:4], "name": asked.name}
     try:
-        done = services.checkin_record(
-            actor=actor,
-            venue_id=venue_id,
-            request_key=request_key,
-            token=token or None,
-            phone_tail=phone_tail,
-            birth_year=int(birth_text) if _DIGITS.match(birth_text) else None,
-            name=name,
-            session_id=int(session_text) if _DIGITS.match(session_text) else None,
-        )
+        done = _check_in(found, asked)
     except LearncityError as exc:
         shown = refusal_shown(exc)
-        by_phone = not token and bool(phone_tail or birth_text)
+        shown["step"] = (exc.details or {}).get("step", "")
+        by_phone = not asked.token and bool(asked.phone_tail or birth_text)
         return _page(
-            request, venue, result=shown, phone=asked if by_phone else None, status=exc.http_status
+            request,
+            found,
+            result=shown,
+            phone=shown_asked if by_phone else None,
+            status=exc.http_status,
         )
-    return _page(request, venue, result=result_shown(done), status=200)
+    return _page(request, found, result=result_shown(done), status=200)
+
+
+def _json_refusal(exc: LearncityError) -> JsonResponse:
+    return JsonResponse(
+        {"code": exc.code, "message": exc.message, "details": exc.details or {}},
+        status=exc.http_status,
+        encoder=DjangoJSONEncoder,
+    )
+
+
+@require_POST
+@requires("attendance.take")
+def kiosk_checkins(request: HttpRequest, venue_id: int) -> HttpResponse:
+    """kiosk.js's check-in on a paired device (JSON in, the API's JSON out: 201 new, 200 a
+    resend of the same request_key, {code, message, details} refused). Staff signed in may
+    use it too; the JSON API stays theirs."""
+    found = kiosk_of(request, venue_id)
+    if isinstance(found, HttpResponse):
+        if found.status_code in (403, 404):  # the refusal page, as JSON for kiosk.js
+            code = "kiosk_device_refused" if request.COOKIES.get(COOKIE) else "forbidden"
+            body = {"code": code, "message": str(WORDS.get(code, "")), "details": {}}
+            answer = JsonResponse(body, status=found.status_code)
+            for name, morsel in found.cookies.items():
+                answer.cookies[name] = morsel
+            return answer
+        return found
+    try:
+        data = json.loads(request.body or b"{}")
+        if not isinstance(data, dict):
+            raise ValueError("not an object")
+        asked = _asked(data)
+        scanned = data.get("scanned_at")
+        if scanned:
+            moment = parse_datetime(str(scanned)[:40])
+            if moment is None:
+                raise ValueError("scanned_at")
+            asked = replace(asked, scanned_at=moment)
+    except ValueError:
+        return _json_refusal(AttendanceError(gettext("보낸 내용을 읽을 수 없습니다")))
+    try:
+        done = _check_in(found, asked)
+    except LearncityError as exc:
+        return _json_refusal(exc)
+    return JsonResponse(
+        asdict(done), status=200 if done.replayed else 201, encoder=DjangoJSONEncoder
+    )

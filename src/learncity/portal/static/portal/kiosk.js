@@ -1,5 +1,5 @@
-// The check-in kiosk (/kiosk/<venue>): posts each scan to the JSON API with a request key
-// made here, shows the result in place, and keeps the scan box focused for the next person.
+// The check-in kiosk (/kiosk/<venue>): posts each scan as JSON (config.api: the JSON API for
+// staff, /kiosk/<venue>/checkins on a paired device) with a request key made here, shows the result in place, and keeps the scan box focused for the next person.
 // When the network is down, scans wait in localStorage and are sent again when it is back:
 // the request key makes a resend harmless (the server answers the first result again).
 // Without this script the forms post to the page itself and work the same way.
@@ -11,6 +11,9 @@
   var TIMEOUT_MS = 8000;
   var scan, input, phone, phoneForm, nameField, result, banner, csrf;
   var resetTimer = null, flushing = false, needSignIn = false;
+  // the step of the kiosk's last question (name, class): its answer carries it back, within
+  // config.idle_seconds (the server refuses it later: the person is forgotten)
+  var step = "";
 
   function newKey() {
     var bytes = new Uint8Array(16);
@@ -62,6 +65,8 @@
       signal: controller ? controller.signal : undefined
     }).then(function (response) {
       if (timer) clearTimeout(timer);
+      // sent to the sign-in page (no staff session, no paired device any more): refused
+      if (response.redirected) return {status: 401, data: {}};
       return response.json().catch(function () { return {}; }).then(function (data) {
         return {status: response.status, data: data};
       });
@@ -109,6 +114,7 @@
   function resetLater(seconds) {
     if (resetTimer) clearTimeout(resetTimer);
     resetTimer = setTimeout(function () {
+      step = "";
       clearResult();
       phoneForm.reset();
       nameField.hidden = true;
@@ -163,6 +169,7 @@
       at: details.checked_in_at ? hhmm(details.checked_in_at) : (details.at || ""),
       opens: hhmm(details.opens_at)
     });
+    step = details.step || "";
     var div = box(kind, code, headline);
     if (details.title) {
       add(div, "p", details.title + (details.room ? " · " + details.room : ""), "who");
@@ -171,7 +178,7 @@
       phone.open = true;
       nameField.hidden = false;
       document.getElementById("name").focus();
-      resetLater(60);
+      resetLater(config.idle_seconds);
       return;
     }
     if (choices.length) {
@@ -184,11 +191,12 @@
           var again = {};
           Object.keys(body).forEach(function (k) { again[k] = body[k]; });
           again.session_id = c.session_id;
+          again.step = step;
           checkIn(again);
         });
       });
       list.querySelector("button").focus();
-      resetLater(60);
+      resetLater(config.idle_seconds);
       return;
     }
     input.focus();
@@ -259,6 +267,7 @@
         birth_year: parseInt(phoneForm.elements.birth_year.value.trim(), 10) || null,
         name: phoneForm.elements.name.value.trim()
       };
+      if (body.name) body.step = step;
       checkIn(body);
     });
     // a click anywhere else gives the focus back to the scan box (a scanner types there)
