@@ -40,7 +40,7 @@ from learncity.vouchers import errors as voucher_errors
 from learncity.vouchers import services as voucher_services
 from learncity.vouchers.models import Voucher
 from tests.enrollment.factories import apply, offer_open_now
-from tests.learners.factories import citizen, verified
+from tests.learners.factories import citizen, sign_up_code, verified
 from tests.vouchers.factories import programme
 
 SIGN_UP = {
@@ -68,7 +68,10 @@ def _state(learner_id: int) -> list[tuple[str, str, str, Any]]:
 
 
 def _sign_up(client: Client, **changes: Any) -> Learner:
-    answer = client.post("/accounts/signup", {**SIGN_UP, **changes})
+    """Sign-up through the page, its two steps (the code sent to the number first)."""
+    form = {**SIGN_UP, **changes}
+    form["code"] = sign_up_code(client, form["phone"])
+    answer = client.post("/accounts/signup", form)
     assert answer.status_code == 302, answer.content.decode()[:500]
     return Learner.objects.get(user__username=changes.get("username", SIGN_UP["username"]))
 

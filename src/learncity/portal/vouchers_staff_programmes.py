@@ -258,7 +258,7 @@ def _programme_page(
 
 
 @office.office_page
-@requires("vouchers.programme_manage", "vouchers.office_read")
+@requires("vouchers.programme_manage")  # every POST action; the page itself: office readers
 def programme(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     """POST action: register / unregister an institution, find a learner (a POST, so that
     phone numbers stay out of addresses and logs), issue the voucher to the one found."""
