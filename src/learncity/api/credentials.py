@@ -14,7 +14,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, NinjaAPI, Router, Schema
 
-from learncity.api.v1 import ERRORS, _throttle
+from learncity.api.v1 import ERRORS, throttle
 from learncity.learners.access import requires
 from learncity.records.credentials import credential_verify
 from learncity.records.keys import key_jwk, key_list
@@ -42,7 +42,7 @@ class VerifyOut(Schema):
 def credentials_verify(request: HttpRequest, body: VerifyIn) -> Any:
     """Verify a credential: signature, issuer, validity period and revocation (limited per
     client address, as every public API call)."""
-    _throttle(request)
+    throttle(request)
     given = body.credential
     text = given if isinstance(given, str) else json.dumps(given, ensure_ascii=False)
     return credential_verify(text).out()

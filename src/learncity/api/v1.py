@@ -153,7 +153,7 @@ def _rate() -> int:
         return 600
 
 
-def _throttle(request: HttpRequest) -> None:
+def throttle(request: HttpRequest) -> None:
     """A fixed one-minute window per client address (behind a trusted proxy, the address it
     names), counted in the cache that every worker shares."""
     if rate_limit_hit("api", key=client_address(request), limit=_rate(), window=60) is not None:
@@ -343,7 +343,7 @@ def programmes_search(
     request: HttpRequest, response: HttpResponse, filters: Query[SearchQuery]
 ) -> Any:
     """Search programmes: Korean-aware full text, filters, facets; the ranking the pages use."""
-    _throttle(request)
+    throttle(request)
     page = programme_search(search_params_from(request.GET.getlist))
     _cached(response)
     return {
@@ -363,7 +363,7 @@ def programmes_search(
 @api.get("/programmes/{programme_id}", response={200: ProgrammeOut, **ERRORS}, tags=["programmes"])
 def programme_detail(request: HttpRequest, response: HttpResponse, programme_id: int) -> Any:
     """One programme, with its schedule, registration window and source."""
-    _throttle(request)
+    throttle(request)
     rows = list(programme_rows(ids=[programme_id])) if 0 < programme_id < 2**62 else []
     if not rows:
         raise NotFound(f"no programme {programme_id}")
@@ -385,7 +385,7 @@ def programme_detail(request: HttpRequest, response: HttpResponse, programme_id:
 
 @api.get("/institutions", response={200: list[InstitutionOut], **ERRORS}, tags=["places"])
 def institutions(request: HttpRequest, response: HttpResponse, paging: Query[Paging]) -> Any:
-    _throttle(request)
+    throttle(request)
     _cached(response)
     return institution_rows(limit=paging.limit, offset=paging.offset)
 
@@ -394,7 +394,7 @@ def institutions(request: HttpRequest, response: HttpResponse, paging: Query[Pag
     "/institutions/{institution_id}", response={200: InstitutionOut, **ERRORS}, tags=["places"]
 )
 def institution(request: HttpRequest, response: HttpResponse, institution_id: int) -> Any:
-    _throttle(request)
+    throttle(request)
     rows = institution_rows(ids=[institution_id]) if 0 < institution_id < 2**62 else []
     if not rows:
         raise NotFound(f"no institution {institution_id}")
@@ -404,14 +404,14 @@ def institution(request: HttpRequest, response: HttpResponse, institution_id: in
 
 @api.get("/venues", response={200: list[VenueOut], **ERRORS}, tags=["places"])
 def venues(request: HttpRequest, response: HttpResponse, paging: Query[Paging]) -> Any:
-    _throttle(request)
+    throttle(request)
     _cached(response)
     return venue_rows(limit=paging.limit, offset=paging.offset)
 
 
 @api.get("/venues/{venue_id}", response={200: VenueOut, **ERRORS}, tags=["places"])
 def venue(request: HttpRequest, response: HttpResponse, venue_id: int) -> Any:
-    _throttle(request)
+    throttle(request)
     rows = venue_rows(ids=[venue_id]) if 0 < venue_id < 2**62 else []
     if not rows:
         raise NotFound(f"no venue {venue_id}")
@@ -422,7 +422,7 @@ def venue(request: HttpRequest, response: HttpResponse, venue_id: int) -> Any:
 @api.get("/regions", response={200: list[RegionOut], **ERRORS}, tags=["places"])
 def regions(request: HttpRequest, response: HttpResponse, filters: Query[RegionQuery]) -> Any:
     """Administrative areas (시·도, 시·군·구, 읍·면·동) with their centroids."""
-    _throttle(request)
+    throttle(request)
     level, parent = filters.level, filters.parent
     found = [
         r
