@@ -70,6 +70,17 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
     vendor = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     terminalreporter.write_line(f"learncity tests ran on database: {vendor}")
+    from tests.security.hostile import summary_line
+
+    reports = [
+        report
+        for key in ("passed", "failed")
+        for report in terminalreporter.stats.get(key, [])
+        if getattr(report, "when", "") == "call"
+    ]
+    line = summary_line(reports)
+    if line:
+        terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session", autouse=True)

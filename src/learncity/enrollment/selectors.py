@@ -116,7 +116,9 @@ def _current_offer_ids(
     Keyed by programme id; the values carry the facts the status needs."""
     offers = Offer.objects.all()
     if programme_ids is not None:
-        offers = offers.filter(programme_id__in=programme_ids)
+        # an id no row can have (a path of 20 digits) is no row, not an overflow in SQLite
+        ids = [pk for pk in programme_ids if -(2**63) <= pk < 2**63]
+        offers = offers.filter(programme_id__in=ids)
     rows = offers.order_by("programme_id", "schedule__start_date", "schedule_id").values(
         "id",
         "programme_id",

@@ -1,0 +1,21 @@
+"""Each 5xx the hostile-input run found, as the request that found it: now a clear refusal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.test import Client
+
+from learncity.enrollment.selectors import offer_of_programme
+from tests.security import hostile
+
+
+def test_a_programme_id_beyond_64_bits_is_no_programme(target: Any, world: Any) -> None:
+    # SQLite raised OverflowError ("Python int too large to convert to SQLite INTEGER"): 500
+    client = Client()
+    client.force_login(world["users"]["officer"])
+    before = hostile.fingerprint()
+    response = client.post("/programmes/9223372036854775808/apply", {"idempotency_key": "x"})
+    assert response.status_code == 404
+    assert offer_of_programme(2**63) is None
+    assert hostile.difference(before, hostile.fingerprint()) == {}
