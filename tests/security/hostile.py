@@ -151,10 +151,15 @@ def json_value() -> st.SearchStrategy[Any]:
 # -- the fingerprint ---------------------------------------------------------------------
 
 # Tables whose rows a refused request may change, and why: the sign-in's failure count is the
-# lockout itself (issue 19, finding 3); a session row comes and goes with the session cookie.
+# lockout itself (issue 19, finding 3); a session row comes and goes with the session cookie;
+# a page shown with the refusal logs the personal data it shows.
 MAY_CHANGE_ON_REFUSAL = {
     "learners_loginthrottle": "a refused sign-in counts toward the lockout (finding 3)",
     "django_session": "the session store (a refused post may still start a session)",
+    "learners_personaldataaccess": (
+        "a refusal that still shows people (an offer's applicants after a refused draw) "
+        "records that read: the access log records reads, not state (finding 13)"
+    ),
 }
 # Rows whose values are money, seats, priority or authority: a checksum of every column but
 # the clocks that a read moves (last use of a token, last sign-in).
