@@ -26,18 +26,24 @@ import urllib.parse
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 from django.conf import settings
 
 from learncity.core.errors import ConfigurationError, DomainError
-from learncity.notifications.gateway import is_loopback
+from learncity.core.outbound import (
+    key_value,
+    post_json,
+    require_endpoint,
+    require_header_name,
+    require_timeout,
+    timeout_from,
+)
 
 logger = logging.getLogger("learncity.learners.eligibility_service")
 
 DEFAULT_TIMEOUT_S = 5.0
 MAX_ANSWER_BYTES = 16_000
-_HEADER_NAME = re.compile(r"[A-Za-z0-9-]{1,60}")
 _REFERENCE = re.compile(r"[A-Za-z0-9_.:-]{1,60}")
 
 
@@ -77,11 +83,6 @@ class NoEligibilityService:
         )
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
 def _answer(raw: bytes) -> EligibilityAnswer:
     try:
         found = json.loads(raw.decode("utf-8"))
@@ -116,30 +117,22 @@ class HttpEligibilityService:
     debug: bool = False
 
     def __post_init__(self) -> None:
-        parts = urllib.parse.urlsplit(self.url)
-        if parts.scheme not in {"http", "https"} or not parts.hostname:
-            raise ConfigurationError("LEARNCITY_ELIGIBILITY_URL must be an https:// address")
-        if parts.scheme == "http" and not (self.debug or is_loopback(parts.hostname)):
-            raise ConfigurationError(
-                "LEARNCITY_ELIGIBILITY_URL must be https:// (http:// only to 127.0.0.1 or"
-                " with DEBUG): personal data would cross the network in clear"
-            )
+        require_endpoint(
+            self.url,
+            setting="LEARNCITY_ELIGIBILITY_URL",
+            debug=self.debug,
+            carries="personal data",
+        )
         if not self.api_key:
             raise ConfigurationError(
                 "LEARNCITY_ELIGIBILITY_URL needs LEARNCITY_ELIGIBILITY_API_KEY"
             )
-        if not 0 < self.timeout_s <= 60:
-            raise ConfigurationError("LEARNCITY_ELIGIBILITY_TIMEOUT must be 0 < seconds <= 60")
-        if not _HEADER_NAME.fullmatch(self.key_header):
-            raise ConfigurationError("LEARNCITY_ELIGIBILITY_KEY_HEADER must be a header name")
+        require_timeout(self.timeout_s, setting="LEARNCITY_ELIGIBILITY_TIMEOUT")
+        require_header_name(self.key_header, setting="LEARNCITY_ELIGIBILITY_KEY_HEADER")
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str], *, debug: bool) -> HttpEligibilityService:
-        raw = environ.get("LEARNCITY_ELIGIBILITY_TIMEOUT", "").strip()
-        try:
-            timeout = float(raw) if raw else DEFAULT_TIMEOUT_S
-        except ValueError:
-            timeout = -1.0
+        timeout = timeout_from(environ, "LEARNCITY_ELIGIBILITY_TIMEOUT", DEFAULT_TIMEOUT_S)
         return cls(
             url=environ.get("LEARNCITY_ELIGIBILITY_URL", "").strip(),
             api_key=environ.get("LEARNCITY_ELIGIBILITY_API_KEY", "").strip(),
@@ -157,33 +150,23 @@ class HttpEligibilityService:
             "birth_year": query.birth_year,
             "identity_token": query.identity_token,
         }
-        is_authorization = self.key_header.lower() == "authorization"
-        request = urllib.request.Request(  # noqa: S310 - the operator's configured service
-            self.url,
-            data=json.dumps(payload, ensure_ascii=False).encode("utf-8"),
-            method="POST",
-            headers={
-                "Content-Type": "application/json; charset=utf-8",
-                "Accept": "application/json",
-                self.key_header: f"Bearer {self.api_key}" if is_authorization else self.api_key,
-            },
-        )
-        opener = urllib.request.build_opener(_NoRedirect())
         try:
-            with opener.open(request, timeout=self.timeout_s) as response:
-                raw = response.read(MAX_ANSWER_BYTES)
-        except urllib.error.HTTPError as error:
-            error.close()
-            logger.warning("eligibility check (%s): HTTP %d", query.kind, error.code)
-            raise EligibilityServiceUnavailable(
-                f"the eligibility service answered HTTP {error.code}"
-            ) from None
+            status, raw = post_json(
+                self.url,
+                payload,
+                headers={self.key_header: key_value(self.key_header, self.api_key)},
+                timeout_s=self.timeout_s,
+                max_bytes=MAX_ANSWER_BYTES,
+            )
         except (urllib.error.URLError, OSError) as error:
             cause = error.reason if isinstance(error, urllib.error.URLError) else error
             logger.warning("eligibility check (%s): %s", query.kind, type(cause).__name__)
             raise EligibilityServiceUnavailable(
                 f"the eligibility service could not be reached ({type(cause).__name__})"
             ) from None
+        if not 200 <= status < 300:
+            logger.warning("eligibility check (%s): HTTP %d", query.kind, status)
+            raise EligibilityServiceUnavailable(f"the eligibility service answered HTTP {status}")
         answer = _answer(raw)
         logger.info(
             "eligibility check (%s): %s", query.kind, "confirmed" if answer.confirmed else "no"

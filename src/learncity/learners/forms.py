@@ -91,6 +91,25 @@ def neighbourhoods(district_code: str) -> list[RegionRef]:
     ]
 
 
+class MobilePhoneField(forms.CharField):
+    """A mobile number, normalised to its digits (learners.services.normalise_phone)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            max_length=20,
+            help_text=gettext_lazy("예: 010-1234-5678 (계정 하나에 번호 하나)"),
+            error_messages=_required("휴대전화 번호를 입력해 주세요", "give your mobile number"),
+            widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+        )
+
+    def clean(self, value: Any) -> str:
+        typed: str = super().clean(value)
+        try:
+            return normalise_phone(typed)
+        except AccountError as exc:
+            raise ValidationError(exc.message) from None
+
+
 class SignUpForm(Described, forms.Form):
     username = forms.CharField(
         max_length=150,
@@ -125,12 +144,7 @@ class SignUpForm(Described, forms.Form):
         },
         widget=forms.NumberInput(attrs={"autocomplete": "bday-year", "inputmode": "numeric"}),
     )
-    phone = forms.CharField(
-        max_length=20,
-        help_text=gettext_lazy("예: 010-1234-5678 (계정 하나에 번호 하나)"),
-        error_messages=_required("휴대전화 번호를 입력해 주세요", "give your mobile number"),
-        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
-    )
+    phone = MobilePhoneField()
     email = forms.EmailField(
         required=False,
         error_messages={"invalid": gettext_lazy("이메일 주소를 확인해 주세요")},
@@ -176,12 +190,6 @@ class SignUpForm(Described, forms.Form):
         if year > this_year:
             raise ValidationError(gettext("%(year)s년 이전이어야 합니다") % {"year": this_year})
         return year
-
-    def clean_phone(self) -> str:
-        try:
-            return normalise_phone(self.cleaned_data["phone"])
-        except AccountError as exc:
-            raise ValidationError(exc.message) from None
 
     def clean_district_code(self) -> str:
         code: str = self.cleaned_data["district_code"]
@@ -356,15 +364,4 @@ class EligibilityDeclarationForm(Described, forms.Form):
 class PhoneCodeForm(Described, forms.Form):
     """Sign-up's first step: the mobile number a code is sent to (learners.phone_codes)."""
 
-    phone = forms.CharField(
-        max_length=20,
-        help_text=gettext_lazy("예: 010-1234-5678 (계정 하나에 번호 하나)"),
-        error_messages=_required("휴대전화 번호를 입력해 주세요", "give your mobile number"),
-        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
-    )
-
-    def clean_phone(self) -> str:
-        try:
-            return normalise_phone(self.cleaned_data["phone"])
-        except AccountError as exc:
-            raise ValidationError(exc.message) from None
+    phone = MobilePhoneField()

@@ -21,18 +21,22 @@ never its answer's text, which may echo the message. Neither the key nor the tex
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import json
 import logging
 import re
 import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from learncity.core.errors import ConfigurationError
+from learncity.core.outbound import (
+    key_value,
+    post_json,
+    require_endpoint,
+    require_header_name,
+    require_timeout,
+    timeout_from,
+)
 from learncity.notifications.errors import SendFailed, SendRefused
 from learncity.notifications.models import OutboxMessage
 
@@ -41,30 +45,13 @@ logger = logging.getLogger("learncity.notifications.sms")
 DEFAULT_TIMEOUT_S = 5.0
 MAX_ANSWER_BYTES = 64_000
 _ERROR_CODE = re.compile(r"[A-Za-z0-9_.:-]{1,60}")
-_HEADER_NAME = re.compile(r"[A-Za-z0-9-]{1,60}")
 _SENDER = re.compile(r"[0-9]{4,15}")
-
-
-def is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def message_id(message: OutboxMessage) -> str:
     """The id a gateway dedupes on: one per outbox row, the same on every try."""
     digest = hashlib.sha256(f"{message.pk}:{message.dedupe_key}".encode()).hexdigest()
     return f"lc-{message.pk}-{digest[:16]}"
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A redirect is not followed (the key would go to another address): it is refused."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
 
 
 def _gateway_code(answer: bytes) -> str:
@@ -95,14 +82,12 @@ class HttpSmsAdapter:
     def __post_init__(self) -> None:
         if not self.url:
             raise ConfigurationError("LEARNCITY_SMS_BACKEND=http needs LEARNCITY_SMS_URL")
-        parts = urllib.parse.urlsplit(self.url)
-        if parts.scheme not in {"http", "https"} or not parts.hostname:
-            raise ConfigurationError("LEARNCITY_SMS_URL must be an https:// address")
-        if parts.scheme == "http" and not (self.debug or is_loopback(parts.hostname)):
-            raise ConfigurationError(
-                "LEARNCITY_SMS_URL must be https:// (http:// only to 127.0.0.1 or with DEBUG):"
-                " the key and the messages would cross the network in clear"
-            )
+        require_endpoint(
+            self.url,
+            setting="LEARNCITY_SMS_URL",
+            debug=self.debug,
+            carries="the key and the messages",
+        )
         if not self.api_key:
             raise ConfigurationError("LEARNCITY_SMS_BACKEND=http needs LEARNCITY_SMS_API_KEY")
         if not _SENDER.fullmatch(self.sender):
@@ -110,18 +95,12 @@ class HttpSmsAdapter:
                 "LEARNCITY_SMS_SENDER must be the sender number registered with the carrier,"
                 " digits only (e.g. 0212345678)"
             )
-        if not 0 < self.timeout_s <= 60:
-            raise ConfigurationError("LEARNCITY_SMS_TIMEOUT must be 0 < seconds <= 60")
-        if not _HEADER_NAME.fullmatch(self.key_header):
-            raise ConfigurationError("LEARNCITY_SMS_KEY_HEADER must be a header name")
+        require_timeout(self.timeout_s, setting="LEARNCITY_SMS_TIMEOUT")
+        require_header_name(self.key_header, setting="LEARNCITY_SMS_KEY_HEADER")
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str], *, debug: bool) -> HttpSmsAdapter:
-        raw_timeout = environ.get("LEARNCITY_SMS_TIMEOUT", "").strip()
-        try:
-            timeout = float(raw_timeout) if raw_timeout else DEFAULT_TIMEOUT_S
-        except ValueError:
-            timeout = -1.0
+        timeout = timeout_from(environ, "LEARNCITY_SMS_TIMEOUT", DEFAULT_TIMEOUT_S)
         return cls(
             url=environ.get("LEARNCITY_SMS_URL", "").strip(),
             api_key=environ.get("LEARNCITY_SMS_API_KEY", "").strip(),
@@ -131,10 +110,6 @@ class HttpSmsAdapter:
             debug=debug,
         )
 
-    def _key(self) -> str:
-        is_authorization = self.key_header.lower() == "authorization"
-        return f"Bearer {self.api_key}" if is_authorization else self.api_key
-
     def send(self, message: OutboxMessage) -> None:
         identifier = message_id(message)
         payload = {
@@ -143,32 +118,17 @@ class HttpSmsAdapter:
             "text": message.body,
             "message_id": identifier,
         }
-        request = urllib.request.Request(  # noqa: S310 - the operator's configured gateway
-            self.url,
-            data=json.dumps(payload, ensure_ascii=False).encode("utf-8"),
-            method="POST",
-            headers={
-                "Content-Type": "application/json; charset=utf-8",
-                "Accept": "application/json",
-                "Idempotency-Key": identifier,
-                self.key_header: self._key(),
-            },
-        )
-        opener = urllib.request.build_opener(_NoRedirect())
         try:
-            with opener.open(request, timeout=self.timeout_s) as response:
-                status = response.status
-        except urllib.error.HTTPError as error:
-            status = error.code
-            answer = error.read(MAX_ANSWER_BYTES)
-            error.close()
-            if status == 429 or status >= 500:
-                logger.warning("SMS %s: the gateway answered HTTP %d, retry", identifier, status)
-                raise SendFailed(f"the SMS gateway answered HTTP {status}") from None
-            code = _gateway_code(answer)
-            logger.warning("SMS %s refused by the gateway: HTTP %d %s", identifier, status, code)
-            reason = f"the SMS gateway refused the message: HTTP {status}"
-            raise SendRefused(f"{reason} ({code})" if code else reason) from None
+            status, answer = post_json(
+                self.url,
+                payload,
+                headers={
+                    "Idempotency-Key": identifier,
+                    self.key_header: key_value(self.key_header, self.api_key),
+                },
+                timeout_s=self.timeout_s,
+                max_bytes=MAX_ANSWER_BYTES,
+            )
         except (urllib.error.URLError, OSError) as error:
             cause = error.reason if isinstance(error, urllib.error.URLError) else error
             if isinstance(cause, TimeoutError):
@@ -180,6 +140,12 @@ class HttpSmsAdapter:
             raise SendFailed(
                 f"the SMS gateway could not be reached ({type(cause).__name__})"
             ) from None
+        if status == 429 or status >= 500:
+            logger.warning("SMS %s: the gateway answered HTTP %d, retry", identifier, status)
+            raise SendFailed(f"the SMS gateway answered HTTP {status}")
         if not 200 <= status < 300:
-            raise SendRefused(f"the SMS gateway answered HTTP {status}")
+            code = _gateway_code(answer)
+            logger.warning("SMS %s refused by the gateway: HTTP %d %s", identifier, status, code)
+            reason = f"the SMS gateway refused the message: HTTP {status}"
+            raise SendRefused(f"{reason} ({code})" if code else reason)
         logger.info("SMS %s accepted by the gateway (HTTP %d)", identifier, status)
