@@ -153,7 +153,7 @@ def _quarantine(*, as_json: bool, retry: bool, limit: int, fixes: list[str]) -> 
     for item in fixes:
         row, sep, assignment = item.partition(":")
         name, equals, value = assignment.partition("=")
-        if not sep or not equals or not row.strip().isdigit():
+        if not sep or not equals or not row.strip().isdecimal():
             typer.echo(f"error: --fix {item!r}: expected ID:FIELD=VALUE", err=True)
             raise typer.Exit(code=2)
         changes.setdefault(int(row), {})[name.strip()] = value

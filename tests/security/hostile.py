@@ -90,6 +90,7 @@ HOSTILE_TEXT = [
     " 12 ",
     "١٢٣",  # Arabic-Indic digits: int() reads them
     "１２３",  # full-width digits
+    "²",  # a superscript: str.isdigit() says yes, int() refuses it (found a 500)
     "2026-02-30",
     "0000-00-00",
     "9999-12-31",

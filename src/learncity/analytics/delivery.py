@@ -82,7 +82,7 @@ def _year(year: Any) -> int:
 
 def _region(region_code: str | None) -> str:
     code = (region_code or "").strip()
-    if code and (not code.isdigit() or len(code) > 10):
+    if code and (not code.isdecimal() or len(code) > 10):
         raise DeliveryInputInvalid(
             gettext("지역 코드가 올바르지 않습니다: %(code)s") % {"code": repr(code[:20])},
             details={"field": "region_code"},
@@ -99,7 +99,7 @@ def _count(name: str, value: Any) -> int:
         value = int(value)
     if not isinstance(value, int):
         text = str(value).strip().replace(",", "")
-        if not text.lstrip("-").isdigit():
+        if not text.lstrip("-").isdecimal():
             raise DeliveryInputInvalid(
                 gettext("%(field)s: 0 이상의 정수를 입력해 주세요: %(value)s")
                 % {"field": name, "value": repr(str(value)[:40])},

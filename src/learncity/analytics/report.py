@@ -438,7 +438,7 @@ def report_build(
     """The report's content for a year, for the whole city or one district. `progress`
     hears each step's name and how far the whole report is (percent) before it starts."""
     year = _year(year)
-    if district_code is not None and (not district_code.isdigit() or len(district_code) > 10):
+    if district_code is not None and (not district_code.isdecimal() or len(district_code) > 10):
         raise ReportInvalid(
             gettext("시·군·구 코드가 아닙니다: %(code)s") % {"code": repr(district_code[:20])}
         )

@@ -115,7 +115,7 @@ def report_job_request(
     if not 2000 <= year <= 2100:
         raise ReportInvalid(_("연도는 2000~2100 사이여야 합니다: %(year)s") % {"year": year})
     code = district_code or ""
-    if code and (not code.isdigit() or len(code) != 10):
+    if code and (not code.isdecimal() or len(code) != 10):
         raise ReportInvalid(_("시·군·구 코드가 아닙니다: %(code)s") % {"code": code[:20]})
     require(
         actor,

@@ -226,7 +226,7 @@ def survey_get(token: str, *, now: dt.datetime | None = None) -> dict[str, Any]:
 
 def _rating(name: str, value: Any) -> int:
     text = str(value if value is not None else "").strip()
-    if not text.isdigit() or not 1 <= int(text) <= 5:
+    if not text.isdecimal() or not 1 <= int(text) <= 5:
         raise SurveyInvalid(
             gettext("%(question)s 1~5 중 하나를 골라 주세요") % {"question": ITEM_LABELS[name]},
             details={"field": name},

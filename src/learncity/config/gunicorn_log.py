@@ -55,7 +55,7 @@ class RedactingLogger(Logger):  # type: ignore[misc]
             "method": atoms.get("m"),
             "path": redact_uri(str(atoms.get("U") or ""))
             + (f"?{atoms['q']}" if atoms.get("q") else ""),
-            "status": int(status) if status.isdigit() else status,
+            "status": int(status) if status.isdecimal() else status,
             "duration_ms": atoms.get("M"),
             "remote": atoms.get("h"),
             "bytes": atoms.get("B"),

@@ -216,7 +216,7 @@ def _hsts_seconds(default: int) -> int:
     raw = os.environ.get("LEARNCITY_HSTS_SECONDS", "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or int(raw) > 2 * 31536000:
+    if not raw.isdecimal() or int(raw) > 2 * 31536000:
         raise ConfigurationError(
             f"LEARNCITY_HSTS_SECONDS must be a whole number of seconds up to two years, not {raw!r}"
         )

@@ -76,7 +76,7 @@ def _number(request: HttpRequest, name: str, default: int, low: int, high: int) 
     text = request.GET.get(name, "").strip()
     if not text:
         return default
-    if not text.isdigit() or len(text) > 4 or not low <= int(text) <= high:
+    if not text.isdecimal() or len(text) > 4 or not low <= int(text) <= high:
         raise PlanningRefused(
             gettext("%(name)s: %(low)s~%(high)s 사이의 숫자여야 합니다: %(value)s")
             % {"name": name, "low": low, "high": high, "value": repr(text[:20])},
@@ -87,7 +87,7 @@ def _number(request: HttpRequest, name: str, default: int, low: int, high: int) 
 
 def _district(request: HttpRequest, scope: Reach) -> str | None:
     code = request.GET.get("district", "").strip() or None
-    if code is not None and (not code.isdigit() or len(code) != 10):
+    if code is not None and (not code.isdecimal() or len(code) != 10):
         raise PlanningRefused(
             gettext("district: 시·군·구 코드가 아닙니다: %(value)s") % {"value": repr(code[:20])},
             422,

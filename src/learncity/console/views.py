@@ -94,7 +94,7 @@ def _int(request: HttpRequest, name: str, low: int, high: int) -> int | None:
     text = request.GET.get(name, "").strip()
     if not text:
         return None
-    if not text.isdigit() or len(text) > 9 or not low <= int(text) <= high:
+    if not text.isdecimal() or len(text) > 9 or not low <= int(text) <= high:
         raise FilterInvalid(_out_of_range(name, low, high, text))
     return int(text)
 
@@ -126,9 +126,9 @@ def parse_filters(request: HttpRequest, scope: ConsoleScope) -> Filters:
             gettext("term: 학기 값이 올바르지 않습니다: %(value)s") % {"value": repr(term[:20])}
         )
     district = request.GET.get("district", "").strip() or None
-    if district is not None and not district.isdigit() and len(district) <= 40:
+    if district is not None and not district.isdecimal() and len(district) <= 40:
         district = district_code_of(district, scope) or district  # a name: its code
-    if district is not None and (not district.isdigit() or len(district) > 10):
+    if district is not None and (not district.isdecimal() or len(district) > 10):
         raise FilterInvalid(
             gettext("district: 시·군·구 코드가 아닙니다: %(value)s")
             % {"value": repr(district[:20])}
@@ -399,7 +399,7 @@ def indicator_detail(request: HttpRequest, scope: ConsoleScope, indicator_id: st
     if level not in LEVELS:
         raise FilterInvalid(_one_of("level", LEVELS))
     parent = request.GET.get("parent", "").strip() or None
-    if parent is not None and (not parent.isdigit() or len(parent) > 10):
+    if parent is not None and (not parent.isdecimal() or len(parent) > 10):
         raise FilterInvalid(
             gettext("parent: 지역 코드가 아닙니다: %(value)s") % {"value": repr(parent[:20])}
         )
@@ -639,7 +639,7 @@ def delivery_page(request: HttpRequest, scope: ConsoleScope) -> HttpResponse:
         raise ConsoleForbidden(gettext("추진체계 자료는 시·구 담당자만 봅니다"))
     source = request.POST if request.method == "POST" else request.GET
     year_text = source.get("year", "") or str(timezone.localdate().year)
-    if not year_text.isdigit() or not 2000 <= int(year_text) <= 2100:
+    if not year_text.isdecimal() or not 2000 <= int(year_text) <= 2100:
         raise FilterInvalid(_out_of_range("year", 2000, 2100, year_text))
     year = int(year_text)
     region = source.get("region", "").strip()
@@ -742,13 +742,13 @@ def report_job_request(request: HttpRequest, scope: ConsoleScope) -> HttpRespons
     """Queue the annual report (year, format; a district officer's is their district's) and
     go to its page, which shows the progress until the file is ready."""
     year_text = request.POST.get("year", "").strip() or str(timezone.localdate().year)
-    if not year_text.isdigit() or not 2000 <= int(year_text) <= 2100:
+    if not year_text.isdecimal() or not 2000 <= int(year_text) <= 2100:
         raise FilterInvalid(gettext("연도는 2000~2100 사이의 숫자여야 합니다"))
     fmt = request.POST.get("format", "pdf")
     if fmt not in REPORT_TYPES:
         raise FilterInvalid(gettext("형식은 pdf, xlsx, html 중 하나입니다"))
     district = request.POST.get("district", "").strip() or None
-    if district is not None and not district.isdigit():
+    if district is not None and not district.isdecimal():
         district = district_code_of(district, scope) or district
     if not scope.city:
         district = scope.narrow(district, None)[0]

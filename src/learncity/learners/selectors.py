@@ -70,7 +70,7 @@ def verified_eligibility(learner_id: int, today: dt.date | None = None) -> Verif
     found: dict[str, Any] = {"learner_id": learner_id}
     for kind, value in rows:
         if kind == "birth_year":
-            found["birth_year"] = int(value) if value.isdigit() else None
+            found["birth_year"] = int(value) if value.isdecimal() else None
         elif kind == "district":
             found["district_code"] = value
         elif kind in BOOLEAN_KINDS:

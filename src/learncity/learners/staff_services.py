@@ -181,7 +181,7 @@ def institution_resolve(text: str | int) -> int:
     from learncity.catalog.selectors import institution_brief, institution_ids_named
 
     wanted = " ".join(str(text or "").split())
-    if wanted.isdigit() and len(wanted) < 19 and institution_brief(int(wanted)) is not None:
+    if wanted.isdecimal() and len(wanted) < 19 and institution_brief(int(wanted)) is not None:
         return int(wanted)
     found = institution_ids_named(wanted) if wanted else []
     if len(found) > 1:

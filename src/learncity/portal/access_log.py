@@ -85,7 +85,7 @@ def _actor(request: HttpRequest) -> Actor:
 
 def _page_number(request: HttpRequest) -> int:
     text = request.GET.get("page", "1")
-    return int(text) if text.isdigit() and len(text) < 7 else 1
+    return int(text) if text.isdecimal() and len(text) < 7 else 1
 
 
 def _staff_id(text: str) -> int | None:
@@ -93,7 +93,7 @@ def _staff_id(text: str) -> int | None:
     text = text.strip()
     if not text:
         return None
-    if text.isdigit() and len(text) < 19:
+    if text.isdecimal() and len(text) < 19:
         return int(text)
     found = user_id_by_name(text)
     return -1 if found is None else found

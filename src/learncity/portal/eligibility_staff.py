@@ -55,7 +55,7 @@ def _desk_institution(request: HttpRequest, actor: Actor) -> int | None:
     """The institution whose desk an institution's staff member works at: the one asked
     for (it must be theirs: the service refuses otherwise), or their only one."""
     text = request.POST.get("institution") or request.GET.get("institution") or ""
-    if text.isdigit() and len(text) < 12:
+    if text.isdecimal() and len(text) < 12:
         return int(text)
     reach = reach_of(actor, ACTION)
     if not reach.everywhere and len(reach.institutions) == 1:

@@ -153,7 +153,7 @@ def _voucher_choice(request: HttpRequest) -> tuple[int | None, int]:
     if not chosen:
         return None, 0
     amount = request.POST.get("voucher_krw", "").replace(",", "").strip()
-    if not chosen.isdigit() or not amount.isdigit():
+    if not chosen.isdecimal() or not amount.isdecimal():
         raise InvalidAmount(
             "바우처와 결제 금액(원)을 숫자로 적어 주세요 (the voucher and a whole amount of won)"
         )

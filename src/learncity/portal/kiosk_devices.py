@@ -75,7 +75,7 @@ def kiosks(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         venue_text = request.POST.get("venue", "").strip()
-        venue_id = int(venue_text) if venue_text.isdigit() and len(venue_text) < 10 else 0
+        venue_id = int(venue_text) if venue_text.isdecimal() and len(venue_text) < 10 else 0
         try:
             pairing = services.kiosk_device_register(
                 actor=actor, venue_id=venue_id, name=request.POST.get("name", "")

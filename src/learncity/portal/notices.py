@@ -57,7 +57,7 @@ def notices(request: HttpRequest) -> HttpResponse:
         return _page(request)
     publisher = str(request.POST.get("publisher", ""))[:30]
     try:
-        if publisher != CITY and not publisher.isdigit():
+        if publisher != CITY and not publisher.isdecimal():
             raise InvalidNotice(_("누구의 공지인지 골라 주세요"))
         notice_publish(
             actor=_actor(request),

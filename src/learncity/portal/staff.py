@@ -146,7 +146,7 @@ def _choice(request: HttpRequest, name: str, allowed: tuple[str, ...]) -> str:
 
 def _page_number(request: HttpRequest) -> int:
     text = request.GET.get("page", "1")
-    return int(text) if text.isdigit() and len(text) < 7 else 1
+    return int(text) if text.isdecimal() and len(text) < 7 else 1
 
 
 def _words(table: Mapping[str, Promise], key: str) -> Promise | str:
@@ -180,7 +180,7 @@ def offers(request: HttpRequest) -> HttpResponse:
 
 
 def _schedule_id(text: str) -> int | None:
-    return int(text) if text.isdigit() and len(text) < 19 else None
+    return int(text) if text.isdecimal() and len(text) < 19 else None
 
 
 def _offer_form_page(

@@ -60,7 +60,7 @@ def my_vouchers(request: HttpRequest) -> HttpResponse:
 
 
 def _int(text: str) -> int | None:
-    return int(text) if text.isdigit() and len(text) < 18 else None
+    return int(text) if text.isdecimal() and len(text) < 18 else None
 
 
 @login_required

@@ -241,7 +241,7 @@ def boundaries_load(*, path: Path) -> dict[str, Any]:
         name = _property(item.properties, _NAME_KEYS).split(" ")[-1]
         problem = item.problem
         area = None
-        if not code.isdigit() or len(code) not in (2, 5, 7, 10):
+        if not code.isdecimal() or len(code) not in (2, 5, 7, 10):
             problem = problem or f"no usable area code in properties ({code!r})"
         if problem is None and item.geometry is not None:
             try:

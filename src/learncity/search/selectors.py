@@ -149,7 +149,7 @@ def parse_weekdays(values: list[str]) -> tuple[int, ...]:
         for part in re.split(r"[,\s]+", value.strip().lower()):
             if not part:
                 continue
-            day = names.get(part.removesuffix("요일")) or (int(part) if part.isdigit() else 0)
+            day = names.get(part.removesuffix("요일")) or (int(part) if part.isdecimal() else 0)
             if not 1 <= day <= 7:
                 raise SearchInputError(f"weekday {part[:20]!r}: use 월..일, mon..sun or 1..7")
             days.append(day)
