@@ -219,11 +219,18 @@ def role_scope(*, role: str, institution: str | int | None = None, district: str
 
 
 def user_id_of(username: str) -> int:
+    wanted = (username or "").strip()
+    # no user name holds a NUL or is longer than 150 (PostgreSQL refuses NUL in a query: 500)
+    usable = "\x00" not in wanted and len(wanted) <= 150
     found: int | None = (
-        User.objects.filter(username=(username or "").strip()).values_list("pk", flat=True).first()
+        User.objects.filter(username=wanted).values_list("pk", flat=True).first()
+        if usable
+        else None
     )
     if found is None:
-        raise UnknownUser(_("그런 사용자가 없습니다: %(name)s") % {"name": (username or "")[:60]})
+        raise UnknownUser(
+            _("그런 사용자가 없습니다: %(name)s") % {"name": wanted[:60].replace("\x00", "")}
+        )
     return found
 
 
