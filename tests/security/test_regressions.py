@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+import pytest
 from django.test import Client
 
 from learncity.enrollment.selectors import offer_of_programme
 from tests.security import hostile
+from tests.security.test_hostile_api import OPERATIONS
 
 
 def test_a_programme_id_beyond_64_bits_is_no_programme(target: Any, world: Any) -> None:
@@ -40,4 +43,30 @@ def test_a_user_name_with_a_nul_is_no_user(db: None, world: Any) -> None:
     before = hostile.fingerprint()
     response = client.post("/me/tokens", {"username": "\x00", "days": "30", "scope": "read"})
     assert response.status_code == 404 or 400 <= response.status_code < 500
+    assert hostile.difference(before, hostile.fingerprint()) == {}
+
+
+WITH_IDS = [(m, p) for m, p in OPERATIONS if re.search(r"\{\w+_id\}", p)]
+
+
+@pytest.mark.parametrize(("method", "path"), WITH_IDS, ids=[f"{m} {p}" for m, p in WITH_IDS])
+def test_an_id_beyond_64_bits_is_no_row_on_every_operation(
+    method: str, path: str, target: dict[str, Any]
+) -> None:
+    # POST /api/v1/venues/{id}/checkins with a 23-digit id reached SQLite (OverflowError: a
+    # 500; found by CI's hostile run): every operation with an id in its path, as a staff
+    # member who may act, with the largest ids, answers a refusal and changes nothing.
+    before = hostile.fingerprint()
+    for who in ("city_admin", "institution_staff"):
+        for huge in (2**63, 10**40):
+            address = re.sub(r"\{(\w+_id)\}", str(huge), path).replace("{month}", "2026-01")
+            response = Client().generic(
+                method.upper(),
+                address,
+                '{"request_key": "regress-01", "idempotency_key": "regress-01"}',
+                content_type="application/json",
+                HTTP_AUTHORIZATION=f"Bearer {target['tokens'][who]}",
+            )
+            assert response.status_code < 500, (who, address, response.status_code)
+    assert target["errors"] == []
     assert hostile.difference(before, hostile.fingerprint()) == {}

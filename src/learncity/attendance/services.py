@@ -810,6 +810,8 @@ def checkin_record(
         raise AttendanceError("request_key: 8 to 64 letters, digits or - _ . :")
     at = _scan_time(scanned_at, now)
     parsed = token_parse(token) if token is not None and token.strip() else None
+    if not 0 < venue_id <= 2**63 - 1:  # no row's id (and SQLite cannot bind it: a 500)
+        raise NotFound(f"no venue {venue_id}")
     found = _lookup(
         kiosk,
         venue_id,
