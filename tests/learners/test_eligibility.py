@@ -8,10 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -40,6 +38,7 @@ from learncity.vouchers import errors as voucher_errors
 from learncity.vouchers import services as voucher_services
 from learncity.vouchers.models import Voucher
 from tests.enrollment.factories import apply, offer_open_now
+from tests.http_double import QuietHandler, http_server
 from tests.learners.factories import citizen, sign_up_code, verified
 from tests.vouchers.factories import programme
 
@@ -386,7 +385,7 @@ class Service:
 def service() -> Iterator[Service]:
     found = Service()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
             found.requests.append(
@@ -395,28 +394,11 @@ def service() -> Iterator[Service]:
                     "json": json.loads(self.rfile.read(length).decode("utf-8")),
                 }
             )
-            status, answer = found.answers.pop(0) if found.answers else (200, {})
-            data = json.dumps(answer).encode("utf-8")
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            self.answer_json(*(found.answers.pop(0) if found.answers else (200, {})))
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    found.url = f"http://127.0.0.1:{server.server_address[1]}/check"
-    try:
+    with http_server(Handler) as url:
+        found.url = f"{url}/check"
         yield found
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
 
 
 def _configure(settings: Any, service: Service) -> None:
@@ -479,3 +461,23 @@ def test_a_garbled_answer_verifies_nothing(service: Service) -> None:
     for _ in range(2):
         with pytest.raises(EligibilityServiceUnavailable):
             adapter.check(EligibilityQuery("low_income", "yes", "x", 1980))
+
+
+def test_the_page_says_in_words_when_no_service_can_check(world: Any) -> None:
+    """No eligibility service configured (the default): "check with the service" answers 503
+    with a sentence for the desk in the page's language, not the adapter's technical reason,
+    and the claim stays declared."""
+    person, _ = citizen(district_code=world["district"], low_income=True)
+    eligibility.eligibility_sync(learner_id=person.pk)
+    desk = Client()
+    desk.force_login(world["users"]["officer"])
+    before = _state(person.pk)
+    post = {"action": "check", "learner": person.pk, "kind": "low_income"}
+    answer = desk.post("/staff/eligibility", post)
+    assert answer.status_code == 503
+    text = answer.content.decode()
+    assert "창구에서 서류를 보고 확인해 주세요" in text and "LEARNCITY_ELIGIBILITY_URL" not in text
+    desk.cookies["learncity_language"] = "en"
+    english = desk.post("/staff/eligibility", post)
+    assert "verify with the documents at the desk" in english.content.decode()
+    assert _state(person.pk) == before

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -21,6 +19,7 @@ from learncity.core.errors import ConfigurationError
 from learncity.notifications.gateway import HttpSmsAdapter
 from learncity.notifications.models import OutboxMessage
 from learncity.notifications.services import ERASED_BODY, queue, send_due, sms_adapter
+from tests.http_double import QuietHandler, http_server
 
 KEY = "sk-test-0123456789abcdef"
 TEXT = "[learncity] 수강이 확정되었습니다 http://testserver/checkin/LC77"
@@ -46,7 +45,7 @@ class Gateway:
 def gateway() -> Iterator[Gateway]:
     found = Gateway()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
             found.requests.append(
@@ -68,20 +67,9 @@ def gateway() -> Iterator[Gateway]:
             except OSError:
                 pass  # the client gave up waiting
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    found.url = f"http://127.0.0.1:{server.server_address[1]}/v1/send"
-    try:
+    with http_server(Handler) as url:
+        found.url = f"{url}/v1/send"
         yield found
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
 
 
 def adapter(gateway: Gateway, **changes: Any) -> HttpSmsAdapter:

@@ -62,6 +62,25 @@ class NoClaim(DomainError):
 # ------------------------------------------------------------------ reads
 
 
+def _decide(
+    claim: EligibilityClaim,
+    state: str,
+    *,
+    method: str = "",
+    evidence: str = "",
+    reason: str = "",
+    by: int | None = None,
+    at: dt.datetime | None = None,
+    until: dt.date | None = None,
+) -> None:
+    """Put `claim` in `state` with every decision field set (what is not given is cleared:
+    a new declaration or a rejection keeps no earlier verification) and save it."""
+    claim.state = state
+    claim.method, claim.evidence, claim.reason = method, evidence, reason
+    claim.decided_by_id, claim.decided_at, claim.valid_until = by, at, until
+    claim.save()
+
+
 def _row(claim: EligibilityClaim, today: dt.date) -> dict[str, Any]:
     expired = (
         claim.state == EligibilityClaim.State.VERIFIED
@@ -211,13 +230,8 @@ def eligibility_sync(*, learner_id: int, now: dt.datetime | None = None) -> None
             before = _snapshot(claim)
             claim = claim or EligibilityClaim(learner_id=learner_id, kind=kind)
             claim.value = value
-            claim.state = EligibilityClaim.State.DECLARED
             claim.declared_at = now
-            claim.method = claim.evidence = claim.reason = ""
-            claim.decided_by_id = None
-            claim.decided_at = None
-            claim.valid_until = None
-            claim.save()
+            _decide(claim, EligibilityClaim.State.DECLARED)
             _audit(
                 actor=None,
                 learner_id=learner_id,
@@ -351,14 +365,15 @@ def eligibility_verify(
         if expected_value is not None and claim.value != expected_value:
             raise EligibilityError(gettext("확인하는 사이에 신고한 내용이 바뀌었습니다"))
         before = _snapshot(claim)
-        claim.state = EligibilityClaim.State.VERIFIED
-        claim.method = method
-        claim.evidence = note
-        claim.reason = ""
-        claim.decided_by_id = actor.user_id
-        claim.decided_at = now
-        claim.valid_until = until
-        claim.save()
+        _decide(
+            claim,
+            EligibilityClaim.State.VERIFIED,
+            method=method,
+            evidence=note,
+            by=actor.user_id,
+            at=now,
+            until=until,
+        )
         _audit(
             actor=actor,
             learner_id=learner_id,
@@ -389,13 +404,7 @@ def eligibility_reject(
     with transaction.atomic():
         claim = _claim_for_staff(actor, learner_id, kind, institution_id)
         before = _snapshot(claim)
-        claim.state = EligibilityClaim.State.REJECTED
-        claim.method = claim.evidence = ""
-        claim.reason = reason
-        claim.decided_by_id = actor.user_id
-        claim.decided_at = now
-        claim.valid_until = None
-        claim.save()
+        _decide(claim, EligibilityClaim.State.REJECTED, reason=reason, by=actor.user_id, at=now)
         _audit(
             actor=actor,
             learner_id=learner_id,

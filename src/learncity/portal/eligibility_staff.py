@@ -196,12 +196,17 @@ def _decide(request: HttpRequest, actor: Actor, what: str) -> HttpResponse:
     except LearncityError as exc:
         if exc.http_status in {403, 404}:
             return _refused(request, exc)
+        error = exc.message
+        if exc.code == "eligibility_service_unavailable":  # its reason is technical (logged)
+            error = gettext(
+                "자격 확인 서비스를 지금 쓸 수 없습니다. 창구에서 서류를 보고 확인해 주세요"
+            )
         return _page(
             request,
             actor,
             lookup=LearnerLookupForm(),
             learner_id=learner_id,
-            error=exc.message,
+            error=error,
             status=exc.http_status,
         )
     _log(request, actor, learner_id, f"eligibility {what} {kind}")
