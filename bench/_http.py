@@ -45,6 +45,12 @@ class Job:
 
 def request(port: int, job: Job) -> tuple[int, float]:
     """(status, milliseconds) of one request on a new connection."""
+    status, ms, _body = request_body(port, job)
+    return status, ms
+
+
+def request_body(port: int, job: Job) -> tuple[int, float, str]:
+    """(status, milliseconds, body text) of one request on a new connection."""
     started = time.perf_counter()
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     try:
@@ -55,11 +61,11 @@ def request(port: int, job: Job) -> tuple[int, float]:
             headers["Content-Type"] = "application/json"
         connection.request(job.method, job.path, body=payload, headers=headers)
         response = connection.getresponse()
-        response.read()
+        body = response.read()
         status = response.status
     finally:
         connection.close()
-    return status, (time.perf_counter() - started) * 1000
+    return status, (time.perf_counter() - started) * 1000, body.decode("utf-8", "replace")
 
 
 @dataclass
@@ -136,16 +142,23 @@ def _key_file(folder: str) -> str:
 
 
 @contextmanager
-def server(env: dict[str, str], workers: int, threads: int = 1) -> Iterator[int]:
+def server(
+    env: dict[str, str], workers: int, threads: int = 1, log_path: Path | None = None
+) -> Iterator[int]:
     """`learncity serve` on a free port with `workers` gunicorn workers; yields the port.
-    Its output goes to a temporary file, never to an unread pipe (a full pipe would stop
-    every worker at its next log line). The server runs as deployed, DEBUG off, so it is given
+    Its output goes to a temporary file (or `log_path`), never to an unread pipe (a full
+    pipe would stop every worker at its next log line). The server runs as deployed, DEBUG
+    off, so it is given
     what `learncity serve` refuses to start without: its public URL and a signing key file
     (a fresh one, unless `env` names them; the benchmarks sign nothing)."""
     port = free_port()
     command = [sys.executable, "-m", "learncity", "serve", "--port", str(port)]
     with (
-        tempfile.TemporaryFile(mode="w+", encoding="utf-8") as log,
+        (
+            log_path.open("w+", encoding="utf-8")
+            if log_path is not None
+            else tempfile.TemporaryFile(mode="w+", encoding="utf-8")
+        ) as log,
         tempfile.TemporaryDirectory() as keys,
     ):
         environment = dict(env)

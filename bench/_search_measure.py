@@ -4,8 +4,9 @@ Builds the 200 mixed queries (fixed seed; the same list is used over HTTP), then
 the same data and in the same run:
 - `programme_search` (what the CLI, the API and the pages run: query reading, filters,
   ranking with boosts, count, facets, the page of cards);
-- the raw engine query of the same tokens: FTS5 MATCH ordered by bm25 (SQLite) or tsquery
-  ordered by ts_rank (PostgreSQL), top 20, no filters, facets or boosts;
+- the same engine's bare query of the same tokens: Tantivy's top 20 by BM25 of the query's
+  text, no filters, facets, boosts or cards (`raw_*`);
+- `programme_search` without facets (`nofacet_*`), to show what the facets cost;
 - the naive portal: `LIKE '%word%'` over programme titles and descriptions for each word,
   a page of 20 and the count.
 Prints the samples; bench/search.py turns them into percentiles.
@@ -25,7 +26,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from learncity.algorithms import korean_text, search_text
-from learncity.search.models import SearchDocument
+from learncity.search import engine, indexer
 from learncity.search.selectors import programme_search, search_params_from
 
 SEED = 20_261_201
@@ -114,36 +115,27 @@ def run() -> dict[str, Any]:
     tagger = korean_text.shared().tagged_many
     listed = queries()
 
-    def search(query: dict[str, str]) -> Any:
+    def search(query: dict[str, str], facets: bool = True) -> Any:
         return programme_search(
-            search_params_from(lambda name: [query[name]] if name in query else [])
+            search_params_from(lambda name: [query[name]] if name in query else []),
+            facets=facets,
         )
 
     matches = [search(q).total for q in listed]  # also the warm-up pass
     full = [_timed(lambda q=q: search(q)) for _ in range(PASSES) for q in listed]
+    nofacet = [_timed(lambda q=q: search(q, False)) for _ in range(PASSES) for q in listed]
 
     parsed = [search_text.parse_query(q.get("q", ""), tagger) for q in listed]
-    texts = [p for p in parsed if not p.is_empty]
-    if connection.vendor == "sqlite":
-        raw_sql = (
-            "SELECT rowid, bm25(search_fts, 4.0, 2.0, 1.0) AS r FROM search_fts"
-            " WHERE search_fts MATCH %s ORDER BY r LIMIT 20"
-        )
-        raw_params = [search_text.fts5_match(p) for p in texts]
-    else:
-        raw_sql = (
-            "SELECT programme_id, ts_rank('{0.1, 0.25, 0.5, 1.0}'::float4[], vector,"
-            " to_tsquery('simple', %s), 1) AS r FROM search_searchdocument"
-            " WHERE vector @@ to_tsquery('simple', %s) ORDER BY r DESC LIMIT 20"
-        )
-        raw_params = [search_text.tsquery(p) for p in texts]
-    for value in raw_params:  # warm-up
-        _sql(raw_sql, [value] * raw_sql.count("%s"))
-    raw = [
-        _timed(lambda v=value: _sql(raw_sql, [v] * raw_sql.count("%s")))
-        for _ in range(PASSES)
-        for value in raw_params
-    ]
+    texts = [engine.text_query(p, search_text.synonyms()) for p in parsed if not p.is_empty]
+    found = indexer.refresh()
+
+    def bare(text: Any) -> None:
+        searcher = found.searcher()
+        searcher.search(text, 20, count=True)
+
+    for text in texts:  # warm-up
+        bare(text)
+    raw = [_timed(lambda t=text: bare(t)) for _ in range(PASSES) for text in texts]
 
     like: list[float] = []
     like_full: list[float] = []
@@ -166,10 +158,11 @@ def run() -> dict[str, Any]:
         like_full.append(_timed(lambda q=query: search(q)))
     return {
         "database": connection.vendor,
-        "documents": SearchDocument.objects.count(),
+        "documents": found.count(found.searcher(), engine.DOCUMENTS),
         "queries": listed,
         "matches": matches,
         "full_ms": full,
+        "nofacet_ms": nofacet,
         "raw_ms": raw,
         "like_ms": like,
         "like_queries_full_ms": like_full,

@@ -3,6 +3,9 @@ per database per test session; see tests/world.py)."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -110,8 +113,13 @@ def django_db_setup(
     so that the default database is always the one set up: pytest-django would set up only
     the databases of tests that ask for `db`, and a committing test run alone found no tables.
     """
+    from django.conf import settings
     from django.test.utils import setup_databases, teardown_databases
 
+    # the session's own search index folder (the database is new: so is its index)
+    folder = tempfile.mkdtemp(prefix="learncity-search-")
+    settings.LEARNCITY_SEARCH_INDEX_DIR = folder
+    os.environ["LEARNCITY_SEARCH_INDEX_DIR"] = folder
     # --reuse-db is not offered: the world is built afresh on a new database every session
     keep = False
     verbosity = request.config.option.verbose
@@ -124,6 +132,10 @@ def django_db_setup(
     if not keep:
         with django_db_blocker.unblock():
             teardown_databases(config, verbosity=verbosity)
+    from learncity.search import indexer
+
+    indexer.reset_process()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

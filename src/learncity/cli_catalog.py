@@ -129,8 +129,8 @@ def import_(  # noqa: PLR0917 - typer passes options positionally
     if result.get("search"):
         found = result["search"]
         lines.append(
-            f"search index: {found['indexed']:,} indexed, {found['unchanged']:,} unchanged, "
-            f"{found['removed']:,} removed"
+            f"search index: {found['applied']:,} changes applied"
+            f" ({found['programmes']:,} programmes)"
         )
     if result["quarantined"]:
         lines.append("see the quarantined rows: learncity import quarantine")
@@ -368,20 +368,38 @@ def search(  # noqa: PLR0917 - typer passes options positionally
         typer.echo(f"{r['id']:>8}  {r['score']:8.3f}  {r['display_title']}  ({r['venue'] or '-'})")
 
 
-def search_index_command(as_json: JsonOption = False) -> None:
-    """Bring the search index in line with the catalog (runs after every import)."""
+def search_index_command(
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="build the index anew from the catalogue")
+    ] = False,
+    prune_days: Annotated[
+        int | None,
+        typer.Option("--prune-days", help="also forget applied changes older than this many days"),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Bring the search index in line with the catalogue (every waiting change), or build it
+    anew (--rebuild: after restoring a backup, moving the data folder, or a damaged index)."""
 
     def action() -> dict[str, Any]:
-        from learncity.search.services import search_index
+        from learncity.search.services import search_index, search_prune, search_rebuild
 
-        return search_index()
+        report = search_rebuild() if rebuild else search_index()
+        if prune_days is not None:
+            report["pruned"] = search_prune(max(1, prune_days))
+        return report
 
     result = run(action)
-    print_result(
-        result,
-        as_json,
-        [
-            f"{result['indexed']:,} indexed, {result['unchanged']:,} unchanged, "
-            f"{result['removed']:,} removed; {result['terms']:,} terms"
-        ],
-    )
+    if rebuild:
+        lines = [
+            f"rebuilt: {result['documents']:,} programmes in {result['seconds']} s;"
+            f" the index holds change {result['change_no']:,}"
+        ]
+    else:
+        lines = [
+            f"{result['applied']:,} changes applied ({result['programmes']:,} programmes);"
+            f" the index holds change {result['change_no']:,}"
+        ]
+    if "pruned" in result:
+        lines.append(f"{result['pruned']:,} old changes forgotten")
+    print_result(result, as_json, lines)

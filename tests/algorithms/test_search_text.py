@@ -30,12 +30,10 @@ def test_bigrams_make_two_syllable_words_and_compound_parts_match():
 
 def test_query_expressions_are_made_of_safe_tokens_only():
     query = search_text.parse_query('"영어" NEAR(회화) OR * AND -- ; DROP', fake_tagger)
-    fts = search_text.fts5_match(query)
-    for token in re.findall(r'"([^"]*)"', fts):
-        assert all(SAFE_TOKEN.match(t) for t in token.split(" "))
-    assert "NEAR(" not in fts and "*" not in fts
-    ts = search_text.tsquery(query)
-    assert all(SAFE_TOKEN.match(t) for t in re.findall(r"'([^']*)'", ts))
+    for clause in query.clauses:  # the engine's query is built term by term from these
+        assert SAFE_TOKEN.match(clause.term)
+        assert all(SAFE_TOKEN.match(g) for g in clause.grams)
+    assert not any(c.term in {"near", "or", "and", "drop"} and "(" in c.term for c in query.clauses)
 
 
 @settings(max_examples=300, deadline=None)
@@ -47,8 +45,6 @@ def test_any_query_string_parses_to_safe_clauses(text):
     for clause in query.clauses:
         assert SAFE_TOKEN.match(clause.term)
         assert all(SAFE_TOKEN.match(g) for g in clause.grams)
-    search_text.fts5_match(query)
-    search_text.tsquery(query)
 
 
 def test_noise_words_are_not_required_unless_alone():
@@ -141,3 +137,34 @@ def test_metrics():
 def test_metrics_are_between_zero_and_one(ranked, relevant):
     assert 0.0 <= search_text.recall_at(ranked, relevant) <= 1.0
     assert 0.0 <= search_text.ndcg_at(ranked, relevant) <= 1.0 + 1e-9
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.text(max_size=40),
+            st.lists(
+                st.sampled_from(["요가 교실", "강남구청", "", "영어 회화 기초", "Excel"]),
+                max_size=5,
+            ),
+        ),
+        max_size=8,
+    )
+)
+def test_the_memo_of_repeated_texts_changes_no_document(programmes):
+    memo: search_text.Memo = {}
+    for title, others in programmes:
+        plain = search_text.document(title, others, fake_tagger)
+        assert search_text.document(title, others, fake_tagger, memo) == plain
+
+
+def test_synonyms_are_data_and_a_listed_word_is_one_clause():
+    groups = search_text.read_synonyms(["# a comment", "Canva\t캔바", "엑셀\tExcel\t", ""])
+    assert groups["canva"] == ("캔바",) and groups["캔바"] == ("canva",)
+    assert groups["excel"] == ("엑셀",)
+    query = search_text.parse_query("챗GPT 배우기", fake_tagger)
+    assert query.clauses[0].term == "챗gpt"  # not 챗 + gpt
+    assert "chatgpt" in search_text.synonyms()["챗gpt"]
+    for word in ("스마트폰", "핸드폰", "휴대폰"):
+        assert set(search_text.synonyms()[word]) >= {"스마트폰", "핸드폰", "휴대폰"} - {word}

@@ -18,7 +18,8 @@ from typer.testing import CliRunner
 from learncity.algorithms import search_text
 from learncity.catalog.models import Institution, Programme
 from learncity.cli import app
-from learncity.search.models import SearchDocument
+from learncity.search import engine, indexer
+from learncity.search.models import SearchChange
 from learncity.search.selectors import SearchInputError, SearchParams, programme_search
 from learncity.search.services import search_index
 
@@ -40,11 +41,16 @@ def ids(q: str, **filters: Any) -> list[int]:
     return [r["id"] for r in page.results]
 
 
+def indexed_count() -> int:
+    found = indexer.refresh()
+    return found.count(found.searcher(), engine.DOCUMENTS)
+
+
 def test_index_covers_the_catalog_and_is_idempotent(db, catalog):
-    assert catalog["index"]["indexed"] == 322
-    assert SearchDocument.objects.count() == 322
+    assert indexed_count() == Programme.objects.count() >= 322
     again = search_index()
-    assert again == {"indexed": 0, "unchanged": 322, "removed": 0, "terms": again["terms"]}
+    assert again["applied"] == 0 and again["programmes"] == 0
+    assert again["change_no"] == indexer.top().change_no > 0
 
 
 def test_relevance_suite(db, catalog):
@@ -177,17 +183,17 @@ def test_near_says_how_precise_the_place_is(db, catalog):
 
 def test_index_follows_changes_and_removals(db, catalog):
     programme = Programme.objects.get(pk=ids("노션")[0])
+    before = SearchChange.objects.count()
     programme.title = "[논현2] 스마트워크를 위한 옵시디언 활용법"
-    programme.save()
-    report = search_index()
-    assert report["indexed"] == 1
-    assert ids("옵시디언") == [programme.pk]
+    programme.save()  # the trigger records the change in the same transaction
+    assert SearchChange.objects.count() == before + 1
+    assert ids("옵시디언") == [programme.pk]  # the search applied the waiting change
     assert ids("노션") == []
-    pk = programme.pk
-    programme.delete()  # the document goes with it (cascade)
-    assert not SearchDocument.objects.filter(pk=pk).exists()
+    count = indexed_count()
+    programme.delete()  # its schedule goes with it (cascade): two changes, one document
     assert ids("옵시디언") == []
-    assert search_index()["indexed"] == 0
+    assert indexed_count() == count - 1
+    assert search_index()["applied"] == 0
 
 
 def test_cli_search_json_contract(db, catalog):
@@ -293,3 +299,26 @@ def test_institution_venue_pages_and_no_external_assets(db, catalog):
         html = client.get(url).content.decode()
         assets = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', html)
         assert assets and all(a.startswith("/static/") for a in assets), assets
+
+
+def test_synonyms_and_transliterations_find_the_other_spelling(db, catalog):
+    canva = {pk for pk, title in catalog["titles"].items() if "캔바" in title}
+    assert len(canva) >= 2
+    assert set(ids("Canva")) >= canva  # the Latin name finds the Korean spelling
+    assert set(ids("canva 디자인")) >= canva
+    phones = {pk for pk, title in catalog["titles"].items() if "스마트폰" in title}
+    found = programme_search(SearchParams(q="핸드폰", today=TODAY, per_page=50))
+    assert phones and {r["id"] for r in found.results} >= phones
+    assert found.total == programme_search(SearchParams(q="스마트폰", today=TODAY)).total
+
+
+def test_disjunctive_facets_count_without_their_own_filter(db, catalog):
+    everything = programme_search(SearchParams(q="영어", today=TODAY))
+    one_day = programme_search(SearchParams(q="영어", weekdays=(3,), today=TODAY))
+    assert 0 < one_day.total < everything.total
+    # the weekday facet still shows every day's count (as without the weekday filter) ...
+    assert one_day.facets["weekday"] == everything.facets["weekday"]
+    # ... while the other facets count only the Wednesday courses
+    assert sum(f["count"] for f in one_day.facets["category"]) == one_day.total
+    wednesday = next(f for f in everything.facets["weekday"] if f["value"] == "3")
+    assert wednesday["count"] == one_day.total

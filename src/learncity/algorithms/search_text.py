@@ -1,32 +1,36 @@
 """Korean-aware search text: what a programme is indexed under and what a query asks for.
 
-Pure Python, no Django. The database engines (SQLite FTS5, PostgreSQL tsvector) only ever
-see what this module produces: space-separated tokens made of Hangul syllables, Latin
-letters and digits, so no query string can reach them as syntax.
+Pure Python, no Django, no engine. The search engine (Tantivy: learncity.search.engine)
+only ever sees what this module produces: space-separated tokens made of Hangul syllables,
+Latin letters and digits, built into engine queries term by term, so no query string can
+reach it as syntax.
 
 A document is indexed twice:
 
 * `terms`: Kiwi morphemes (nouns, Latin words in lower case, verb/adjective stems). This is
   what makes `영어를`, `영어 회화` and `영어회화` all mean 영어 + 회화, and what ranks first.
-* `grams`: Hangul/Latin character bigrams of each field with the spaces taken out. A query
-  word of two or more letters also matches as the phrase of its bigrams, i.e. as a substring:
+* `grams`: Hangul/Latin character bigrams and trigrams of each field with the spaces taken
+  out. A query word of two or more letters also matches as a substring (its bigram, its
+  trigram, or the phrase of its trigrams: `substring_tokens`):
   `인권` finds `장애인권` (which Kiwi reads as 장애인 + 권), `스마트폰` finds
   `스마트폰활용`, `gpt` finds `ChatGPT`. A two-syllable word is a single bigram, so
   two-syllable words (요가, 영어, 노션, 인권) match where trigram search cannot.
 
-Every required query word must match (AND). Ranking is BM25 on SQLite (FTS5 `bm25()`,
-morpheme matches weighted 3, bigram matches 1) and ts_rank with the same weights on
-PostgreSQL, times small documented boosts (see `boost`).
+Every required query word must match (AND), as its morpheme, its bigram phrase, or a word
+of its synonym group (`synonyms`). Ranking is the engine's BM25 (title morphemes weighted
+4, title bigrams 2, the rest 1), times small documented boosts (see `boost`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from learncity.algorithms import walking
 
@@ -73,13 +77,32 @@ def bigrams(word: str) -> tuple[str, ...]:
     return tuple(word[i : i + 2] for i in range(len(word) - 1))
 
 
+def trigrams(word: str) -> tuple[str, ...]:
+    """Character trigrams of one run of letters; () below three letters."""
+    return tuple(word[i : i + 3] for i in range(len(word) - 2))
+
+
 def grams(text: str) -> list[str]:
-    """Bigrams of a field with spaces removed, so that spacing variants meet."""
+    """Bigrams and trigrams of a field with spaces removed, so that spacing variants meet:
+    each run of letters gives its bigrams, then its trigrams (each kind in a row, so that a
+    phrase of trigrams is a substring)."""
     joined = _SPACE.sub("", _KEEP.sub(" ", clean_document(text)))
     out: list[str] = []
     for run in _RUN.findall(joined):
         out.extend(bigrams(run))
+        out.extend(trigrams(run))
     return out
+
+
+def substring_tokens(word: str) -> tuple[str, ...]:
+    """What finds `word` inside a longer one among a field's grams: itself when it has two
+    or three letters (one bigram or trigram: a term), its trigrams in a row for longer words
+    (a phrase), nothing for one letter."""
+    if len(word) < 2:
+        return ()
+    if len(word) <= 3:
+        return (word,)
+    return trigrams(word)
 
 
 def clean_document(text: str) -> str:
@@ -101,22 +124,42 @@ class Document:
     body: str
 
 
-def document(title: str, others: Sequence[str], tagger: Tagger) -> Document:
+Memo = dict[str, tuple[str, tuple[str, ...]]]
+MEMO_LIMIT = 200_000
+
+
+def document(
+    title: str, others: Sequence[str], tagger: Tagger, memo: Memo | None = None
+) -> Document:
     """Tokens of a programme: the title apart (it ranks first), then the other fields (the
     description, the provider's category word, institution, venue, room), each distinct
-    text once."""
-    texts = [clean_document(title)]
+    text once. `memo` (kept by the caller across programmes) remembers each other field's
+    tokens by its text: descriptions, institutions and venues repeat across a catalogue."""
+    title_text = clean_document(title)
+    seen = {title_text}
+    parts: list[tuple[str, str, tuple[str, ...] | None]] = []
     for text in others:
-        cleaned = clean_document(text)
-        if cleaned.strip() and cleaned not in texts:
-            texts.append(cleaned)
-    tagged = tagger(texts)
-    forms = [[form for form, _ in morphemes if _token_ok(form)] for morphemes in tagged]
+        known = memo.get(text) if memo is not None else None
+        cleaned = known[0] if known is not None else clean_document(text)
+        if not cleaned.strip() or cleaned in seen:
+            continue
+        seen.add(cleaned)
+        parts.append((text, cleaned, known[1] if known is not None else None))
+    fresh = [cleaned for _text, cleaned, tokens in parts if tokens is None]
+    tagged = iter(tagger([title_text, *fresh]))
+    title_forms = [form for form, _ in next(tagged) if _token_ok(form)]
+    if memo is not None and len(memo) > MEMO_LIMIT:
+        memo.clear()
     body: list[str] = []
-    for index in range(1, len(texts)):
-        body.extend(forms[index])
-        body.extend(grams(texts[index]))
-    return Document(" ".join(forms[0]), " ".join(grams(texts[0])), " ".join(body))
+    for text, cleaned, known_tokens in parts:
+        tokens = known_tokens
+        if tokens is None:
+            forms = [form for form, _ in next(tagged) if _token_ok(form)]
+            tokens = (*forms, *grams(cleaned))
+            if memo is not None:
+                memo[text] = (cleaned, tokens)
+        body.extend(tokens)
+    return Document(" ".join(title_forms), " ".join(grams(title_text)), " ".join(body))
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,14 +182,46 @@ class Query:
         return not self.clauses
 
 
-def parse_query(text: str, tagger: Tagger) -> Query:
-    """A query string, whatever it holds, as clauses of safe tokens."""
+SYNONYMS_FILE = Path(__file__).resolve().parent / "data" / "search_synonyms.tsv"
+
+
+def read_synonyms(lines: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Groups of words that mean the same (one group per line, tab-separated; # comments):
+    each word -> the other words of its group, in the file's order."""
+    groups: dict[str, tuple[str, ...]] = {}
+    for line in lines:
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        words = list(dict.fromkeys(clean(w) for w in line.split("\t") if clean(w)))
+        words = [w for w in words if _token_ok(w)]
+        for word in words:
+            others = tuple(w for w in words if w != word)
+            groups[word] = tuple(dict.fromkeys((*groups.get(word, ()), *others)))
+    return groups
+
+
+@functools.lru_cache(maxsize=1)
+def synonyms() -> dict[str, tuple[str, ...]]:
+    """The synonym and transliteration list shipped with learncity (Canva ↔ 캔바 ...)."""
+    return read_synonyms(SYNONYMS_FILE.read_text(encoding="utf-8").splitlines())
+
+
+def parse_query(
+    text: str, tagger: Tagger, known: Mapping[str, tuple[str, ...]] | None = None
+) -> Query:
+    """A query string, whatever it holds, as clauses of safe tokens. A whole word of the
+    synonym list (`known`, default the shipped one) is one clause, not analysed: 챗GPT
+    stays 챗gpt (and finds ChatGPT) instead of 챗 + gpt."""
     cleaned = clean(text or "")
     plain = _SPACE.sub(" ", _KEEP.sub(" ", cleaned)).strip()
     if not plain:
         return Query(cleaned, (), ())
+    known = synonyms() if known is None else known
     words = plain.split(" ")
-    tagged = tagger(words)
+    analysed = tagger([w for w in words if w not in known])
+    tagged = []
+    for word in words:
+        tagged.append([(word, "noun")] if word in known else analysed.pop(0))
     clauses: list[Clause] = []
     dropped: list[str] = []
     seen: set[str] = set()
@@ -175,30 +250,6 @@ def parse_query(text: str, tagger: Tagger) -> Query:
         or clauses
     )
     return Query(cleaned, tuple(required[:MAX_CLAUSES]), tuple(dropped))
-
-
-def fts5_match(query: Query) -> str:
-    """The FTS5 MATCH expression: clauses joined with AND, each its morpheme (in the title's
-    terms or the body) OR its bigrams in a row (in the title's grams or the body)."""
-    parts = []
-    for clause in query.clauses:
-        options = [f'{{terms body}} : "{clause.term}"']
-        if clause.grams:
-            options.append(f'{{grams body}} : "{" ".join(clause.grams)}"')
-        parts.append("(" + " OR ".join(options) + ")")
-    return " AND ".join(parts)
-
-
-def tsquery(query: Query) -> str:
-    """The same expression for PostgreSQL's to_tsquery('simple', ...): weight A = title
-    terms, B = title bigrams, C = body; `<->` = the bigrams in a row."""
-    parts = []
-    for clause in query.clauses:
-        options = [f"'{clause.term}':AC"]
-        if clause.grams:
-            options.append("(" + " <-> ".join(f"'{g}':BC" for g in clause.grams) + ")")
-        parts.append("(" + " | ".join(options) + ")")
-    return " & ".join(parts)
 
 
 # ------------------------------------------------------------------ did you mean

@@ -19,7 +19,9 @@ access_log_format = TEXT_FORMAT
 
 def post_worker_init(worker: Any) -> None:
     from learncity.config.warmup import warm_up_enabled, warm_up_in_background
+    from learncity.search.indexer import start_background
 
+    start_background()  # this worker keeps the search index in step (docs/search.md)
     if not warm_up_enabled():
         worker.log.info("learncity: worker %s not warmed (LEARNCITY_WARM_UP=false)", worker.pid)
         return

@@ -350,6 +350,11 @@ LEARNCITY_CREDENTIAL_KEY_FILE = os.environ.get("LEARNCITY_CREDENTIAL_KEY_FILE", 
 LEARNCITY_CREDENTIAL_KEY_DIR = os.environ.get("LEARNCITY_CREDENTIAL_KEY_DIR", "") or str(
     env.var_dir() / "keys"
 )
+# The search index (docs/search.md): a Tantivy index per database under this folder; derived
+# data, rebuilt from the database (`learncity search-index --rebuild`), never backed up.
+LEARNCITY_SEARCH_INDEX_DIR = os.environ.get("LEARNCITY_SEARCH_INDEX_DIR", "") or str(
+    env.var_dir() / "search"
+)
 
 
 # Sign-in throttle (docs/security.md): LOGIN_FAILURES failed sign-ins of one user name from one

@@ -2,7 +2,7 @@
 the worker starts (issue 18, item 8).
 
 Without it the first search on each worker took 4-7 s (the Korean analyser's model, the
-search filter table, the regions, the templates and URL patterns are loaded on first use)
+search index, the regions, the templates and URL patterns are loaded on first use)
 and the console's look-alike page about 6 s (every programme's morphemes), while the
 following searches take a few hundredths of a second.
 
@@ -16,13 +16,15 @@ own, which a forked child would not have). While a worker warms, its `/healthz` 
 The steps, each timed (the figures go to the log and to `/healthz`):
 
 - analyser: Kiwi's model and a first analysis;
-- search: the filter table of the search index and the regions;
+- search: the search index opened, and the regions;
 - pages: the home page and a search page in Korean and in English, requested in-process
   through the WSGI handler (URL patterns, templates, translations, middleware, the search
   engine's first query);
 - lookalike: the look-alike clusters of the whole catalogue (every programme's morphemes
   in the analyser's cache);
-- snapshot: the console's columnar snapshot.
+- snapshot: the console's columnar snapshot
+(these two only up to 50,000 programmes: at national scale they would take each worker
+minutes and gigabytes for pages a few staff open; they then warm on first use).
 
 LEARNCITY_WARM_UP=false turns it off (the first requests are then slow again: the live
 test uses this to show what the warm-up saves).
@@ -30,6 +32,7 @@ test uses this to show what the warm-up saves).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -60,9 +63,10 @@ def _analyser() -> None:
 
 
 def _search() -> None:
-    from learncity.search import selectors
+    from learncity.search import indexer, selectors
 
-    selectors.search_table()
+    with contextlib.suppress(indexer.SearchRebuilding):
+        indexer.refresh()  # the index opened (never rebuilt in a worker: its indexer does)
     selectors._regions()  # the regions "near" and the district filter resolve names against
 
 
@@ -97,16 +101,31 @@ def _pages() -> None:
             raise RuntimeError(f"warm-up: GET {path} answered {status[:1]}")
 
 
+CONSOLE_WARM_MAX = 50_000  # programmes: above, the console's pages warm on first use
+
+
+def _console_sized() -> bool:
+    """Whether the catalogue is small enough for every worker to warm the console's pages:
+    at national scale the look-alikes of every programme take minutes and gigabytes per
+    worker, for pages that a few staff open (LEARNCITY_WARM_CONSOLE_MAX to change)."""
+    from learncity.catalog.models import Programme
+
+    limit = int(os.environ.get("LEARNCITY_WARM_CONSOLE_MAX") or CONSOLE_WARM_MAX)
+    return Programme.objects.count() <= limit
+
+
 def _lookalike() -> None:
     from learncity.analytics import lookalike
 
-    lookalike.lookalike_clusters()
+    if _console_sized():
+        lookalike.lookalike_clusters()
 
 
 def _snapshot() -> None:
     from learncity.analytics import snapshot
 
-    snapshot.snapshot_get()
+    if _console_sized():
+        snapshot.snapshot_get()
 
 
 STEPS: tuple[tuple[str, Callable[[], None]], ...] = (

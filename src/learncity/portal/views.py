@@ -34,6 +34,7 @@ from learncity.learners.access import requires
 from learncity.notices.selectors import notices_current
 from learncity.portal.enrolment import apply_context
 from learncity.regions.selectors import city_area_rows, city_scope, region_overview
+from learncity.search.indexer import SearchRebuilding
 from learncity.search.places import search_places
 from learncity.search.selectors import (
     AREA_NAMES,
@@ -42,9 +43,9 @@ from learncity.search.selectors import (
     STATUSES,
     WEEKDAY_NAMES,
     SearchInputError,
+    indexed_districts,
     programme_search,
     search_params_from,
-    search_table,
 )
 
 logger = logging.getLogger(__name__)
@@ -103,7 +104,7 @@ def _search_places(get: QueryDict) -> tuple[dict[str, Any], QueryDict]:
     after it was picked), with a note."""
     wanted = [v.strip() for value in get.getlist("district") for v in value.split(",")]
     wanted = [v for v in wanted if v]
-    indexed = frozenset(search_table().district.values)
+    indexed = indexed_districts()
     places = search_places(district=wanted[0][:60] if len(wanted) == 1 else "", indexed=indexed)
     query = get.copy()
     inside = {code for code, _name in places.neighbourhoods}
@@ -155,10 +156,14 @@ def search(request: HttpRequest) -> HttpResponse:
     error = None
     page = None
     places, query = _search_places(request.GET)
+    rebuilding = False
     try:
         page = programme_search(search_params_from(query.getlist))
     except SearchInputError as exc:
         error = exc.message
+    except SearchRebuilding:
+        rebuilding = True
+        error = gettext("검색 색인을 만드는 중입니다. 잠시 후 다시 검색해 주세요.")
     else:
         _facet_links(query, page.facets)
     pager = {}
@@ -180,7 +185,8 @@ def search(request: HttpRequest) -> HttpResponse:
     partial = bool(request.headers.get("HX-Request"))
     context["swap_places"] = partial  # the neighbourhood choices follow the district
     template = "portal/_results.html" if partial else "portal/search.html"
-    return render(request, template, context, status=400 if error else 200)
+    status = 503 if rebuilding else 400 if error else 200
+    return render(request, template, context, status=status)
 
 
 def _programme(pk: int) -> dict[str, Any]:

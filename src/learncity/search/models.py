@@ -1,8 +1,17 @@
-"""The search index: one flat row per programme with its tokens and everything filters need.
+"""The search context's one table: the change log that keeps every search index in step.
 
-Full text lives in the engine: on SQLite an FTS5 table `search_fts` kept in step with this
-table by triggers (external content); on PostgreSQL a generated `vector` tsvector column with
-a GIN index. Both are created by migration 0002 for the engine in use.
+The index itself is not in the database: it is a Tantivy index on each machine's disk
+(learncity.search.engine), derived from the catalogue and rebuilt from it at will. Every
+write that changes what search shows records a `SearchChange` in the same transaction:
+database triggers on the catalogue's programme, schedule, venue and institution tables
+(migration 0004), so that no write path (import, staff edit, geocoding, bulk update, raw
+SQL) can forget it.
+
+A change is recorded without a number; the indexer numbers the waiting changes in one
+short transaction under a lock (`indexer.claim`), so change numbers increase in the order
+their changes became visible. (Numbering at insert would not: on PostgreSQL a transaction
+that took number 100 can commit after one that took 101, and an index that had applied 101
+would never apply 100.)
 """
 
 from __future__ import annotations
@@ -10,63 +19,21 @@ from __future__ import annotations
 from django.db import models
 
 
-class SearchDocument(models.Model):
-    programme = models.OneToOneField(
-        "catalog.Programme",
-        on_delete=models.CASCADE,
-        primary_key=True,
-        related_name="search_document",
-    )
-    terms = models.TextField(help_text="the title's Kiwi morphemes, space-separated")
-    grams = models.TextField(help_text="the title's character bigrams, space-separated")
-    body = models.TextField(help_text="morphemes and bigrams of the other fields")
-    indexed_hash = models.CharField(max_length=32)
-    district_code = models.CharField(max_length=10, blank=True, default="", db_index=True)
-    neighbourhood_code = models.CharField(max_length=10, blank=True, default="", db_index=True)
-    latitude = models.FloatField(null=True, blank=True)
-    longitude = models.FloatField(null=True, blank=True)
-    location_precision = models.CharField(max_length=16, default="unknown")
-    weekday_mask = models.PositiveSmallIntegerField(default=0)
-    slot_mask = models.PositiveSmallIntegerField(default=0)
-    group_mask = models.PositiveIntegerField(default=0)
-    category = models.CharField(max_length=16, blank=True, default="")
-    mode = models.CharField(max_length=8, blank=True, default="")
-    fee_krw = models.PositiveIntegerField(null=True, blank=True)
-    credit_bank = models.BooleanField(default=False)
-    learning_account = models.BooleanField(default=False)
-    voucher_eligible = models.BooleanField(default=False)
-    start_date = models.DateField(null=True, blank=True)
-    registration_start = models.DateField(null=True, blank=True)
-    registration_end = models.DateField(null=True, blank=True)
+class SearchChange(models.Model):
+    id = models.BigAutoField(primary_key=True)
+    programme_id = models.BigIntegerField(help_text="the programme to index again (or remove)")
+    change_no = models.BigIntegerField(null=True, blank=True, unique=True)
+    token = models.CharField(max_length=32, blank=True, default="")
+    created = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
-            models.Index(fields=["start_date"], name="search_doc_start"),
-            models.Index(fields=["category"], name="search_doc_category"),
-            models.Index(fields=["latitude", "longitude"], name="search_doc_point"),
+            models.Index(
+                fields=["id"],
+                name="search_change_waiting",
+                condition=models.Q(change_no__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"search document {self.pk}"
-
-
-class SearchTerm(models.Model):
-    """Known terms and how many documents hold them: the vocabulary of "did you mean"."""
-
-    term = models.CharField(max_length=64, primary_key=True)
-    documents = models.PositiveIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return self.term
-
-
-class SearchState(models.Model):
-    """One row: a token that changes whenever the index changes, so that every search
-    process knows when to rebuild its in-memory filter table (a fresh random token, not a
-    counter, so that a rolled-back change can never be mistaken for a later one)."""
-
-    generation = models.CharField(max_length=32, default="")
-    changed_at = models.DateTimeField(auto_now=True)
-
-    def __str__(self) -> str:
-        return f"search index generation {self.generation}"
+        return f"search change {self.change_no or '(waiting)'} of programme {self.programme_id}"

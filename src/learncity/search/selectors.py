@@ -1,9 +1,10 @@
 """Reads of the search context: one search that the CLI, the API and the pages all use.
 
 `programme_search(params)` parses the query (algorithms.search_text), asks the engine for
-matches (SQLite FTS5 with bm25, or PostgreSQL tsvector with ts_rank, same weights), applies
-the filters on the flat index rows, ranks with the documented boosts, counts facets, and
-returns one page of result cards read through the catalog selector.
+matches, filters, scores and facet counts from the search engine (a Tantivy index beside the
+database: search/engine.py, kept in step by search/indexer.py), re-ranks the engine's top
+candidates with the documented boosts of the day, and returns one page of result cards read
+through the catalog selector.
 """
 
 from __future__ import annotations
@@ -12,25 +13,21 @@ import datetime as dt
 import functools
 import math
 import re
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import numpy as np
-from django.db import connection
 from django.utils import timezone
 
 from learncity.algorithms import korean_text, registration, search_text
 from learncity.algorithms.course_fields import TARGET_GROUPS
 from learncity.algorithms.registration import RegistrationStatus
-from learncity.algorithms.search_table import Filters, SearchTable
 from learncity.catalog.selectors import category_labels, programme_rows
 from learncity.core import events
 from learncity.core.errors import ConfigurationError, DomainError
 from learncity.regions.selectors import RegionRef, region_refs
+from learncity.search import engine, indexer
 from learncity.search.events import RegistrationAsked
-from learncity.search.models import SearchState, SearchTerm
 
 SORTS = ("relevance", "start", "distance", "fee")
 STATUSES = ("upcoming", "open", "closed")
@@ -308,114 +305,18 @@ def _region_codes(values: tuple[str, ...], level: str) -> list[str]:
     return codes
 
 
-# ------------------------------------------------------------------ the filter table
-
-_TABLE_COLUMNS = (
-    "programme_id",
-    "district_code",
-    "neighbourhood_code",
-    "category",
-    "mode",
-    "weekday_mask",
-    "slot_mask",
-    "group_mask",
-    "fee_krw",
-    "credit_bank",
-    "learning_account",
-    "voucher_eligible",
-    "start_date",
-    "registration_start",
-    "registration_end",
-    "latitude",
-    "longitude",
-    "location_precision",
-)
+# ------------------------------------------------------------------ the engine
 
 
-class _TableCache:
-    """This process's filter table, per index generation."""
-
-    def __init__(self) -> None:
-        self.table: SearchTable | None = None
-        self.lock = threading.Lock()
-
-
-_cache = _TableCache()
-
-
-_GENERATION_SQL = f"SELECT generation FROM {SearchState._meta.db_table} WHERE id = 1"
-
-
-def _generation() -> str:
-    with connection.cursor() as cursor:  # on every search: the plain query, not the ORM's
-        cursor.execute(_GENERATION_SQL)
-        found = cursor.fetchone()
-    return str(found[0]) if found else ""
-
-
-def search_table() -> SearchTable:
-    """This process's filter table for the index as it is now: rebuilt from the index rows
-    when the index changed since it was built (services.index_changed)."""
-    generation = _generation()
-    table = _cache.table
-    if table is not None and table.generation == generation:
-        return table
-    with _cache.lock:
-        table = _cache.table
-        if table is not None and table.generation == generation:
-            return table
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {', '.join(_TABLE_COLUMNS)} FROM search_searchdocument")
-            rows = cursor.fetchall()
-        columns: dict[str, Any] = dict.fromkeys(_TABLE_COLUMNS, ())
-        if rows:
-            columns = dict(zip(_TABLE_COLUMNS, zip(*rows, strict=True), strict=True))
-        table = SearchTable.build(columns, generation=generation)
-        _cache.table = table
-        return table
-
-
-def _matches(query: search_text.Query) -> tuple[Any, Any]:
-    """(programme ids, engine scores) of every programme the query matches: bm25 on SQLite
-    (column weights title terms 4, title bigrams 2, the rest 1), ts_rank on PostgreSQL with
-    the same weights (A 1.0, B 0.5, C 0.25)."""
-    if connection.vendor == "sqlite":
-        sql = (
-            "SELECT rowid, -bm25(search_fts, 4.0, 2.0, 1.0) FROM search_fts"
-            " WHERE search_fts MATCH %s"
-        )
-        params = [search_text.fts5_match(query)]
-    else:
-        sql = (
-            "SELECT programme_id, ts_rank('{0.1, 0.25, 0.5, 1.0}'::float4[], vector,"
-            " to_tsquery('simple', %s), 1) FROM search_searchdocument"
-            " WHERE vector @@ to_tsquery('simple', %s)"
-        )
-        params = [search_text.tsquery(query)] * 2
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        found = cursor.fetchall()
-    pairs = np.array(found, dtype=np.float64).reshape(len(found), 2)  # ids < 2**53: exact
-    ids, scores = pairs[:, 0].astype(np.int64), pairs[:, 1].copy()
-    order = np.argsort(ids, kind="stable")
-    return ids[order], scores[order]
-
-
-def _filters(params: SearchParams, near: Place | None) -> Filters:
-    group_mask = 0
-    if params.groups:
-        # "전체" (everyone) programmes are open to every group
-        group_mask = search_text.set_mask((*params.groups, "전체"), TARGET_GROUPS)
-    slot_mask = 0
-    for slot in params.times:
-        slot_mask |= search_text.SLOTS[slot]
-    return Filters(
+def _filters(params: SearchParams) -> engine.Filters:
+    slots = tuple(sorted({search_text.SLOTS[slot] for slot in params.times}))
+    return engine.Filters(
         districts=tuple(_region_codes(params.districts, "district")),
         neighbourhoods=tuple(_region_codes(params.neighbourhoods, "neighbourhood")),
-        weekday_mask=search_text.weekday_mask(params.weekdays) if params.weekdays else 0,
+        weekdays=tuple(sorted(set(params.weekdays))),
         weekend=params.weekend,
-        slot_mask=slot_mask,
-        group_mask=group_mask,
+        slots=slots,
+        groups=params.groups,
         categories=params.categories,
         free=params.free,
         fee_min=params.fee_min,
@@ -425,79 +326,287 @@ def _filters(params: SearchParams, near: Place | None) -> Filters:
         learning_account=params.learning_account,
         modes=params.modes,
         statuses=params.statuses,
-        near=(
-            (near.latitude, near.longitude, search_text.walking_radius_m(params.minutes))
-            if near is not None
-            else None
-        ),
     )
 
 
-def programme_search(params: SearchParams) -> SearchPage:
+def _status_of(hit: engine.Hit, day: int, decided: dict[int, str]) -> str:
+    if hit.programme_id in decided:
+        return decided[hit.programme_id]
+    if hit.reg_start is not None and hit.reg_start > day:
+        return "upcoming"
+    if hit.reg_end is not None and hit.reg_end < day:
+        return "closed"
+    if hit.window:
+        return "open"
+    if hit.start is not None and hit.start < day:
+        return "closed"
+    return "unknown"
+
+
+def _rank(hit: engine.Hit, day: int, decided: dict[int, str]) -> float:
+    days = hit.start - day if hit.start is not None else None
+    return hit.score * search_text.boost(_status_of(hit, day, decided), days)
+
+
+_NO_DAY = 10**9
+
+
+def _relevance_key(hit: engine.Hit, rank: float) -> tuple[float, int, int]:
+    return (-rank, hit.start if hit.start is not None else _NO_DAY, hit.programme_id)
+
+
+@dataclass(frozen=True)
+class _Run:
+    """One search's reader and day: what the steps below share."""
+
+    found: engine.Engine
+    searcher: Any
+    today: dt.date
+    day: int
+    decided: dict[int, str]
+
+    def tiers(self) -> list[tuple[float, Any]]:
+        """The boost tiers of the day, best first: (boost, the query of its programmes)."""
+        open_now = engine.status_query("open", self.today, self.decided)
+        soon = engine.starting_between(self.day, self.day + search_text.SOON_DAYS)
+        both = 1 + search_text.OPEN_BOOST + search_text.SOON_BOOST
+        return [
+            (both, engine.both_of(open_now, soon)),
+            (1 + search_text.OPEN_BOOST, engine.first_not_second(open_now, soon)),
+            (1 + search_text.SOON_BOOST, engine.first_not_second(soon, open_now)),
+            (1.0, engine.none_of(engine.either_of(open_now, soon))),
+        ]
+
+
+Ranked = list[tuple[engine.Hit, float]]
+
+
+RESCORE_MIN = 100  # the engine's candidates the boosts of the day re-rank, at least
+
+
+def _ranked_page(run: _Run, query: Any, need: int) -> Ranked:
+    """The first `need` matches by rank: the engine's top candidates by score (a rescore
+    window of max(RESCORE_MIN, 3 x need)), re-ranked by score times the boost of the day
+    (open for registration +15 %, starting within 14 days +10 %), ties by start date then
+    programme number. A match outside the window keeps its place below it: the boosts are
+    small on purpose, and the window is what a search engine's rescoring reads."""
+    _total, hits = run.found.top(run.searcher, query, max(RESCORE_MIN, 3 * need), count=False)
+    ranked = sorted(((h, _rank(h, run.day, run.decided)) for h in hits), key=_by_rank)
+    return ranked[:need]
+
+
+def _by_rank(pair: tuple[engine.Hit, float]) -> tuple[float, int, int]:
+    return _relevance_key(*pair)
+
+
+def _browse_page(run: _Run, query: Any, offset: int, count: int) -> Ranked:
+    """Without words every match scores the same: the boost tiers in order (open and
+    starting soon, open, starting soon, the rest), each by start date (missing last); only
+    the tiers up to the page's end are counted and read."""
+    begin = 0
+    out: Ranked = []
+    for boost, tier in run.tiers():
+        if begin >= offset + count:
+            break
+        matching = engine.all_of(query, tier)
+        size = run.found.count(run.searcher, matching)
+        end = begin + size
+        want_from, want_to = max(offset, begin), min(offset + count, end)
+        if want_from < want_to:
+            hits = run.found.ordered(run.searcher, matching, "start", want_to - begin)
+            out.extend((h, boost) for h in hits[want_from - begin : want_to - begin])
+        begin = end
+    return out
+
+
+def programme_search(params: SearchParams, *, facets: bool = True) -> SearchPage:
     """Search the catalog: the one ranking used by the CLI, the API and the pages.
 
-    The engine gives the matches and their scores; the filter table filters them, boosts
-    and orders them and counts the facets; the catalog selector reads the page's cards."""
+    The engine matches, filters, scores and counts facets; the boosts of the day re-rank its
+    top candidates; the catalog selector reads the page's cards."""
     params = params.validated()
     today = params.today or timezone.localdate()
+    day = engine.day_number(today)
+    assert day is not None
     query = search_text.parse_query(params.q, korean_text.shared().tagged_many)
     near = resolve_place(params.near) if params.near else None
-    filters = _filters(params, near)
-    decided = _registration_decided(today)
-    table = search_table().with_registration({k: v.status for k, v in decided.items()})
-    if query.is_empty:
-        rows = table.all_rows()
-        scores = np.ones(len(rows), dtype=np.float64)
-    else:
-        ids, engine_scores = _matches(query)
-        rows, found = table.locate(ids)
-        scores = engine_scores[found]
-    keep = table.select(filters, today, rows)
-    rows, scores = rows[keep], scores[keep]
-    rank = scores * table.boost(today, rows)
-    distance2 = table.near_distance2(near.latitude, near.longitude, rows) if near else None
-    order = table.order(rows, rank, params.sort, distance2)
+    decided_status = _registration_decided(today)
+    decided = {k: v.status for k, v in decided_status.items()}
+    found = indexer.refresh()
+    searcher = found.searcher()
+    run = _Run(found, searcher, today, day, decided)
+    base = engine.DOCUMENTS if query.is_empty else engine.text_query(query, search_text.synonyms())
+    filters = _filters(params)
+    if near is not None:
+        radius = search_text.walking_radius_m(params.minutes)
+        filters = replace(filters, near=(near.latitude, near.longitude, radius))
+    parts = engine.filter_queries(filters, today, decided)
+    matching = engine.all_of(base, *parts.values())
     offset = (params.page - 1) * params.per_page
-    chosen = order[offset : offset + params.per_page]
+    need = offset + params.per_page
+    counted, total = _facets(run, base, parts) if facets else ({}, None)
+    if total is None:
+        total = found.count(searcher, matching)
+    if params.sort == "distance" and near is not None:
+        page = _nearest_page(run, engine.all_of(base, *parts.values()), near, filters, need)
+        page = page[offset:need]
+    elif params.sort in ("start", "fee"):
+        name = "start" if params.sort == "start" else "fee"
+        hits = found.ordered(searcher, matching, name, need)[offset:need]
+        page = [(h, _rank(h, day, decided)) for h in hits]
+    elif query.is_empty:
+        page = _browse_page(run, matching, offset, params.per_page)
+    else:
+        page = _ranked_page(run, matching, need)[offset:need]
     found_rows = {
-        int(table.programme_id[rows[i]]): (
-            float(rank[i]),
-            _number(table.latitude[rows[i]]),
-            _number(table.longitude[rows[i]]),
-            table.location_precision[rows[i]],
-        )
-        for i in chosen
+        hit.programme_id: (rank, hit.latitude, hit.longitude, hit.precision) for hit, rank in page
     }
-    results = _cards(
-        [int(table.programme_id[rows[i]]) for i in chosen], found_rows, today, near, decided
-    )
-    total = len(rows)
-    facets = _facets(table, today, rows)
+    results = _cards([h.programme_id for h, _ in page], found_rows, today, near, decided_status)
     suggestion = None
     notes: list[str] = []
     if total == 0 and not query.is_empty:
-        suggestion = _suggestion(query)
+        suggestion = _suggestion(query, found, searcher)
     if near is not None:
         notes.append(
             f"near {near.label} ({near.precision}): within {params.minutes} min on foot"
             f" = {search_text.walking_radius_m(params.minutes):.0f} m straight line"
             f" ({search_text.WALKING_KMH:g} km/h, detour factor {search_text.DETOUR_FACTOR})"
         )
-    return SearchPage(query, params, today, total, results, facets, suggestion, near, notes)
+    return SearchPage(query, params, today, total, results, counted, suggestion, near, notes)
+
+
+def _nearest_page(
+    run: _Run, matching: Any, near: Place, filters: engine.Filters, need: int
+) -> Ranked:
+    """The first `need` matches by distance: the matches within a quarter, a half, then the
+    whole radius (by cells), the first circle holding `need` of them read whole and ordered
+    by each programme's own distance (then rank, then programme number)."""
+    assert filters.near is not None
+    latitude, longitude, radius = filters.near
+    parts = [p for p in (radius / 4, radius / 2) if p >= 200] + [radius]
+    hits: list[engine.Hit] = []
+    for part in parts:
+        circle = engine.all_of(matching, engine.near_query(latitude, longitude, part))
+        count = run.found.count(run.searcher, circle)
+        if count >= need or part == radius:
+            _n, hits = run.found.top(run.searcher, circle, max(1, count), count=False)
+            break
+
+    def far(hit: engine.Hit) -> float:
+        if hit.latitude is None or hit.longitude is None:
+            return math.inf
+        return search_text.distance_m(latitude, longitude, hit.latitude, hit.longitude)
+
+    ranked = [(h, _rank(h, run.day, run.decided)) for h in hits]
+    ranked.sort(key=lambda p: (far(p[0]), -p[1], p[0].programme_id))
+    return ranked
+
+
+def _field(hit: engine.Hit, name: str) -> int:
+    value = hit.start if name == "start" else hit.fee
+    return _NO_DAY if value is None else int(value)
 
 
 def _number(value: float) -> float | None:
     return None if math.isnan(value) else float(value)
 
 
-def _facets(table: SearchTable, today: dt.date, rows: Any) -> dict[str, list[dict[str, Any]]]:
-    """Counts of every facet value over the matches (after the filters)."""
-    counted = table.facets(today, rows)
-    counted["group"] = table.group_counts(TARGET_GROUPS, rows)
-    counted.update(table.flag_counts(today, rows))
+_DISTRICTS: dict[str, Any] = {}
+
+
+def indexed_districts() -> frozenset[str]:
+    """The district codes that have programmes in the index (the search form's choices)."""
+    try:
+        found = indexer.refresh()
+    except indexer.SearchRebuilding:
+        return frozenset()
+    searcher = found.searcher()
+    state = found.state(searcher)
+    if _DISTRICTS.get("state") != state:
+        counted = found.facets(searcher, engine.DOCUMENTS, ["district"])
+        _DISTRICTS["codes"] = frozenset(code for code, _ in counted.get("district", []) if code)
+        _DISTRICTS["state"] = state
+    codes: frozenset[str] = _DISTRICTS["codes"]
+    return codes
+
+
+_TERMS_FACETS = ("district", "neighbourhood", "category", "mode", "group")
+_TAG_FACETS = {"weekday": "wd", "time": "slot"}  # counted among the tags
+
+
+def _facets(
+    run: _Run, base: Any, parts: dict[str, Any]
+) -> tuple[dict[str, list[dict[str, Any]]], int]:
+    """(counts of every facet value over the matches, the number of matches). A facet whose
+    own filter is in use counts without that filter (disjunctive facets: the other districts
+    show how many programmes choosing them would add). One aggregation pass over the matches
+    for every facet whose filter is not in use (the status counts and the total with it),
+    one more per facet whose filter is."""
+    found, searcher, today, decided = run.found, run.searcher, run.today, run.decided
+    everything = engine.all_of(base, *parts.values())
+    browsing = base is engine.DOCUMENTS
+    plain = [n for n in _TERMS_FACETS if not any(f in parts for f in engine.FACET_FILTERS[n])]
+    counted: dict[str, Any] = found.facets(searcher, everything, [*plain, "tag"], run.day)
+    total = int(counted.pop("total"))
+    published = counted.pop("status")
+    tags = dict(counted.pop("tag", []))
+    for name, prefix in _TAG_FACETS.items():
+        own = engine.FACET_FILTERS[name]
+        if not any(f in parts for f in own):
+            continue
+        rest = [q for key, q in parts.items() if key not in own]
+        if browsing and not rest:
+            other_tags = dict(found.whole_facets(searcher, ["tag"])["tag"])
+        else:
+            other_tags = dict(found.facets(searcher, engine.all_of(base, *rest), ["tag"])["tag"])
+        tags.update({k: v for k, v in other_tags.items() if k.startswith(prefix)})
+        for key in [k for k in tags if k.startswith(prefix) and k not in other_tags]:
+            del tags[key]
+    for name in _TERMS_FACETS:
+        if name in plain:
+            continue
+        own = engine.FACET_FILTERS[name]
+        rest = [q for key, q in parts.items() if key not in own]
+        if browsing and not rest:  # its own filter is the only condition: the whole index
+            counted.update(found.whole_facets(searcher, [name]))
+        else:
+            counted.update(found.facets(searcher, engine.all_of(base, *rest), [name]))
+    if "statuses" in parts or decided:
+        rest = [q for k, q in parts.items() if k != "statuses"]
+        without_status = engine.all_of(base, *rest)
+        if browsing and not rest and not decided:
+            statuses = found.whole_facets(searcher, [], run.day)["status"]
+        elif decided:  # the offers decide some: their status is not their window's
+            statuses = {
+                status: found.count(
+                    searcher,
+                    engine.all_of(without_status, engine.status_query(status, today, decided)),
+                )
+                for status in engine.STATUSES
+            }
+        else:
+            statuses = found.facets(searcher, without_status, [], run.day)["status"]
+    else:
+        statuses = published
+    groups = dict(counted.pop("group", []))
+    values: dict[str, list[tuple[str, int]]] = {
+        name: sorted(counted.get(name, []), key=lambda item: (-item[1], item[0]))
+        for name in ("district", "neighbourhood", "category", "mode")
+    }
+    values["weekday"] = [(str(d), int(tags.get(f"wd{d}", 0))) for d in range(1, 8)]
+    values["time"] = [
+        (slot, int(tags.get(f"slot{bit}", 0))) for slot, bit in search_text.SLOTS.items()
+    ]
+    values["weekend"] = [("weekend", int(tags.get("weekend", 0)))]
+    values["group"] = [(g, int(groups.get(g, 0))) for g in TARGET_GROUPS]
+    values["price"] = [("free", int(tags.get("free", 0)))]
+    values["flags"] = [
+        (flag, int(tags.get(flag, 0))) for flag in ("credit_bank", "learning_account", "voucher")
+    ]
+    values["status"] = [(status, int(statuses[status])) for status in engine.STATUSES]
     facets: dict[str, list[dict[str, Any]]] = {
-        name: [{"value": value, "count": count} for value, count in values]
-        for name, values in counted.items()
+        name: [{"value": value, "count": count} for value, count in items]
+        for name, items in values.items()
     }
     names = _region_names()
     for name in ("district", "neighbourhood"):
@@ -507,7 +616,7 @@ def _facets(table: SearchTable, today: dt.date, rows: Any) -> dict[str, list[dic
         item["label"] = AREA_NAMES.get(item["value"], "(미분류 unclassified)")
     for item in facets["weekday"]:
         item["label"] = WEEKDAY_NAMES[int(item["value"]) - 1]
-    return facets
+    return facets, total
 
 
 def _registration_decided(today: dt.date) -> dict[int, RegistrationStatus]:
@@ -557,28 +666,30 @@ def _cards(
     return cards
 
 
-def search_vocabulary(limit: int = 200_000) -> dict[str, int]:
-    return dict(SearchTerm.objects.order_by("-documents").values_list("term", "documents")[:limit])
+def _suggestion(query: search_text.Query, found: engine.Engine, searcher: Any) -> str | None:
+    """ "Did you mean": each unknown word of the query replaced by the nearest known title
+    term (the engine's term dictionary, terms sharing the word's first letter)."""
 
+    def vocabulary(word: str) -> dict[str, int]:
+        return found.vocabulary(searcher, word[:1])
 
-def _suggestion(query: search_text.Query) -> str | None:
-    """ "Did you mean": each unknown word of the query replaced by the nearest known term."""
-    vocabulary = search_vocabulary()
     words: list[str] = []
     changed = False
     for word in query.text.split():
-        if word in vocabulary or len(word) < 2:
+        known = vocabulary(word)
+        if word in known or len(word) < 2:
             words.append(word)
             continue
-        better = search_text.suggest(word, vocabulary)
+        better = search_text.suggest(word, known)
         if better is None:
             # the word's own morphemes: 피아너를 -> 피아너 -> 피아노
             parts = [c.term for c in query.clauses if c.term in word and len(c.term) >= 2]
             for part in parts:
-                if part not in vocabulary:
-                    found = search_text.suggest(part, vocabulary)
-                    if found:
-                        better = word.replace(part, found)
+                part_known = vocabulary(part)
+                if part not in part_known:
+                    hit = search_text.suggest(part, part_known)
+                    if hit:
+                        better = word.replace(part, hit)
                         break
         if better:
             changed = True

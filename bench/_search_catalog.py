@@ -1,9 +1,9 @@
-"""Build the database of `learncity bench search`, in its own process.
+"""Build the catalogue database of `learncity bench search`, in its own process.
 
 Reads LEARNCITY_BENCH_FILE; migrates the database named by LEARNCITY_DATABASE_URL, loads the
-real regions (population and boundaries, as `learncity demo` does), imports the file as
-`learncity import` does (classification included) and builds the search index. Prints the
-timings.
+real regions (population and boundaries, as `learncity demo` does) and imports the file as
+`learncity import` does (classification included). The search index is not built here: the
+bench builds it in every run (`index_build_s`), from this catalogue.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from django.db import connection
 from learncity.catalog.importer import catalog_import
 from learncity.demo.real import real_regions_load
 from learncity.regions import selectors as region_selectors
-from learncity.search.services import search_index
 
 SHARED = Path(
     os.environ.get("LEARNCITY_SHARED_DATA")
@@ -35,22 +34,13 @@ def run() -> dict[str, Any]:
     started = time.perf_counter()
     report = catalog_import(paths=[path], classify=True)
     imported = time.perf_counter()
-    counts = search_index()
-    indexed = time.perf_counter()
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
-            cursor.execute("INSERT INTO search_fts(search_fts) VALUES ('optimize')")
             cursor.execute("ANALYZE")
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
     return {
         "database": connection.vendor,
         "rows": report["rows"],
         "created": report["created"],
         "import_s": round(imported - started, 1),
-        "index_s": round(indexed - imported, 1),
-        "indexed": counts["indexed"],
-        "terms": counts["terms"],
     }
