@@ -597,6 +597,11 @@ def venue_locations() -> list[dict[str, Any]]:
     ]
 
 
+def programme_count() -> int:
+    """How many programmes the catalogue holds."""
+    return Programme.objects.count()
+
+
 def catalog_counts(*, source: str) -> dict[str, int]:
     """How many programmes and schedules came from a source ("import", "demo", ...)."""
     return {

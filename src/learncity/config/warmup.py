@@ -108,10 +108,11 @@ def _console_sized() -> bool:
     """Whether the catalogue is small enough for every worker to warm the console's pages:
     at national scale the look-alikes of every programme take minutes and gigabytes per
     worker, for pages that a few staff open (LEARNCITY_WARM_CONSOLE_MAX to change)."""
-    from learncity.catalog.models import Programme
+    from learncity.catalog.selectors import programme_count
 
-    limit = int(os.environ.get("LEARNCITY_WARM_CONSOLE_MAX") or CONSOLE_WARM_MAX)
-    return Programme.objects.count() <= limit
+    given = os.environ.get("LEARNCITY_WARM_CONSOLE_MAX", "").strip()
+    limit = int(given) if given.isdecimal() else CONSOLE_WARM_MAX
+    return programme_count() <= limit
 
 
 def _lookalike() -> None:
