@@ -73,6 +73,7 @@ def test_a_server_worker_answers_rebuilding_not_500_while_there_is_no_index(db, 
         response = Client().get("/api/v1/programmes", {"q": "피아노"})
         assert response.status_code == 503
         assert response.json()["code"] == "search_rebuilding"
+        assert "검색 색인을 만드는 중" in response.json()["message"]
         page = Client().get("/search", {"q": "피아노"})
         assert page.status_code == 503
         assert "검색 색인을 만드는 중" in page.content.decode()

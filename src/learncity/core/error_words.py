@@ -33,6 +33,7 @@ CODE_WORDS = {
     "limit_reached": gettext_lazy("이번 학기에 신청할 수 있는 강좌 수를 넘었습니다"),
     "course_ended": gettext_lazy("끝난 강좌에는 신청할 수 없습니다"),
     "invalid_search": gettext_lazy("검색 조건을 확인해 주세요"),
+    "search_rebuilding": gettext_lazy("검색 색인을 만드는 중입니다. 잠시 후 다시 검색해 주세요."),
     "invalid_amount": gettext_lazy("금액이 올바르지 않습니다"),
     "insufficient_balance": gettext_lazy("이용권 잔액이 모자랍니다"),
     "voucher_expired": gettext_lazy("이용권 사용 기간이 끝났습니다"),

@@ -32,7 +32,6 @@ import contextlib
 import datetime as dt
 import json
 import math
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -671,7 +670,6 @@ class Engine:
 
     def __init__(self, index: tantivy.Index) -> None:
         self.index = index
-        self.lock = threading.Lock()
         self._whole: dict[tuple[Any, ...], dict[str, Any]] = {}
 
     def searcher(self) -> Any:

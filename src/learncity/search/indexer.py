@@ -279,7 +279,6 @@ class _Process:
         self.engine: Engine | None = None
         self.state: State | None = None
         self.writer: Writer | None = None
-        self.checked_folder_at = 0.0
         self.background = False  # a thread here applies changes (server workers)
 
     def close(self) -> None:
@@ -568,11 +567,9 @@ def refresh() -> Engine:
     state = _process.state
     if current is not None and state == State(now.change_no, now.token) and not now.waiting:
         return current
+    if _process.background:
+        return _follow(current)
     with _process.lock:
-        if _process.background:
-            _reload_or_wait()
-            _nudge.set()
-            return engine()
         try:
             engine()
         except SearchRebuilding:
@@ -588,12 +585,21 @@ def refresh() -> Engine:
         return engine()
 
 
-def _reload_or_wait() -> None:
+def _follow(current: Engine | None) -> Engine:
+    """In a server worker: wake the background indexer and follow the last commit. While
+    that thread applies a batch or builds (it holds the lock), the search goes on with the
+    reader it has (at most one batch behind) instead of waiting on it."""
+    _nudge.set()
+    if not _process.lock.acquire(blocking=False):
+        if current is None:
+            raise SearchRebuilding("the search index is being built")
+        return current
     try:
         engine()
-    except SearchRebuilding:
-        raise
-    _reload()
+        _reload()
+        return engine()
+    finally:
+        _process.lock.release()
 
 
 # ------------------------------------------------------------------ the background indexer
